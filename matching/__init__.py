@@ -1,0 +1,1 @@
+"""Matching engine: text analysis, similarity, scoring and assignment (no web, no database)."""

@@ -1,0 +1,1 @@
+"""Zhiqiao platform: FastAPI app, pages, CLI, persistence and workflows."""

@@ -1,0 +1,58 @@
+"""Settings: one object, read from the environment with the ZHIQIAO_ prefix (and from .env)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.paths import DATA_DIR, REPO_ROOT
+
+_DEFAULT_SQLITE = f"sqlite:///{REPO_ROOT / 'var' / 'zhiqiao.db'}"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the platform. The embedded default (SQLite under ./var/) needs no setting."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHIQIAO_", env_file=".env", extra="ignore")
+
+    environment: str = Field(default="development", description="development | production")
+    database_url: str = _DEFAULT_SQLITE
+    secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    access_token_minutes: int = 60 * 8
+    data_dir: Path = DATA_DIR
+    var_dir: Path = REPO_ROOT / "var"
+
+    # Search: embedded (SQLite FTS5 file) unless a Meilisearch server is configured.
+    meili_url: str | None = None
+    meili_api_key: str | None = None
+    search_db_path: Path | None = None
+    search_sync_interval_seconds: float = 2.0
+
+    login_rate_limit: str = "10/minute"
+
+    # Rules of DESIGN §2 (each a setting, not a literal in code).
+    visits_per_expert_per_year: int = 10
+    contact_interval_months: int = 6
+    concern_reply_days: int = 30
+    leader_quota_main: tuple[int, int] = (3, 5)
+    leader_quota_standing: tuple[int, int] = (3, 4)
+    leader_quota_other: tuple[int, int] = (2, 3)
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        if self.environment == "production" and (len(self.secret_key) < 32 or "change" in self.secret_key):
+            raise ValueError("ZHIQIAO_SECRET_KEY must be a strong secret in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
