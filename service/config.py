@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     search_sync_interval_seconds: float = 2.0
 
     login_rate_limit: str = "10/minute"
+    rate_limit_storage: str = "memory://"
 
     # Rules of DESIGN §2 (each a setting, not a literal in code).
     visits_per_expert_per_year: int = 10

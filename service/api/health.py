@@ -1,0 +1,37 @@
+"""/healthz (the process is up) and /readyz (the database and search answer; 503 otherwise)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from service import db
+from service.api.deps import PUBLIC
+
+router = APIRouter(tags=["health 健康检查"], dependencies=[PUBLIC])
+
+
+@router.get("/healthz", summary="进程存活")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="数据库与搜索可用",
+    responses={503: {"description": "数据库或搜索不可用"}},
+)
+def readyz(request: Request) -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        with db.get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+        checks["database"] = f"unavailable: {type(error).__name__}"
+    search_health = getattr(request.app.state, "search_health", None)
+    if search_health is not None:
+        checks["search"] = "ok" if search_health() else "unavailable"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503)

@@ -1,0 +1,72 @@
+"""The FastAPI application: routers, error handlers, docs served from installed packages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import swagger_ui_bundle
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from slowapi.errors import RateLimitExceeded
+
+from service.api import accounts, auth, experts, health, liaisons, needs, units, visits
+from service.errors import ERROR_RESPONSES, AppError
+from service.logging_setup import install_filter
+from service.messages import validation_details
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    for module in (auth, accounts, experts, units, needs, visits, liaisons):
+        router.include_router(module.router)
+    return router
+
+
+def create_app() -> FastAPI:
+    install_filter()
+    app = FastAPI(
+        title="智桥 Zhiqiao API",
+        version="1.0",
+        description="专家与人才服务对接平台：基层单位发布需求，专家服务基层，组织部门匹配、派遣与跟踪。",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.limiter = auth.limiter
+    app.include_router(health.router)
+    app.include_router(api_router())
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    _install_error_handlers(app)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="智桥 API 文档",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    def app_error(_request: Request, error: AppError) -> JSONResponse:
+        return JSONResponse({"detail": error.message, "code": error.code}, status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        details = validation_details(error.errors())
+        message = "；".join(dict.fromkeys(d["msg"] for d in details)) or "输入有误"
+        body: dict[str, Any] = {"detail": message, "code": "invalid_input", "errors": details}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(RateLimitExceeded)
+    def too_many(_request: Request, _error: RateLimitExceeded) -> JSONResponse:
+        return JSONResponse({"detail": "尝试次数过多，请稍后再试", "code": "rate_limited"}, status_code=429)

@@ -1,0 +1,77 @@
+"""Helpers shared by the service functions: fetching, paging and sorting, the search outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import String, cast, func
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, SQLModel, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from service.errors import InvalidInput, NotFound
+from service.models import OutboxEntry
+
+M = TypeVar("M", bound=SQLModel)
+
+_LABELS = {
+    "Expert": "专家",
+    "Unit": "单位",
+    "Need": "需求",
+    "Visit": "服务",
+    "Leader": "领导",
+    "Liaison": "联系关系",
+    "Contact": "联系记录",
+    "Concern": "诉求",
+    "Account": "账号",
+    "Campaign": "活动",
+}
+
+
+def get_or_404(session: Session, model: type[M], record_id: int) -> M:
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound(f"{_LABELS.get(model.__name__, '记录')} {record_id} 不存在")
+    return record
+
+
+def paginate(
+    session: Session,
+    statement: SelectOfScalar[M],
+    *,
+    limit: int,
+    offset: int,
+    sort: str | None,
+    sortable: Mapping[str, Any],
+    default_sort: str,
+) -> tuple[list[M], int]:
+    """One page of `statement` and the total count; `sort` is a column name, `-name` for descending."""
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    key = sort or default_sort
+    column = sortable.get(key.lstrip("-"))
+    if column is None:
+        raise InvalidInput(f"不支持按“{key}”排序，可选：{'、'.join(sortable)}")
+    order = column.desc() if key.startswith("-") else column.asc()
+    tie_break = next(iter(sortable.values()))
+    rows = session.exec(statement.order_by(order, tie_break).offset(offset).limit(limit)).all()
+    return list(rows), int(total)
+
+
+def enqueue_index(session: Session, index_name: str, record: SQLModel) -> None:
+    """Record, in the caller's transaction, that `record` must be re-indexed (or removed) in search."""
+    if getattr(record, "id", None) is None:
+        session.flush()
+    record_id = getattr(record, "id", None)
+    session.add(OutboxEntry(index_name=index_name, record_id=int(record_id)))
+
+
+def apply_update(record: SQLModel, changes: Mapping[str, Any]) -> None:
+    for key, value in changes.items():
+        setattr(record, key, value)
+
+
+def json_list_contains(column: Any, value: str) -> ColumnElement[bool]:
+    """`value` is an element of the JSON list of strings in `column` (portable: SQLite and PostgreSQL)."""
+    escaped = value.replace("\\", "").replace('"', "").replace("%", "").replace("_", "")
+    return cast(column, String).like(f'%"{escaped}"%')

@@ -1,0 +1,138 @@
+"""Experts: the roster kept by officials, each profile edited by its expert."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from service.domain.access import expert_view, require_district, require_expert
+from service.domain.common import apply_update, enqueue_index, get_or_404, json_list_contains, paginate
+from service.errors import Conflict, Forbidden
+from service.models import Account, Expert, Visit
+from service.models.common import utcnow
+from service.models.expert import ExpertCreate, ExpertPublic, ExpertUpdate
+from service.vocab import VISIT_HOLDS_PLACE, Role
+
+SORTABLE = {
+    "id": Expert.id,
+    "name": Expert.name,
+    "district": Expert.district,
+    "created_at": Expert.created_at,
+}
+#: Fields an expert may change on their own profile; the rest is the officials' roster.
+SELF_EDITABLE = {"specialties", "documents", "field_labels", "available", "phone", "employer", "title"}
+
+
+@dataclass
+class ExpertFilters:
+    district: str | None = None
+    field: str | None = None
+    status: str | None = None
+    title_level: str | None = None
+    talent_tier: str | None = None
+    available: bool | None = None
+    q: str | None = None
+
+
+def places_used(session: Session, expert_id: int, year: int) -> int:
+    """Visits in `year` that hold one of the expert's places."""
+    statement = select(func.count()).where(
+        Visit.expert_id == expert_id, Visit.year == year, col(Visit.status).in_(VISIT_HOLDS_PLACE)
+    )
+    return int(session.exec(statement).one())
+
+
+def list_experts(
+    *,
+    session: Session,
+    viewer: Account,
+    filters: ExpertFilters,
+    limit: int,
+    offset: int,
+    sort: str | None,
+) -> tuple[list[ExpertPublic], int]:
+    statement = select(Expert)
+    district = filters.district
+    if viewer.role == Role.district_official and viewer.district:
+        district = viewer.district if district is None else district
+        require_district(viewer, district)
+    if viewer.role == Role.leader:
+        from service.models import Liaison
+
+        statement = statement.where(
+            col(Expert.id).in_(
+                select(Liaison.expert_id).where(Liaison.leader_id == viewer.leader_id, Liaison.active)
+            )
+        )
+    if district:
+        statement = statement.where(Expert.district == district)
+    if filters.status:
+        statement = statement.where(Expert.status == filters.status)
+    if filters.title_level:
+        statement = statement.where(Expert.title_level == filters.title_level)
+    if filters.talent_tier:
+        statement = statement.where(Expert.talent_tier == filters.talent_tier)
+    if filters.available is not None:
+        statement = statement.where(Expert.available == filters.available)
+    if filters.q:
+        like = f"%{filters.q.strip()}%"
+        statement = statement.where(
+            col(Expert.name).like(like) | col(Expert.employer).like(like) | col(Expert.specialties).like(like)
+        )
+    if filters.field:
+        statement = statement.where(json_list_contains(Expert.fields, filters.field))
+    rows, total = paginate(
+        session, statement, limit=limit, offset=offset, sort=sort, sortable=SORTABLE, default_sort="id"
+    )
+    year = date.today().year
+    return [expert_view(session, e, viewer, places_used(session, e.id or 0, year)) for e in rows], total
+
+
+def get_expert(*, session: Session, viewer: Account, expert_id: int) -> ExpertPublic:
+    expert = get_or_404(session, Expert, expert_id)
+    return expert_view(session, expert, viewer, places_used(session, expert_id, date.today().year))
+
+
+def create_expert(*, session: Session, actor: Account, data: ExpertCreate) -> ExpertPublic:
+    require_district(actor, data.district)
+    _ensure_unique_id_number(session, data.id_number, None)
+    expert = Expert.model_validate(data)
+    session.add(expert)
+    enqueue_index(session, "experts", expert)
+    session.commit()
+    session.refresh(expert)
+    return expert_view(session, expert, actor)
+
+
+def update_expert(*, session: Session, actor: Account, expert_id: int, data: ExpertUpdate) -> ExpertPublic:
+    expert = get_or_404(session, Expert, expert_id)
+    changes = data.model_dump(exclude_unset=True)
+    if actor.role == Role.expert:
+        require_expert(actor, expert_id)
+        refused = set(changes) - SELF_EDITABLE
+        if refused:
+            raise Forbidden(f"以下信息由组织部门维护，本人不能修改：{'、'.join(sorted(refused))}")
+    else:
+        require_district(actor, expert.district)
+        if "district" in changes and changes["district"] is not None:
+            require_district(actor, changes["district"])
+    if changes.get("id_number"):
+        _ensure_unique_id_number(session, changes["id_number"], expert_id)
+    apply_update(expert, changes)
+    expert.updated_at = utcnow()
+    session.add(expert)
+    enqueue_index(session, "experts", expert)
+    session.commit()
+    session.refresh(expert)
+    return expert_view(session, expert, actor, places_used(session, expert_id, date.today().year))
+
+
+def _ensure_unique_id_number(session: Session, id_number: str | None, expert_id: int | None) -> None:
+    if not id_number:
+        return
+    other = session.exec(select(Expert.id).where(Expert.id_number == id_number)).first()
+    if other is not None and other != expert_id:
+        raise Conflict("身份证号码已登记在其他专家名下")

@@ -1,0 +1,392 @@
+"""领导干部联系专家: leaders, their liaisons with experts, contacts, and concerns tracked to a reply."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from service.config import get_settings
+from service.domain.access import is_city
+from service.domain.common import apply_update, get_or_404, paginate
+from service.errors import Conflict, Forbidden, InvalidInput
+from service.models import Account, Concern, Contact, Expert, Leader, Liaison
+from service.models.common import utcnow
+from service.models.leader import (
+    ConcernAssign,
+    ConcernCreate,
+    ConcernPublic,
+    ConcernRate,
+    ConcernReply,
+    ContactCreate,
+    ContactPublic,
+    LeaderCreate,
+    LeaderPublic,
+    LeaderUpdate,
+    LiaisonCreate,
+    LiaisonPublic,
+    LiaisonUpdate,
+)
+from service.validation import mask_phone
+from service.vocab import ConcernStatus, Role
+
+LEADER_SORTABLE = {"id": Leader.id, "name": Leader.name, "rank": Leader.rank}
+LIAISON_SORTABLE = {"id": Liaison.id, "year": Liaison.year, "leader_id": Liaison.leader_id}
+CONTACT_SORTABLE = {"id": Contact.id, "date": Contact.date}
+CONCERN_SORTABLE = {"id": Concern.id, "raised_on": Concern.raised_on, "due_date": Concern.due_date}
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+# ---- leaders ---------------------------------------------------------------------------------------------
+
+
+def leader_view(leader: Leader, viewer: Account) -> LeaderPublic:
+    data = leader.model_dump()
+    if not (is_city(viewer) or viewer.leader_id == leader.id):
+        data["assistant_phone"] = mask_phone(leader.assistant_phone)
+    return LeaderPublic.model_validate(data)
+
+
+def list_leaders(
+    *, session: Session, viewer: Account, rank: str | None, limit: int, offset: int, sort: str | None
+) -> tuple[list[LeaderPublic], int]:
+    statement = select(Leader)
+    if viewer.role == Role.leader:
+        statement = statement.where(Leader.id == viewer.leader_id)
+    if rank:
+        statement = statement.where(Leader.rank == rank)
+    rows, total = paginate(
+        session, statement, limit=limit, offset=offset, sort=sort, sortable=LEADER_SORTABLE, default_sort="id"
+    )
+    return [leader_view(x, viewer) for x in rows], total
+
+
+def get_leader(*, session: Session, viewer: Account, leader_id: int) -> LeaderPublic:
+    leader = get_or_404(session, Leader, leader_id)
+    if viewer.role == Role.leader and viewer.leader_id != leader_id:
+        raise Forbidden("只能查看本人的信息")
+    return leader_view(leader, viewer)
+
+
+def create_leader(*, session: Session, actor: Account, data: LeaderCreate) -> LeaderPublic:
+    leader = Leader.model_validate(data)
+    session.add(leader)
+    session.commit()
+    session.refresh(leader)
+    return leader_view(leader, actor)
+
+
+def update_leader(*, session: Session, actor: Account, leader_id: int, data: LeaderUpdate) -> LeaderPublic:
+    leader = get_or_404(session, Leader, leader_id)
+    apply_update(leader, data.model_dump(exclude_unset=True))
+    session.add(leader)
+    session.commit()
+    session.refresh(leader)
+    return leader_view(leader, actor)
+
+
+# ---- liaisons --------------------------------------------------------------------------------------------
+
+
+def _last_contacts(session: Session, liaison_ids: list[int]) -> dict[int, date]:
+    if not liaison_ids:
+        return {}
+    rows = session.exec(
+        select(Contact.liaison_id, func.max(Contact.date))
+        .where(Contact.liaison_id.in_(liaison_ids))  # type: ignore[attr-defined]
+        .group_by(Contact.liaison_id)  # type: ignore[arg-type]
+    ).all()
+    return {liaison_id: last for liaison_id, last in rows}
+
+
+def contact_overdue(liaison: Liaison, last_contact: date | None, today: date | None = None) -> bool:
+    """No contact for longer than the contact interval (from the pair's start when there was none yet)."""
+    today = today or date.today()
+    since = last_contact or liaison.created_at.date()
+    return liaison.active and add_months(since, get_settings().contact_interval_months) < today
+
+
+def liaison_views(session: Session, liaisons: list[Liaison]) -> list[LiaisonPublic]:
+    last = _last_contacts(session, [x.id or 0 for x in liaisons])
+    out = []
+    for x in liaisons:
+        leader = session.get(Leader, x.leader_id)
+        expert = session.get(Expert, x.expert_id)
+        out.append(
+            LiaisonPublic.model_validate(
+                {
+                    **x.model_dump(),
+                    "leader_name": leader.name if leader else "",
+                    "expert_name": expert.name if expert else "",
+                    "last_contact": last.get(x.id or 0),
+                    "contact_overdue": contact_overdue(x, last.get(x.id or 0)),
+                }
+            )
+        )
+    return out
+
+
+def list_liaisons(
+    *,
+    session: Session,
+    viewer: Account,
+    year: int | None,
+    leader_id: int | None,
+    overdue: bool | None,
+    limit: int,
+    offset: int,
+    sort: str | None,
+) -> tuple[list[LiaisonPublic], int]:
+    statement = select(Liaison)
+    if viewer.role == Role.leader:
+        statement = statement.where(Liaison.leader_id == viewer.leader_id)
+    elif viewer.role == Role.expert:
+        statement = statement.where(Liaison.expert_id == viewer.expert_id)
+    if year:
+        statement = statement.where(Liaison.year == year)
+    if leader_id:
+        statement = statement.where(Liaison.leader_id == leader_id)
+    if overdue is not None:
+        everything = liaison_views(session, list(session.exec(statement).all()))
+        chosen = [x for x in everything if x.contact_overdue == overdue]
+        return chosen[offset : offset + limit], len(chosen)
+    rows, total = paginate(
+        session,
+        statement,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        sortable=LIAISON_SORTABLE,
+        default_sort="id",
+    )
+    return liaison_views(session, rows), total
+
+
+def _require_liaison_access(viewer: Account, liaison: Liaison) -> None:
+    if viewer.role == Role.leader and viewer.leader_id != liaison.leader_id:
+        raise Forbidden("只能处理本人联系的专家")
+    if viewer.role == Role.expert and viewer.expert_id != liaison.expert_id:
+        raise Forbidden("只能查看本人的联系记录")
+
+
+def get_liaison(*, session: Session, viewer: Account, liaison_id: int) -> LiaisonPublic:
+    liaison = get_or_404(session, Liaison, liaison_id)
+    _require_liaison_access(viewer, liaison)
+    return liaison_views(session, [liaison])[0]
+
+
+def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> LiaisonPublic:
+    get_or_404(session, Leader, data.leader_id)
+    expert = get_or_404(session, Expert, data.expert_id)
+    taken = session.exec(
+        select(Liaison).where(Liaison.expert_id == data.expert_id, Liaison.year == data.year)
+    ).first()
+    if taken is not None:
+        raise Conflict(f"{expert.name}在{data.year}年已由其他领导联系")
+    liaison = Liaison.model_validate(data)
+    session.add(liaison)
+    session.commit()
+    session.refresh(liaison)
+    return liaison_views(session, [liaison])[0]
+
+
+def update_liaison(
+    *, session: Session, actor: Account, liaison_id: int, data: LiaisonUpdate
+) -> LiaisonPublic:
+    liaison = get_or_404(session, Liaison, liaison_id)
+    apply_update(liaison, data.model_dump(exclude_unset=True))
+    session.add(liaison)
+    session.commit()
+    session.refresh(liaison)
+    return liaison_views(session, [liaison])[0]
+
+
+# ---- contacts --------------------------------------------------------------------------------------------
+
+
+def list_contacts(
+    *, session: Session, viewer: Account, liaison_id: int | None, limit: int, offset: int, sort: str | None
+) -> tuple[list[ContactPublic], int]:
+    statement = select(Contact).join(Liaison, Liaison.id == Contact.liaison_id)  # type: ignore[arg-type]
+    if viewer.role == Role.leader:
+        statement = statement.where(Liaison.leader_id == viewer.leader_id)
+    elif viewer.role == Role.expert:
+        statement = statement.where(Liaison.expert_id == viewer.expert_id)
+    if liaison_id:
+        statement = statement.where(Contact.liaison_id == liaison_id)
+    rows, total = paginate(
+        session,
+        statement,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        sortable=CONTACT_SORTABLE,
+        default_sort="-date",
+    )
+    return [ContactPublic.model_validate(c) for c in rows], total
+
+
+def get_contact(*, session: Session, viewer: Account, contact_id: int) -> ContactPublic:
+    contact = get_or_404(session, Contact, contact_id)
+    _require_liaison_access(viewer, get_or_404(session, Liaison, contact.liaison_id))
+    return ContactPublic.model_validate(contact)
+
+
+def log_contact(*, session: Session, actor: Account, data: ContactCreate) -> ContactPublic:
+    liaison = get_or_404(session, Liaison, data.liaison_id)
+    _require_liaison_access(actor, liaison)
+    if not liaison.active:
+        raise Conflict("该联系关系已停用，不能再记录联系")
+    if data.date > date.today():
+        raise InvalidInput("联系日期不能晚于今天")
+    contact = Contact.model_validate(data)
+    session.add(contact)
+    session.commit()
+    session.refresh(contact)
+    return ContactPublic.model_validate(contact)
+
+
+# ---- concerns --------------------------------------------------------------------------------------------
+
+
+def concern_overdue(concern: Concern, today: date | None = None) -> bool:
+    """Open past its due date, or answered later than it was due (件件有回音, on time)."""
+    today = today or date.today()
+    if concern.status == ConcernStatus.open:
+        return today > concern.due_date
+    return concern.replied_on is not None and concern.replied_on > concern.due_date
+
+
+def concern_view(session: Session, concern: Concern) -> ConcernPublic:
+    liaison = session.get(Liaison, concern.liaison_id)
+    leader = session.get(Leader, liaison.leader_id) if liaison else None
+    expert = session.get(Expert, concern.expert_id)
+    return ConcernPublic.model_validate(
+        {
+            **concern.model_dump(),
+            "expert_name": expert.name if expert else "",
+            "leader_name": leader.name if leader else "",
+            "overdue": concern_overdue(concern),
+        }
+    )
+
+
+def list_concerns(
+    *,
+    session: Session,
+    viewer: Account,
+    status: str | None,
+    department: str | None,
+    overdue: bool | None,
+    limit: int,
+    offset: int,
+    sort: str | None,
+) -> tuple[list[ConcernPublic], int]:
+    statement = select(Concern).join(Liaison, Liaison.id == Concern.liaison_id)  # type: ignore[arg-type]
+    if viewer.role == Role.leader:
+        statement = statement.where(Liaison.leader_id == viewer.leader_id)
+    elif viewer.role == Role.expert:
+        statement = statement.where(Concern.expert_id == viewer.expert_id)
+    if status:
+        statement = statement.where(Concern.status == status)
+    if department:
+        statement = statement.where(Concern.department == department)
+    if overdue is not None:
+        chosen = [c for c in session.exec(statement).all() if concern_overdue(c) == overdue]
+        return [concern_view(session, c) for c in chosen[offset : offset + limit]], len(chosen)
+    rows, total = paginate(
+        session,
+        statement,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        sortable=CONCERN_SORTABLE,
+        default_sort="-raised_on",
+    )
+    return [concern_view(session, c) for c in rows], total
+
+
+def _concern_for(session: Session, viewer: Account, concern_id: int) -> Concern:
+    concern = get_or_404(session, Concern, concern_id)
+    _require_liaison_access(viewer, get_or_404(session, Liaison, concern.liaison_id))
+    return concern
+
+
+def get_concern(*, session: Session, viewer: Account, concern_id: int) -> ConcernPublic:
+    return concern_view(session, _concern_for(session, viewer, concern_id))
+
+
+def raise_concern(*, session: Session, actor: Account, data: ConcernCreate) -> ConcernPublic:
+    """A leader (or the city) records what an expert raised during a contact; the reply is due in 30 days."""
+    contact = get_or_404(session, Contact, data.contact_id)
+    liaison = get_or_404(session, Liaison, contact.liaison_id)
+    _require_liaison_access(actor, liaison)
+    due = data.due_date or contact.date + timedelta(days=get_settings().concern_reply_days)
+    if due < contact.date:
+        raise InvalidInput("答复期限不能早于提出日期")
+    concern = Concern(
+        contact_id=contact.id,
+        liaison_id=liaison.id or 0,
+        expert_id=liaison.expert_id,
+        category=data.category,
+        content=data.content,
+        department=data.department,
+        raised_on=contact.date,
+        due_date=due,
+    )
+    session.add(concern)
+    session.commit()
+    session.refresh(concern)
+    return concern_view(session, concern)
+
+
+def assign_concern(
+    *, session: Session, actor: Account, concern_id: int, data: ConcernAssign
+) -> ConcernPublic:
+    concern = _concern_for(session, actor, concern_id)
+    if concern.status != ConcernStatus.open:
+        raise Conflict("诉求已答复，不能再转办")
+    concern.department = data.department
+    if data.due_date:
+        concern.due_date = data.due_date
+    concern.updated_at = utcnow()
+    session.add(concern)
+    session.commit()
+    session.refresh(concern)
+    return concern_view(session, concern)
+
+
+def reply_concern(*, session: Session, actor: Account, concern_id: int, data: ConcernReply) -> ConcernPublic:
+    concern = _concern_for(session, actor, concern_id)
+    if concern.status != ConcernStatus.open:
+        raise Conflict("诉求已答复")
+    if not concern.department:
+        raise Conflict("请先指定承办部门再答复")
+    concern.reply = data.reply
+    concern.replied_on = date.today()
+    concern.status = ConcernStatus.answered
+    concern.updated_at = utcnow()
+    session.add(concern)
+    session.commit()
+    session.refresh(concern)
+    return concern_view(session, concern)
+
+
+def rate_concern(*, session: Session, actor: Account, concern_id: int, data: ConcernRate) -> ConcernPublic:
+    concern = _concern_for(session, actor, concern_id)
+    if concern.status != ConcernStatus.answered:
+        raise Conflict("诉求尚未答复，不能评价")
+    concern.satisfaction = data.satisfaction
+    concern.status = ConcernStatus.closed
+    concern.updated_at = utcnow()
+    session.add(concern)
+    session.commit()
+    session.refresh(concern)
+    return concern_view(session, concern)

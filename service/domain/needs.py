@@ -1,0 +1,220 @@
+"""Needs 需求 and their workflow: draft → submitted → open → matched → in_service → done | withdrawn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from service.domain.access import is_official, require_district, require_need_access, require_unit
+from service.domain.common import apply_update, enqueue_index, get_or_404, paginate
+from service.errors import Conflict, InvalidInput, NotFound
+from service.models import Account, Need, Unit, Visit
+from service.models.common import utcnow
+from service.models.need import NeedCreate, NeedPublic, NeedUpdate
+from service.vocab import STATE_LABELS, NeedStatus, Role, VisitStatus
+
+SORTABLE = {
+    "id": Need.id,
+    "created_at": Need.created_at,
+    "wanted_from": Need.wanted_from,
+    "title": Need.title,
+    "district": Need.district,
+    "status": Need.status,
+}
+#: Which states each action may start from.
+TRANSITIONS: dict[str, tuple[NeedStatus, ...]] = {
+    "submit": (NeedStatus.draft,),
+    "approve": (NeedStatus.submitted,),
+    "reject": (NeedStatus.submitted,),
+    "withdraw": (NeedStatus.draft, NeedStatus.submitted, NeedStatus.open, NeedStatus.matched),
+    "edit_by_unit": (NeedStatus.draft, NeedStatus.submitted),
+    "edit_by_official": (NeedStatus.draft, NeedStatus.submitted, NeedStatus.open, NeedStatus.matched),
+}
+#: States in which a need takes visits.
+SERVABLE = (NeedStatus.open, NeedStatus.matched, NeedStatus.in_service)
+_ACTION_LABELS = {"submit": "提交", "approve": "审核通过", "reject": "退回", "withdraw": "撤回"}
+
+
+@dataclass
+class NeedFilters:
+    district: str | None = None
+    field: str | None = None
+    status: str | None = None
+    service_type: str | None = None
+    unit_id: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    q: str | None = None
+
+
+def need_view(session: Session, need: Need) -> NeedPublic:
+    unit = session.get(Unit, need.unit_id)
+    return NeedPublic.model_validate({**need.model_dump(), "unit_name": unit.name if unit else ""})
+
+
+def list_needs(
+    *, session: Session, viewer: Account, filters: NeedFilters, limit: int, offset: int, sort: str | None
+) -> tuple[list[NeedPublic], int]:
+    statement = select(Need)
+    if viewer.role == Role.unit:
+        statement = statement.where(Need.unit_id == viewer.unit_id)
+    elif viewer.role == Role.expert:
+        involved = select(Visit.need_id).where(Visit.expert_id == viewer.expert_id)
+        statement = statement.where(
+            col(Need.status).in_(SERVABLE) | col(Need.id).in_(involved)  # type: ignore[arg-type]
+        )
+    elif viewer.role == Role.district_official:
+        statement = statement.where(Need.district == viewer.district)
+    if filters.district:
+        statement = statement.where(Need.district == filters.district)
+    if filters.field:
+        statement = statement.where(Need.field == filters.field)
+    if filters.status:
+        statement = statement.where(Need.status == filters.status)
+    if filters.service_type:
+        statement = statement.where(Need.service_type == filters.service_type)
+    if filters.unit_id:
+        statement = statement.where(Need.unit_id == filters.unit_id)
+    if filters.created_from:
+        statement = statement.where(col(Need.created_at) >= filters.created_from)
+    if filters.created_to:
+        end = datetime.combine(filters.created_to + timedelta(days=1), time.min)
+        statement = statement.where(col(Need.created_at) < end)
+    if filters.q:
+        like = f"%{filters.q.strip()}%"
+        statement = statement.where(col(Need.title).like(like) | col(Need.description).like(like))
+    rows, total = paginate(
+        session,
+        statement,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        sortable=SORTABLE,
+        default_sort="-created_at",
+    )
+    return [need_view(session, n) for n in rows], total
+
+
+def get_need(*, session: Session, viewer: Account, need_id: int) -> NeedPublic:
+    need = get_or_404(session, Need, need_id)
+    require_need_access(viewer, need)
+    if viewer.role == Role.expert and need.status not in SERVABLE:
+        involved = session.exec(
+            select(Visit.id).where(Visit.need_id == need_id, Visit.expert_id == viewer.expert_id)
+        ).first()
+        if involved is None:
+            raise NotFound(f"需求 {need_id} 不存在或尚未公开")
+    return need_view(session, need)
+
+
+def create_need(*, session: Session, actor: Account, data: NeedCreate) -> NeedPublic:
+    unit_id = actor.unit_id if actor.role == Role.unit else data.unit_id
+    if unit_id is None:
+        raise InvalidInput("请指定发布需求的单位（unit_id）")
+    unit = get_or_404(session, Unit, unit_id)
+    require_unit(actor, unit.id or 0)
+    if is_official(actor):
+        require_district(actor, unit.district)
+    duplicate = select(Need.id).where(Need.unit_id == unit_id, Need.title == data.title)
+    if session.exec(duplicate).first() is not None:
+        raise Conflict(f"本单位已有标题为“{data.title}”的需求")
+    need = Need.model_validate(
+        {**data.model_dump(exclude={"unit_id", "submit"}), "unit_id": unit_id, "district": unit.district}
+    )
+    if data.submit:
+        need.status = NeedStatus.submitted
+    session.add(need)
+    enqueue_index(session, "needs", need)
+    session.commit()
+    session.refresh(need)
+    return need_view(session, need)
+
+
+def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpdate) -> NeedPublic:
+    need = get_or_404(session, Need, need_id)
+    require_need_access(actor, need)
+    allowed = TRANSITIONS["edit_by_unit" if actor.role == Role.unit else "edit_by_official"]
+    _require_state(need, allowed, "修改")
+    changes = data.model_dump(exclude_unset=True)
+    merged_from = changes.get("wanted_from", need.wanted_from)
+    merged_to = changes.get("wanted_to", need.wanted_to)
+    if merged_from and merged_to and merged_to < merged_from:
+        raise InvalidInput("期望服务时间的结束日期不能早于开始日期")
+    if changes.get("title") and changes["title"] != need.title:
+        clash = select(Need.id).where(Need.unit_id == need.unit_id, Need.title == changes["title"])
+        if session.exec(clash).first() is not None:
+            raise Conflict(f"本单位已有标题为“{changes['title']}”的需求")
+    apply_update(need, changes)
+    need.updated_at = utcnow()
+    session.add(need)
+    enqueue_index(session, "needs", need)
+    session.commit()
+    session.refresh(need)
+    return need_view(session, need)
+
+
+def change_need_state(
+    *, session: Session, actor: Account, need_id: int, action: str, note: str = ""
+) -> NeedPublic:
+    """submit | approve | reject | withdraw, each from the states listed in TRANSITIONS."""
+    need = get_or_404(session, Need, need_id)
+    require_need_access(actor, need)
+    _require_state(need, TRANSITIONS[action], _ACTION_LABELS[action])
+    if action == "submit":
+        need.status = NeedStatus.submitted
+    elif action == "approve":
+        need.status = NeedStatus.open
+        need.review_note = note
+    elif action == "reject":
+        if not note.strip():
+            raise InvalidInput("退回需求时请填写退回原因")
+        need.status = NeedStatus.draft
+        need.review_note = note
+    elif action == "withdraw":
+        need.status = NeedStatus.withdrawn
+        pending = select(Visit).where(
+            Visit.need_id == need_id,
+            col(Visit.status).in_((VisitStatus.proposed, VisitStatus.accepted, VisitStatus.scheduled)),
+        )
+        for visit in session.exec(pending):
+            visit.status = VisitStatus.cancelled
+            session.add(visit)
+    need.updated_at = utcnow()
+    session.add(need)
+    enqueue_index(session, "needs", need)
+    session.commit()
+    session.refresh(need)
+    return need_view(session, need)
+
+
+def _require_state(need: Need, allowed: tuple[NeedStatus, ...], action: str) -> None:
+    if need.status not in allowed:
+        now = STATE_LABELS.get(need.status, need.status)
+        can = "、".join(STATE_LABELS[s] for s in allowed)
+        raise Conflict(f"需求当前为“{now}”，不能{action}（仅限：{can}）")
+
+
+def refresh_need_status(session: Session, need: Need) -> None:
+    """Derive a need's progress from its visits (the caller commits)."""
+    if need.status not in SERVABLE:
+        return
+    live = [
+        v.status
+        for v in session.exec(select(Visit).where(Visit.need_id == need.id))
+        if v.status not in (VisitStatus.declined, VisitStatus.cancelled)
+    ]
+    if live and all(s == VisitStatus.confirmed for s in live):
+        status = NeedStatus.done
+    elif any(s in (VisitStatus.scheduled, VisitStatus.done, VisitStatus.confirmed) for s in live):
+        status = NeedStatus.in_service
+    elif VisitStatus.accepted in live:
+        status = NeedStatus.matched
+    else:
+        status = NeedStatus.open
+    if status != need.status:
+        need.status = status
+        need.updated_at = utcnow()
+        session.add(need)
+        enqueue_index(session, "needs", need)

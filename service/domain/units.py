@@ -1,0 +1,89 @@
+"""Units 基层单位: the villages, communities, parks, schools, enterprises and hospitals that post needs."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from service.domain.access import is_official, require_district, require_unit
+from service.domain.common import apply_update, get_or_404, paginate
+from service.errors import Conflict
+from service.models import Account, Unit
+from service.models.need import UnitCreate, UnitPublic, UnitUpdate
+from service.validation import mask_phone
+from service.vocab import Role
+
+SORTABLE = {"id": Unit.id, "name": Unit.name, "district": Unit.district, "created_at": Unit.created_at}
+
+
+def unit_view(unit: Unit, viewer: Account) -> UnitPublic:
+    data = unit.model_dump()
+    entitled = is_official(viewer) or viewer.unit_id == unit.id
+    if not entitled:
+        data["contact_phone"] = mask_phone(unit.contact_phone)
+    return UnitPublic.model_validate(data)
+
+
+def list_units(
+    *,
+    session: Session,
+    viewer: Account,
+    district: str | None,
+    kind: str | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+    sort: str | None,
+) -> tuple[list[UnitPublic], int]:
+    statement = select(Unit)
+    if viewer.role == Role.district_official:
+        district = district or viewer.district
+        require_district(viewer, district or "")
+    if district:
+        statement = statement.where(Unit.district == district)
+    if kind:
+        statement = statement.where(Unit.kind == kind)
+    if q:
+        statement = statement.where(col(Unit.name).like(f"%{q.strip()}%"))
+    rows, total = paginate(
+        session, statement, limit=limit, offset=offset, sort=sort, sortable=SORTABLE, default_sort="id"
+    )
+    return [unit_view(u, viewer) for u in rows], total
+
+
+def get_unit(*, session: Session, viewer: Account, unit_id: int) -> UnitPublic:
+    unit = get_or_404(session, Unit, unit_id)
+    if viewer.role == Role.unit:
+        require_unit(viewer, unit_id)
+    else:
+        require_district(viewer, unit.district)
+    return unit_view(unit, viewer)
+
+
+def create_unit(*, session: Session, actor: Account, data: UnitCreate) -> UnitPublic:
+    require_district(actor, data.district)
+    if session.exec(select(Unit.id).where(Unit.name == data.name)).first() is not None:
+        raise Conflict(f"单位“{data.name}”已存在")
+    unit = Unit.model_validate(data)
+    session.add(unit)
+    session.commit()
+    session.refresh(unit)
+    return unit_view(unit, actor)
+
+
+def update_unit(*, session: Session, actor: Account, unit_id: int, data: UnitUpdate) -> UnitPublic:
+    unit = get_or_404(session, Unit, unit_id)
+    if actor.role == Role.unit:
+        require_unit(actor, unit_id)
+    else:
+        require_district(actor, unit.district)
+    changes = data.model_dump(exclude_unset=True)
+    if actor.role == Role.unit:
+        changes.pop("district", None)
+    if changes.get("name") and changes["name"] != unit.name:
+        if session.exec(select(Unit.id).where(Unit.name == changes["name"])).first() is not None:
+            raise Conflict(f"单位“{changes['name']}”已存在")
+    apply_update(unit, changes)
+    session.add(unit)
+    session.commit()
+    session.refresh(unit)
+    return unit_view(unit, actor)

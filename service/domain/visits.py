@@ -1,0 +1,242 @@
+"""Visits 服务: proposed → accepted | declined → scheduled → done (service record) → confirmed, rated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from service.domain.access import is_official, require_district, require_expert, require_unit
+from service.domain.common import get_or_404, paginate
+from service.domain.experts import places_used
+from service.domain.needs import SERVABLE, refresh_need_status
+from service.errors import Conflict, Forbidden, InvalidInput
+from service.models import Account, Expert, Need, Unit, Visit
+from service.models.common import utcnow
+from service.models.visit import ServiceRecord, VisitPublic, VisitRating, VisitSchedule
+from service.vocab import ROLE_LABELS, STATE_LABELS, VISIT_DONE_LABEL, Role, VisitOrigin, VisitStatus
+
+SORTABLE = {"id": Visit.id, "created_at": Visit.created_at, "service_date": Visit.service_date}
+_FROM: dict[str, tuple[VisitStatus, ...]] = {
+    "accept": (VisitStatus.proposed,),
+    "decline": (VisitStatus.proposed, VisitStatus.accepted),
+    "schedule": (VisitStatus.accepted, VisitStatus.scheduled),
+    "record": (VisitStatus.accepted, VisitStatus.scheduled),
+    "confirm": (VisitStatus.done,),
+    "cancel": (VisitStatus.proposed, VisitStatus.accepted, VisitStatus.scheduled),
+}
+_ACTION_LABELS = {
+    "accept": "接受",
+    "decline": "婉拒",
+    "schedule": "排期",
+    "record": "填写服务记录",
+    "confirm": "确认评价",
+    "cancel": "取消",
+}
+
+
+@dataclass
+class VisitFilters:
+    status: str | None = None
+    need_id: int | None = None
+    expert_id: int | None = None
+    campaign_id: int | None = None
+    year: int | None = None
+    district: str | None = None
+
+
+def visit_view(session: Session, visit: Visit) -> VisitPublic:
+    need = session.get(Need, visit.need_id)
+    expert = session.get(Expert, visit.expert_id)
+    return VisitPublic.model_validate(
+        {
+            **visit.model_dump(),
+            "need_title": need.title if need else "",
+            "expert_name": expert.name if expert else "",
+        }
+    )
+
+
+def list_visits(
+    *, session: Session, viewer: Account, filters: VisitFilters, limit: int, offset: int, sort: str | None
+) -> tuple[list[VisitPublic], int]:
+    statement = select(Visit).join(Need, Need.id == Visit.need_id)  # type: ignore[arg-type]
+    if viewer.role == Role.unit:
+        statement = statement.where(Need.unit_id == viewer.unit_id)
+    elif viewer.role == Role.expert:
+        statement = statement.where(Visit.expert_id == viewer.expert_id)
+    elif viewer.role == Role.district_official:
+        statement = statement.where(Need.district == viewer.district)
+    for name in ("status", "need_id", "expert_id", "campaign_id", "year"):
+        value = getattr(filters, name)
+        if value is not None:
+            statement = statement.where(getattr(Visit, name) == value)
+    if filters.district:
+        statement = statement.where(Need.district == filters.district)
+    rows, total = paginate(
+        session,
+        statement,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        sortable=SORTABLE,
+        default_sort="-created_at",
+    )
+    return [visit_view(session, v) for v in rows], total
+
+
+def _require_visit_access(session: Session, viewer: Account, visit: Visit) -> Need:
+    need = get_or_404(session, Need, visit.need_id)
+    if viewer.role == Role.unit:
+        require_unit(viewer, need.unit_id)
+    elif viewer.role == Role.expert:
+        require_expert(viewer, visit.expert_id)
+    elif is_official(viewer):
+        require_district(viewer, need.district)
+    else:
+        raise Forbidden("无权查看此服务")
+    return need
+
+
+def get_visit(*, session: Session, viewer: Account, visit_id: int) -> VisitPublic:
+    visit = get_or_404(session, Visit, visit_id)
+    _require_visit_access(session, viewer, visit)
+    return visit_view(session, visit)
+
+
+def service_year(need: Need) -> int:
+    """The year whose capacity a visit uses: when the unit wants it, else this year."""
+    return need.wanted_from.year if need.wanted_from else date.today().year
+
+
+def propose_visit(
+    *,
+    session: Session,
+    actor: Account,
+    need_id: int,
+    expert_id: int | None,
+    origin: VisitOrigin | None = None,
+    score: float | None = None,
+    campaign_id: int | None = None,
+    commit: bool = True,
+) -> VisitPublic:
+    """An official proposes an expert for a need, or an expert volunteers (and so accepts at once)."""
+    volunteering = actor.role == Role.expert
+    if volunteering:
+        if expert_id is not None and expert_id != actor.expert_id:
+            raise Forbidden("专家只能自荐本人")
+        expert_id = actor.expert_id
+    if expert_id is None:
+        raise InvalidInput("请指定专家（expert_id）")
+    need = get_or_404(session, Need, need_id)
+    expert = get_or_404(session, Expert, expert_id)
+    if is_official(actor):
+        require_district(actor, need.district)
+    if need.status not in SERVABLE:
+        raise Conflict(f"需求当前为“{STATE_LABELS.get(need.status, need.status)}”，不能安排专家")
+    if expert.status != "在库" or not expert.available:
+        raise Conflict(
+            f"专家{expert.name}当前不可安排（{expert.status}{'' if expert.available else '、暂不接受服务'}）"
+        )
+    unit = get_or_404(session, Unit, need.unit_id)
+    if expert.employer and expert.employer == unit.name:
+        raise Conflict("专家不能服务本人所在单位（利益回避）")
+    visit = session.exec(select(Visit).where(Visit.need_id == need_id, Visit.expert_id == expert_id)).first()
+    if visit is not None and visit.status not in (VisitStatus.declined, VisitStatus.cancelled):
+        raise Conflict(f"专家{expert.name}已安排在该需求中")
+    if visit is None:
+        visit = Visit(need_id=need_id, expert_id=expert_id, year=service_year(need))
+    visit.status = VisitStatus.proposed
+    visit.decline_reason = ""
+    visit.origin = origin or (VisitOrigin.volunteer if volunteering else VisitOrigin.official)
+    visit.score = score
+    visit.campaign_id = campaign_id
+    session.add(visit)
+    session.flush()
+    if volunteering:
+        _take_place(session, visit)
+        refresh_need_status(session, need)
+    if commit:
+        session.commit()
+        session.refresh(visit)
+    return visit_view(session, visit)
+
+
+def _take_place(session: Session, visit: Visit) -> None:
+    """Accept `visit` if its expert has a place left this year; the expert row is locked meanwhile."""
+    expert = session.exec(select(Expert).where(Expert.id == visit.expert_id).with_for_update()).one()
+    used = places_used(session, expert.id or 0, visit.year)
+    if used >= expert.yearly_capacity:
+        raise Conflict(f"{expert.name}本年度服务名额已满（{used}/{expert.yearly_capacity}）")
+    visit.status = VisitStatus.accepted
+    visit.accepted_at = utcnow()
+    session.add(visit)
+
+
+def act_on_visit(
+    *,
+    session: Session,
+    actor: Account,
+    visit_id: int,
+    action: str,
+    reason: str = "",
+    schedule: VisitSchedule | None = None,
+    record: ServiceRecord | None = None,
+    rating: VisitRating | None = None,
+) -> VisitPublic:
+    """accept | decline | schedule | record | confirm | cancel, each from the states in `_FROM`."""
+    visit = get_or_404(session, Visit, visit_id)
+    need = _require_visit_access(session, actor, visit)
+    who = {
+        "accept": (Role.expert,),
+        "decline": (Role.expert,),
+        "schedule": (Role.expert, Role.district_official, Role.city_official),
+        "record": (Role.expert, Role.district_official, Role.city_official),
+        "confirm": (Role.unit,),
+        "cancel": (Role.district_official, Role.city_official),
+    }[action]
+    if actor.role not in who:
+        raise Forbidden(f"{_ACTION_LABELS[action]}服务须由{'、'.join(ROLE_LABELS[r] for r in who)}操作")
+    if visit.status not in _FROM[action]:
+        raise Conflict(_state_message(visit.status, action))
+    if action == "accept":
+        if need.status not in SERVABLE:
+            raise Conflict("需求已不再征集专家")
+        _take_place(session, visit)
+    elif action == "decline":
+        if not reason.strip():
+            raise InvalidInput("婉拒时请填写原因")
+        visit.status = VisitStatus.declined
+        visit.decline_reason = reason.strip()
+    elif action == "schedule" and schedule is not None:
+        if schedule.scheduled_to and schedule.scheduled_to < schedule.scheduled_from:
+            raise InvalidInput("结束日期不能早于开始日期")
+        visit.scheduled_from = schedule.scheduled_from
+        visit.scheduled_to = schedule.scheduled_to
+        visit.status = VisitStatus.scheduled
+    elif action == "record" and record is not None:
+        if record.service_date > date.today():
+            raise InvalidInput("服务日期不能晚于今天")
+        for key, value in record.model_dump().items():
+            setattr(visit, key, value)
+        visit.status = VisitStatus.done
+    elif action == "confirm" and rating is not None:
+        visit.rating = rating.rating
+        visit.comment = rating.comment
+        visit.status = VisitStatus.confirmed
+        visit.confirmed_at = utcnow()
+    elif action == "cancel":
+        visit.status = VisitStatus.cancelled
+    session.add(visit)
+    refresh_need_status(session, need)
+    session.commit()
+    session.refresh(visit)
+    return visit_view(session, visit)
+
+
+def _state_message(status: str, action: str) -> str:
+    now = VISIT_DONE_LABEL if status == VisitStatus.done else STATE_LABELS.get(status, status)
+    if action == "confirm":
+        return f"服务当前为“{now}”：尚无服务记录的服务不能确认和评价"
+    return f"服务当前为“{now}”，不能{_ACTION_LABELS[action]}"

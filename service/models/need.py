@@ -1,0 +1,122 @@
+"""Unit 基层单位 and Need 需求: who asks, and what they ask for."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import field_validator, model_validator
+from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.models.common import created_at_field
+from service.validation import check_choice, check_district, check_field, check_phone
+from service.vocab import SERVICE_TYPES, UNIT_KINDS, NeedStatus
+
+
+class UnitBase(SQLModel):
+    name: str = Field(min_length=1, max_length=100)
+    kind: str = Field(max_length=4)
+    district: str = Field(max_length=10, index=True)
+    contact_name: str = Field(default="", max_length=50)
+    address: str = Field(default="", max_length=200)
+
+    _kind = field_validator("kind")(check_choice(UNIT_KINDS, "单位类别"))
+    _district = field_validator("district")(check_district)
+
+
+class Unit(UnitBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(100), unique=True, nullable=False))
+    contact_phone: str | None = Field(default=None, sa_column=Column(String(20)))
+    created_at: datetime = created_at_field()
+
+
+class UnitCreate(UnitBase):
+    contact_phone: str | None = None
+    _phone = field_validator("contact_phone")(check_phone)
+
+
+class UnitUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    kind: str | None = None
+    district: str | None = None
+    contact_name: str | None = Field(default=None, max_length=50)
+    contact_phone: str | None = None
+    address: str | None = Field(default=None, max_length=200)
+
+    _kind = field_validator("kind")(check_choice(UNIT_KINDS, "单位类别"))
+    _district = field_validator("district")(check_district)
+    _phone = field_validator("contact_phone")(check_phone)
+
+
+class UnitPublic(UnitBase):
+    id: int
+    contact_phone: str | None = None
+
+
+class NeedBase(SQLModel):
+    title: str = Field(max_length=100)
+    description: str = Field(default="", max_length=5000)
+    service_type: str = Field(max_length=4)
+    field: str | None = Field(default=None, max_length=10)
+    wanted_from: date | None = None
+    wanted_to: date | None = None
+    experts_wanted: int = Field(default=1, ge=1, le=10)
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("需求标题不能为空")
+        return value
+
+    _service_type = field_validator("service_type")(check_choice(SERVICE_TYPES, "服务类型"))
+    _field = field_validator("field")(check_field)
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> NeedBase:
+        if self.wanted_from and self.wanted_to and self.wanted_to < self.wanted_from:
+            raise ValueError("期望服务时间的结束日期不能早于开始日期")
+        return self
+
+
+class Need(NeedBase, table=True):
+    __table_args__ = (UniqueConstraint("unit_id", "title", name="uq_need_unit_title"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    district: str = Field(max_length=10, index=True)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default=NeedStatus.draft, max_length=12, index=True)
+    review_note: str = Field(default="", max_length=500)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class NeedCreate(NeedBase):
+    unit_id: int | None = Field(default=None, description="省略时为当前单位账号的单位")
+    submit: bool = Field(default=False, description="创建后直接提交审核")
+
+
+class NeedUpdate(SQLModel):
+    title: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=5000)
+    service_type: str | None = None
+    field: str | None = None
+    wanted_from: date | None = None
+    wanted_to: date | None = None
+    experts_wanted: int | None = Field(default=None, ge=1, le=10)
+
+    _service_type = field_validator("service_type")(check_choice(SERVICE_TYPES, "服务类型"))
+    _field = field_validator("field")(check_field)
+
+
+class NeedPublic(NeedBase):
+    id: int
+    unit_id: int
+    unit_name: str = ""
+    district: str
+    status: str
+    review_note: str = ""
+    created_at: datetime

@@ -1,0 +1,91 @@
+"""Visit 服务: one expert serving one need, from proposal to the unit's rating."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.models.common import created_at_field
+from service.vocab import VisitOrigin, VisitStatus
+
+
+class Visit(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("need_id", "expert_id", name="uq_visit_need_expert"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    expert_id: int = Field(foreign_key="expert.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    origin: str = Field(default=VisitOrigin.official, max_length=12)
+    status: str = Field(default=VisitStatus.proposed, max_length=12, index=True)
+    year: int = Field(index=True, description="the service year whose capacity the visit uses")
+    score: float | None = None
+    decline_reason: str = Field(default="", max_length=500)
+    scheduled_from: date | None = None
+    scheduled_to: date | None = None
+    service_date: date | None = None
+    service_days: float | None = None
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    people_trained: int | None = None
+    technologies: str = Field(default="", max_length=1000)
+    problems_solved: int | None = None
+    rating: int | None = None
+    comment: str = Field(default="", max_length=1000)
+    created_at: datetime = created_at_field()
+    accepted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class VisitCreate(SQLModel):
+    need_id: int
+    expert_id: int | None = Field(default=None, description="专家自荐时省略")
+
+
+class VisitDecline(SQLModel):
+    reason: str = Field(min_length=1, max_length=500, description="婉拒原因")
+
+
+class VisitSchedule(SQLModel):
+    scheduled_from: date
+    scheduled_to: date | None = None
+
+
+class ServiceRecord(SQLModel):
+    service_date: date
+    service_days: float = Field(gt=0, le=60)
+    content: str = Field(min_length=1, max_length=5000)
+    people_trained: int = Field(default=0, ge=0, le=100000)
+    technologies: str = Field(default="", max_length=1000)
+    problems_solved: int = Field(default=0, ge=0, le=1000)
+
+
+class VisitRating(SQLModel):
+    rating: int = Field(ge=1, le=5, description="评分 1–5")
+    comment: str = Field(default="", max_length=1000)
+
+
+class VisitPublic(SQLModel):
+    id: int
+    need_id: int
+    need_title: str = ""
+    expert_id: int
+    expert_name: str = ""
+    campaign_id: int | None
+    origin: str
+    status: str
+    year: int
+    score: float | None
+    decline_reason: str
+    scheduled_from: date | None
+    scheduled_to: date | None
+    service_date: date | None
+    service_days: float | None
+    content: str
+    people_trained: int | None
+    technologies: str
+    problems_solved: int | None
+    rating: int | None
+    comment: str
+    created_at: datetime

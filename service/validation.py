@@ -1,0 +1,101 @@
+"""Field checks shared by the API shapes and the importers; messages are for people, in Chinese."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from service import reference
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def check_choice(choices: Sequence[str], label: str) -> Callable[[str | None], str | None]:
+    """A validator accepting None or one of `choices`."""
+
+    def _check(value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = value.strip()
+        if value not in choices:
+            raise ValueError(f"{label}“{value}”无效，应为：{'、'.join(choices)}")
+        return value
+
+    return _check
+
+
+def check_phone(value: str | None) -> str | None:
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    compact = re.sub(r"\s", "", text)
+    if _MOBILE.match(compact.replace("-", "")):
+        return compact.replace("-", "")
+    if _LANDLINE.match(compact):
+        return compact
+    raise ValueError(f"联系电话“{mask_phone(text)}”格式不正确，应为 11 位手机号或带区号的座机号")
+
+
+def id_number_is_valid(value: str) -> bool:
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        return False
+    total = sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17]
+
+
+def check_id_number(value: str | None) -> str | None:
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip().upper()
+    if not id_number_is_valid(text):
+        raise ValueError("身份证号码格式或校验位不正确")
+    return text
+
+
+def check_district(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text in reference.districts():
+        return text
+    code = reference.district_codes_by_name().get(text)
+    if code is None:
+        raise ValueError(f"区县“{text}”不是成都市的区（市）县或功能区")
+    return code
+
+
+def check_fields(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [check_field(v) or "" for v in value if str(v).strip()]
+
+
+def check_field(value: str | None) -> str | None:
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if text in reference.fields():
+        return text
+    code = reference.field_codes_by_name().get(text)
+    if code is None:
+        raise ValueError(f"专业领域“{text}”不在学科分类（GB/T 13745）中")
+    return code
+
+
+def mask_phone(value: str | None) -> str | None:
+    """138****1234 for a mobile; keep area code and last 2 digits for a landline."""
+    if not value:
+        return value
+    if len(value) == 11 and value.isdigit():
+        return f"{value[:3]}****{value[-4:]}"
+    return value[:4] + "*" * max(len(value) - 6, 1) + value[-2:] if len(value) > 6 else "****"
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """First 6 and last 4 characters kept (GB/T 35273 practice)."""
+    if not value:
+        return value
+    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "****"
