@@ -63,6 +63,7 @@ def enqueue_index(session: Session, index_name: str, record: SQLModel) -> None:
     if getattr(record, "id", None) is None:
         session.flush()
     record_id = getattr(record, "id", None)
+    assert record_id is not None, "a flushed record has an id"
     session.add(OutboxEntry(index_name=index_name, record_id=int(record_id)))
 
 
