@@ -1,0 +1,150 @@
+"""Turn document text and query text into index terms, through the same analyser as matching.
+
+Each searchable field is indexed three ways, so a word jieba keeps inside a longer one is still found while
+whole words rank first:
+- `words`: precise-mode words (`matching.text.cut`), the whole-word match;
+- `subwords`: the extra words search mode finds inside long words (`cut_for_search` minus `cut`);
+- `grams`: character bigrams of every Chinese run plus the run's last character, so any substring of two
+  or more characters is an adjacent bigram phrase and any single character is a prefix of some gram.
+Names also get pinyin terms (full, initials, syllables) so 张伟 is found by `zhangwei`, `zhang wei` or `zw`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pypinyin import Style, lazy_pinyin
+
+from matching.text import cut, cut_for_search, normalize
+
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+ASCII_WORD = re.compile(r"[0-9a-z]+")
+MAX_QUERY_TERMS = 32
+MAX_TERM_CHARS = 64
+VOCABULARY_DIR = Path(__file__).resolve().parent.parent / "data" / "search"
+
+
+@dataclass(frozen=True)
+class AnalysedText:
+    """One field's index terms, each kind as space-separated tokens ready for an FTS column."""
+
+    words: str
+    subwords: str
+    grams: str
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """One word of the query: what was typed (normalised), its synonyms, and whether it may be a prefix."""
+
+    text: str
+    alternatives: tuple[str, ...]
+    prefix: bool
+
+    @property
+    def is_cjk(self) -> bool:
+        """True when the word is Chinese (bigram recall applies), False for an English word or a number."""
+        return bool(CJK_RUN.fullmatch(self.text))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Synonym groups and stop words for queries (loaded from `data/search/`)."""
+
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    stop_words: frozenset[str] = frozenset()
+    groups: tuple[tuple[str, ...], ...] = ()
+
+
+def load_vocabulary(directory: Path | None = None) -> Vocabulary:
+    """Read `synonyms.json` (groups of equivalent words) and `stop_words.txt` from `directory`."""
+    directory = directory or VOCABULARY_DIR
+    groups: list[tuple[str, ...]] = []
+    synonyms_path = directory / "synonyms.json"
+    if synonyms_path.exists():
+        raw = json.loads(synonyms_path.read_text(encoding="utf-8"))
+        for group in raw.get("groups", []):
+            words = tuple(dict.fromkeys(normalize(w).strip() for w in group if normalize(w).strip()))
+            if len(words) > 1:
+                groups.append(words)
+    synonyms: dict[str, tuple[str, ...]] = {}
+    for words in groups:
+        for word in words:
+            others = tuple(w for w in words if w != word)
+            synonyms[word] = tuple(dict.fromkeys(synonyms.get(word, ()) + others))
+    stop_words: set[str] = set()
+    stop_path = directory / "stop_words.txt"
+    if stop_path.exists():
+        for line in stop_path.read_text(encoding="utf-8").splitlines():
+            word = normalize(line.split("#", 1)[0]).strip()
+            if word:
+                stop_words.add(word)
+    return Vocabulary(synonyms=synonyms, stop_words=frozenset(stop_words), groups=tuple(groups))
+
+
+@lru_cache(maxsize=4)
+def default_vocabulary() -> Vocabulary:
+    """The shipped vocabulary, read once per process (immutable)."""
+    return load_vocabulary()
+
+
+def char_grams(normalized: str) -> list[str]:
+    """Bigrams of every Chinese run of already-normalised text, each run followed by its last character."""
+    out: list[str] = []
+    for run in CJK_RUN.findall(normalized):
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        out.append(run[-1])
+    return out
+
+
+def analyse_field(text: str) -> AnalysedText:
+    """The three kinds of index terms for one field's text."""
+    if not text:
+        return AnalysedText("", "", "")
+    normalized = normalize(text)
+    words = cut(normalized)
+    extra = Counter(cut_for_search(normalized))
+    extra.subtract(words)
+    subwords = [w for w, n in extra.items() if n > 0]
+    return AnalysedText(" ".join(words), " ".join(subwords), " ".join(char_grams(normalized)))
+
+
+def name_pinyin(text: str) -> str:
+    """Pinyin terms for a name: syllables joined, initials, and each syllable (space-separated)."""
+    normalized = normalize(text)
+    tokens: list[str] = []
+    for run in CJK_RUN.findall(normalized):
+        syllables = lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+        syllables = [s for s in syllables if s.isascii() and s.isalpha()]
+        if not syllables:
+            continue
+        tokens.append("".join(syllables))
+        tokens.append("".join(s[0] for s in syllables))
+        tokens.extend(syllables)
+    return " ".join(dict.fromkeys(tokens))
+
+
+def parse_query(q: str, vocabulary: Vocabulary | None = None) -> list[QueryTerm]:
+    """The words of a typed query (never raises): precise-mode words, stop words dropped, at most 32.
+
+    The last word is a prefix unless the query ends with a space (the user finished typing it)."""
+    vocabulary = vocabulary or default_vocabulary()
+    if not isinstance(q, str) or not q.strip():
+        return []
+    words = [w[:MAX_TERM_CHARS] for w in cut(q[:2000])]
+    if not words:
+        return []
+    kept = [w for w in words if w not in vocabulary.stop_words] or words
+    kept = list(dict.fromkeys(kept))[:MAX_QUERY_TERMS]
+    ends_typing = not q[-1].isspace()
+    last_word = words[-1]
+    terms = []
+    for i, word in enumerate(kept):
+        prefix = ends_typing and i == len(kept) - 1 and word == last_word
+        terms.append(QueryTerm(word, (word, *vocabulary.synonyms.get(word, ())), prefix))
+    return terms

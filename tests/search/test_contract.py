@@ -1,0 +1,298 @@
+"""The behaviour every backend must show, checked against counts computed here in plain Python."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from search.base import SearchBackend
+from search.errors import InvalidDocumentError, InvalidQueryError, UnknownFieldError, UnknownIndexError
+from search.query import SearchQuery, SearchResult
+from tests.search.corpus import HTML_NEED, KIWI_NEED, ZHANG_WEI, expert_documents, need_documents, text_contains
+
+NEEDS = need_documents()
+EXPERTS = expert_documents()
+NEED_TEXT = ("title", "description", "unit_name")
+
+
+def ids(result: SearchResult) -> list[str]:
+    return [str(h.id) for h in result.hits]
+
+
+def all_pages(backend: SearchBackend, index: str, query: SearchQuery) -> list[str]:
+    """Every hit id over all pages, in order."""
+    out: list[str] = []
+    page = 1
+    while True:
+        result = backend.search(index, SearchQuery(**{**query.__dict__, "page": page}))
+        out += ids(result)
+        if page * query.per_page >= result.total:
+            return out
+        page += 1
+
+
+def python_facets(docs: list[dict[str, Any]], name: str) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for d in docs:
+        values = d[name] if isinstance(d[name], list) else [d[name]]
+        counts.update(str(v) for v in set(values) if v is not None)
+    return dict(counts)
+
+
+# -- Chinese queries ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ["猕猴桃", "溃疡病", "猕猴桃 溃疡", "猕猴桃溃疡病防治", "溃疡"])
+def test_kiwi_need_found_by_its_words(loaded: SearchBackend, q: str) -> None:
+    result = loaded.search("needs", SearchQuery(q=q))
+    assert KIWI_NEED["id"] in ids(result)
+
+
+def test_every_word_of_the_query_must_match(loaded: SearchBackend) -> None:
+    result = loaded.search("needs", SearchQuery(q="柑橘 培训", per_page=100))
+    citrus = {str(d["id"]) for d in NEEDS if text_contains(d, NEED_TEXT, "柑橘")}
+    training = {str(d["id"]) for d in NEEDS if text_contains(d, NEED_TEXT, "培训")}
+    assert citrus & training, "fixture must have needs with both words"
+    assert set(ids(result)) == citrus & training
+
+
+def test_title_match_ranks_above_description_only_match(backend: SearchBackend) -> None:
+    base = {k: v for k, v in KIWI_NEED.items() if k not in ("id", "title", "description")}
+    backend.index_documents(
+        "needs",
+        [
+            {**base, "id": "d", "title": "果园冬季管理", "description": "顺带看看猕猴桃的长势"},
+            {**base, "id": "t", "title": "猕猴桃园管理", "description": "冬季清园"},
+        ],
+    )
+    assert ids(backend.search("needs", SearchQuery(q="猕猴桃"))) == ["t", "d"]
+
+
+def test_query_text_matches_python_substring_oracle(loaded: SearchBackend) -> None:
+    result = loaded.search("needs", SearchQuery(q="培训", per_page=100))
+    expected = {str(d["id"]) for d in NEEDS if text_contains(d, NEED_TEXT, "培训")}
+    assert 0 < len(expected) < len(NEEDS)
+    assert result.total == len(expected)
+    assert set(ids(result)) == expected
+
+
+def test_synonym_finds_the_other_word(loaded: SearchBackend) -> None:
+    assert KIWI_NEED["id"] in ids(loaded.search("needs", SearchQuery(q="奇异果")))
+
+
+# -- filters and facets ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"district": "510131"},
+        {"district": ["510104", "GX"]},
+        {"status": "open", "service_type": "技术服务"},
+        {"field": ["210", "220", "230"], "status": ["open", "submitted"]},
+    ],
+)
+def test_filters_and_facets_match_python_counts(loaded: SearchBackend, filters: dict[str, Any]) -> None:
+    facets = ["district", "status", "service_type", "field"]
+    result = loaded.search("needs", SearchQuery(filters=filters, facets=facets, per_page=100))
+
+    def keep(d: dict[str, Any]) -> bool:
+        return all(d[k] in ([v] if isinstance(v, str) else v) for k, v in filters.items())
+
+    expected = [d for d in NEEDS if keep(d)]
+    assert result.total == len(expected)
+    assert set(ids(result)) == {str(d["id"]) for d in expected}
+    for name in facets:
+        assert result.facets[name] == python_facets(expected, name)
+
+
+def test_facets_count_the_text_matches_only(loaded: SearchBackend) -> None:
+    result = loaded.search("needs", SearchQuery(q="培训", facets=["district", "status"], per_page=100))
+    expected = [d for d in NEEDS if text_contains(d, NEED_TEXT, "培训")]
+    assert result.facets["district"] == python_facets(expected, "district")
+    assert result.facets["status"] == python_facets(expected, "status")
+
+
+def test_date_range_is_inclusive_on_days(loaded: SearchBackend) -> None:
+    query = SearchQuery(date_from="2024-03-01", date_to="2024-03-31", per_page=100)
+    result = loaded.search("needs", query)
+    expected = {str(d["id"]) for d in NEEDS if "2024-03-01" <= d["created_at"][:10] <= "2024-03-31"}
+    assert set(ids(result)) == expected
+    assert KIWI_NEED["id"] in expected
+
+
+def test_date_range_on_another_date_field_skips_nulls(loaded: SearchBackend) -> None:
+    query = SearchQuery(date_field="wanted_from", date_from="2024-06-01", per_page=100)
+    result = loaded.search("needs", query)
+    expected = {str(d["id"]) for d in NEEDS if d["wanted_from"] and d["wanted_from"] >= "2024-06-01"}
+    assert set(ids(result)) == expected
+
+
+def test_expert_list_field_filter_and_facet(loaded: SearchBackend) -> None:
+    query = SearchQuery(filters={"fields": ["210", "520"]}, facets=["fields", "employer_type"], per_page=100)
+    result = loaded.search("experts", query)
+    expected = [e for e in EXPERTS if {"210", "520"} & set(e["fields"])]
+    assert set(ids(result)) == {str(e["id"]) for e in expected}
+    assert result.facets["fields"] == python_facets(expected, "fields")
+    assert result.facets["employer_type"] == python_facets(expected, "employer_type")
+
+
+# -- highlights --------------------------------------------------------------------------------------------
+
+
+def test_highlights_mark_the_matched_words(loaded: SearchBackend) -> None:
+    hit = next(h for h in loaded.search("needs", SearchQuery(q="猕猴桃 溃疡")).hits if h.id == KIWI_NEED["id"])
+    assert "<mark>猕猴桃</mark>" in hit.highlights["title"]
+    assert "<mark>溃疡</mark>" in hit.highlights["title"]
+    assert "<mark>猕猴桃</mark>" in hit.highlights["description"]
+    assert "unit_name" not in hit.highlights
+
+
+def test_highlights_escape_html_in_the_original_text(loaded: SearchBackend) -> None:
+    hit = next(h for h in loaded.search("needs", SearchQuery(q="网站安全")).hits if h.id == HTML_NEED["id"])
+    title = hit.highlights["title"]
+    assert "<script>" not in title
+    assert "&lt;script&gt;" in title
+    assert "&amp;" in title
+    assert "<mark>" in title
+    assert hit.document["title"] == HTML_NEED["title"]
+
+
+def test_names_found_by_pinyin_and_initials(loaded: SearchBackend) -> None:
+    for q in ("zhangwei", "zhang wei", "zw", "zhangw", "张伟"):
+        result = loaded.search("experts", SearchQuery(q=q))
+        assert ZHANG_WEI["id"] in ids(result), q
+        hit = next(h for h in result.hits if h.id == ZHANG_WEI["id"])
+        assert hit.highlights["name"] == "<mark>张伟</mark>", q
+
+
+# -- sort and pagination -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sort", "descending"), [("newest", True), ("oldest", False), ("created_at:desc", True)])
+def test_sort_by_creation_date(loaded: SearchBackend, sort: str, descending: bool) -> None:
+    hits = loaded.search("needs", SearchQuery(sort=sort, per_page=100)).hits
+    dates = [h.document["created_at"] for h in hits]
+    assert len(hits) == len(NEEDS)
+    assert dates == sorted(dates, reverse=descending)
+
+
+def test_sort_on_nullable_date_puts_missing_last(loaded: SearchBackend) -> None:
+    hits = loaded.search("needs", SearchQuery(sort="wanted_from:asc", per_page=100)).hits
+    values = [h.document["wanted_from"] for h in hits]
+    present = [v for v in values if v]
+    assert values[: len(present)] == sorted(present)
+    assert all(v is None for v in values[len(present) :])
+
+
+def test_text_query_sorted_by_date(loaded: SearchBackend) -> None:
+    hits = loaded.search("needs", SearchQuery(q="防控", sort="newest", per_page=100)).hits
+    assert hits
+    dates = [h.document["created_at"][:10] for h in hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize(("q", "sort"), [("", "newest"), ("", "relevance"), ("技术", "relevance"), ("专家", "oldest")])
+def test_pagination_has_no_duplicates_or_gaps(loaded: SearchBackend, q: str, sort: str) -> None:
+    every = ids(loaded.search("needs", SearchQuery(q=q, sort=sort, per_page=100)))
+    paged = all_pages(loaded, "needs", SearchQuery(q=q, sort=sort, per_page=7))
+    assert len(paged) == len(set(paged))
+    assert paged == every
+
+
+def test_page_past_the_end_is_empty_with_the_total(loaded: SearchBackend) -> None:
+    result = loaded.search("needs", SearchQuery(q="猕猴桃", page=50))
+    assert result.hits == []
+    assert result.total >= 1
+
+
+# -- writes ------------------------------------------------------------------------------------------------
+
+
+def test_count_delete_and_upsert(backend: SearchBackend) -> None:
+    assert backend.count("needs") == 0
+    assert backend.index_documents("needs", NEEDS[:10]) == 10
+    assert backend.count("needs") == 10
+    backend.delete_documents("needs", [KIWI_NEED["id"], "no-such-id"])
+    assert backend.count("needs") == 9
+    assert KIWI_NEED["id"] not in ids(backend.search("needs", SearchQuery(q="猕猴桃")))
+    changed = {**NEEDS[2], "title": "设施蔬菜连作障碍"}
+    backend.index_documents("needs", [changed])
+    assert backend.count("needs") == 9
+    assert ids(backend.search("needs", SearchQuery(q="连作障碍"))) == [str(changed["id"])]
+    assert str(changed["id"]) not in ids(backend.search("needs", SearchQuery(q=NEEDS[2]["title"] + " ")))
+    assert backend.document_ids("needs") == {str(d["id"]) for d in NEEDS[1:10]}
+
+
+def test_int_and_str_ids_are_the_same_key(backend: SearchBackend) -> None:
+    backend.index_documents("needs", [{**KIWI_NEED, "id": 42}])
+    backend.delete_documents("needs", ["42"])
+    assert backend.count("needs") == 0
+
+
+def test_reset_empties_one_index_or_both(backend: SearchBackend) -> None:
+    backend.index_documents("needs", NEEDS[:5])
+    backend.index_documents("experts", EXPERTS[:5])
+    backend.reset("needs")
+    assert (backend.count("needs"), backend.count("experts")) == (0, 5)
+    backend.reset()
+    assert (backend.count("needs"), backend.count("experts")) == (0, 0)
+    backend.index_documents("needs", NEEDS[:3])
+    assert backend.count("needs") == 3
+
+
+def test_health_reports_ok(loaded: SearchBackend) -> None:
+    status = loaded.health()
+    assert status.ok, status.detail
+    assert status.backend == loaded.name
+
+
+# -- refusals ----------------------------------------------------------------------------------------------
+
+
+def test_personal_data_never_enters_the_index(backend: SearchBackend) -> None:
+    with pytest.raises(InvalidDocumentError, match="personal data"):
+        backend.index_documents("experts", [{**ZHANG_WEI, "phone": "13800001234"}])
+    assert backend.count("experts") == 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"id": "a b", "title": "x"},
+        {"title": "no id"},
+        {"id": "x", "title": "t", "created_at": "yesterday"},
+        {"id": True, "title": "t"},
+    ],
+)
+def test_bad_documents_refused_before_any_write(backend: SearchBackend, bad: dict[str, Any]) -> None:
+    with pytest.raises(InvalidDocumentError):
+        backend.index_documents("needs", [KIWI_NEED, bad])
+    assert backend.count("needs") == 0
+
+
+@pytest.mark.parametrize(
+    ("index", "query", "error"),
+    [
+        ("projects", SearchQuery(), UnknownIndexError),
+        ("needs", SearchQuery(filters={"phone": "1"}), UnknownFieldError),
+        ("needs", SearchQuery(facets=["title"]), UnknownFieldError),
+        ("needs", SearchQuery(sort="title:asc"), UnknownFieldError),
+        ("needs", SearchQuery(sort="sideways"), UnknownFieldError),
+        ("experts", SearchQuery(sort="newest"), UnknownFieldError),
+        ("experts", SearchQuery(date_from="2024-01-01"), UnknownFieldError),
+        ("needs", SearchQuery(date_field="title", date_from="2024-01-01"), UnknownFieldError),
+        ("needs", SearchQuery(page=0), InvalidQueryError),
+        ("needs", SearchQuery(per_page=1000), InvalidQueryError),
+        ("needs", SearchQuery(date_from="01/02/2024"), InvalidQueryError),
+        ("needs", SearchQuery(filters={"status": []}), InvalidQueryError),
+    ],
+)
+def test_unsupported_requests_raise_typed_errors(
+    loaded: SearchBackend, index: str, query: SearchQuery, error: type[Exception]
+) -> None:
+    with pytest.raises(error) as info:
+        loaded.search(index, query)
+    assert str(info.value)  # a message a caller can show

@@ -1,0 +1,70 @@
+"""What only the embedded backend promises: one file, survives restarts, safe under threads."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from search.embedded import EmbeddedBackend
+from search.query import SearchQuery
+from tests.search.corpus import KIWI_NEED, need_documents
+
+
+def test_fts5_is_available_in_this_python() -> None:
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE VIRTUAL TABLE t USING fts5(a)")
+
+
+def test_index_persists_in_one_file_across_instances(tmp_path: Path) -> None:
+    path = tmp_path / "search" / "index.sqlite"
+    first = EmbeddedBackend(path)
+    first.index_documents("needs", need_documents(10))
+    first.close()
+    second = EmbeddedBackend(path)
+    assert second.count("needs") == 12
+    assert KIWI_NEED["id"] in [h.id for h in second.search("needs", SearchQuery(q="猕猴桃")).hits]
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    second.close()
+
+
+def test_index_from_another_layout_version_is_rebuilt_empty(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    backend = EmbeddedBackend(path)
+    backend.index_documents("needs", need_documents(5))
+    backend.close()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE search_meta SET value = 'old' WHERE key = 'layout_version'")
+    con.commit()
+    con.close()
+    rebuilt = EmbeddedBackend(path)
+    assert rebuilt.count("needs") == 0
+    rebuilt.close()
+
+
+def _hammer(backend: EmbeddedBackend, errors: list[BaseException], writer: bool) -> None:
+    try:
+        for i in range(15):
+            if writer:
+                backend.index_documents("needs", [{**KIWI_NEED, "id": f"w{i}"}])
+            else:
+                backend.search("needs", SearchQuery(q="猕猴桃", facets=["district"]))
+                backend.count("needs")
+    except BaseException as exc:  # noqa: BLE001 - collected and re-raised in the main thread
+        errors.append(exc)
+
+
+def test_concurrent_readers_and_writers(tmp_path: Path) -> None:
+    for path in (tmp_path / "threads.sqlite", ":memory:"):
+        backend = EmbeddedBackend(path)
+        backend.index_documents("needs", need_documents(20))
+        errors: list[BaseException] = []
+        threads = [threading.Thread(target=_hammer, args=(backend, errors, i < 2)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert backend.count("needs") == 22 + 15
+        backend.close()
