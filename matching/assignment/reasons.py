@@ -47,9 +47,7 @@ def reason_label(code: str) -> str:
     return REASON_LABELS[code]
 
 
-def classify_unfilled(
-    arrays: AssignmentArrays, chosen: npt.NDArray[np.bool_], need_ids: list[str]
-) -> list[Unfilled]:
+def classify_unfilled(arrays: AssignmentArrays, chosen: npt.NDArray[np.bool_], need_ids: list[str]) -> list[Unfilled]:
     """One `Unfilled` per need with open places after `chosen` (bool mask over free pairs, shape (P,))."""
     n_needs = arrays.n_needs
     taken = np.bincount(arrays.pair_need[chosen], minlength=n_needs)

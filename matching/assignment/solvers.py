@@ -52,6 +52,26 @@ class MinCostFlowSolver(AssignmentSolver):
 
     def solve(self) -> BoolArray:
         """Maximum fill, then (with coverage) most districts served, then most affinity; exactly."""
+        chosen = self._solve_flow(with_cover_bonus=False)
+        # The coverage bonus widens the cost range and slows the solver by half; it is only needed when the
+        # plain optimum leaves a district unserved that some free pair could serve.
+        if self.coverage and not self._serves_every_reachable_district(chosen):
+            chosen = self._solve_flow(with_cover_bonus=True)
+        return chosen
+
+    def _serves_every_reachable_district(self, chosen: BoolArray) -> bool:
+        a = self.arrays
+        pair_district = a.need_district[a.pair_need]
+        usable = (pair_district >= 0) & (a.demand[a.pair_need] > 0) & (a.capacity[a.pair_expert] > 0)
+        reachable = np.zeros(a.n_districts, dtype=bool)
+        reachable[pair_district[usable]] = True
+        reachable &= a.district_uncovered & (a.district_room > 0)
+        served = np.zeros(a.n_districts, dtype=bool)
+        served_districts = pair_district[chosen]
+        served[served_districts[served_districts >= 0]] = True
+        return bool(np.all(served[reachable]))
+
+    def _solve_flow(self, *, with_cover_bonus: bool) -> BoolArray:
         a = self.arrays
         n_needs, n_experts, n_districts, n_pairs = a.n_needs, a.n_experts, a.n_districts, len(a.pair_need)
         if n_pairs == 0:
@@ -74,12 +94,12 @@ class MinCostFlowSolver(AssignmentSolver):
         n_nodes = sink + 1
         budget = cost_budget(n_nodes, max_fill)
         max_abs = float(np.max(np.abs(a.pair_score)))
-        units = (budget - 1) / (2 * max(max_fill, 1)) if self.coverage else budget
+        units = (budget - 1) / (2 * max(max_fill, 1)) if with_cover_bonus else budget
         scale = score_scale(max_abs, budget_units=units)
         pair_cost = -scaled(a.pair_score, scale)
         self.score_resolution_ = 1.0 / scale if max_abs > 0 else 0.0
 
-        covering = a.district_uncovered & (room > 0) if self.coverage else np.zeros(n_districts, dtype=bool)
+        covering = a.district_uncovered & (room > 0) if with_cover_bonus else np.zeros(n_districts, dtype=bool)
         cover_bonus = 2 * max(max_fill, 1) * int(np.max(np.abs(pair_cost))) + 1
         tails = [
             np.full(int((~has_district).sum()), source),
