@@ -100,9 +100,7 @@ def problem_from_json(data: Any) -> tuple[AssignmentProblem, JsonIds]:
     caps = data.get("district_caps")
     if caps is not None and not isinstance(caps, dict):
         raise InstanceError('"district_caps" must be an object {district: cap}')
-    problem = AssignmentProblem(
-        needs, experts, pairs, conflicts, locked, coverage=coverage, district_caps=caps
-    )
+    problem = AssignmentProblem(needs, experts, pairs, conflicts, locked, coverage=coverage, district_caps=caps)
     return problem, ids
 
 
@@ -113,8 +111,7 @@ def result_to_json(result: AssignmentResult, ids: JsonIds) -> dict[str, Any]:
         "filled": result.filled,
         "total_score": result.total_score,
         "unfilled": [
-            {"need_id": ids.needs[u.need_id], "missing": u.missing, "reason": u.reason}
-            for u in result.unfilled
+            {"need_id": ids.needs[u.need_id], "missing": u.missing, "reason": u.reason} for u in result.unfilled
         ],
     }
 
@@ -129,9 +126,7 @@ def _objects(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
 def _rows(data: dict[str, Any], key: str, width: int) -> list[list[Any]]:
     rows = data.get(key, [] if key != "pairs" else None)
     if not isinstance(rows, list):
-        raise InstanceError(
-            f'"{key}" must be a list of [{", ".join(["...", "..."] + ["score"] * (width - 2))}]'
-        )
+        raise InstanceError(f'"{key}" must be a list of [{", ".join(["...", "..."] + ["score"] * (width - 2))}]')
     for row in rows:
         if not isinstance(row, list) or len(row) != width:
             raise InstanceError(f'every entry of "{key}" must be a list of {width} items, got {row!r}')
@@ -157,9 +152,7 @@ def _count(item: dict[str, Any], field: str, kind: str) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InstanceError(
-            f'"{field}" of {kind} entry {item.get("id")!r} must be a whole number >= 0, got {value!r}'
-        )
+        raise InstanceError(f'"{field}" of {kind} entry {item.get("id")!r} must be a whole number >= 0, got {value!r}')
     return value
 
 

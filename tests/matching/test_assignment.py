@@ -58,9 +58,7 @@ def test_negative_scores_still_fill_places() -> None:
 
 
 def test_each_pair_is_used_at_most_once() -> None:
-    problem = AssignmentProblem(
-        needs=[NeedSlot("n1", 3)], experts=[ExpertSlot("e1", 5)], pairs=[("n1", "e1", 1.0)]
-    )
+    problem = AssignmentProblem(needs=[NeedSlot("n1", 3)], experts=[ExpertSlot("e1", 5)], pairs=[("n1", "e1", 1.0)])
     result = solve_assignment(problem)
     assert result.assignments == [("n1", "e1")]
     assert result.unfilled == [Unfilled("n1", 2, "too_few_candidates")]
@@ -243,9 +241,7 @@ def test_locks_beyond_a_district_cap_raise() -> None:
         (AssignmentProblem([NeedSlot("n1", 1)], [ExpertSlot("e1", -3)], []), "capacity"),
         (AssignmentProblem([NeedSlot("n1", 1), NeedSlot("n1", 2)], [], []), "listed twice"),
         (
-            AssignmentProblem(
-                [NeedSlot("n1", 1)], [ExpertSlot("e1", 1)], [("n1", "e1", 1.0), ("n1", "e1", 0.5)]
-            ),
+            AssignmentProblem([NeedSlot("n1", 1)], [ExpertSlot("e1", 1)], [("n1", "e1", 1.0), ("n1", "e1", 0.5)]),
             "more than once",
         ),
         (

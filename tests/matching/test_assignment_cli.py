@@ -101,9 +101,7 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path, instance: object, mess
 
 def test_missing_instance_file_exits_2(tmp_path: Path) -> None:
     out = tmp_path / "a.json"
-    result = runner.invoke(
-        app, ["match", "assign", "--instance", str(tmp_path / "none.json"), "--out", str(out)]
-    )
+    result = runner.invoke(app, ["match", "assign", "--instance", str(tmp_path / "none.json"), "--out", str(out)])
     assert result.exit_code == 2
     assert "cannot read" in result.output
 

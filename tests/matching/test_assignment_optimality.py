@@ -31,9 +31,7 @@ def problems(draw: st.DrawFn) -> AssignmentProblem:
     every_pair = [(n.id, e.id) for n in needs for e in experts]
     # Dense enough that needs compete for experts, which is where a greedy answer goes wrong.
     candidates = (
-        draw(
-            st.lists(st.sampled_from(every_pair), unique=True, min_size=min(4, len(every_pair)), max_size=10)
-        )
+        draw(st.lists(st.sampled_from(every_pair), unique=True, min_size=min(4, len(every_pair)), max_size=10))
         if every_pair
         else []
     )
@@ -42,15 +40,12 @@ def problems(draw: st.DrawFn) -> AssignmentProblem:
     pairs = [(n, e, draw(score) * magnitude) for n, e in candidates]
     conflicts = draw(st.lists(st.sampled_from(every_pair), unique=True, max_size=3)) if every_pair else []
     caps = draw(
-        st.none()
-        | st.fixed_dictionaries({}, optional={d: st.integers(0, 3) for d in DISTRICTS if d is not None})
+        st.none() | st.fixed_dictionaries({}, optional={d: st.integers(0, 3) for d in DISTRICTS if d is not None})
     )
     lockable = [p for p in every_pair if p not in conflicts]
     wanted = draw(st.lists(st.sampled_from(lockable), unique=True, max_size=3)) if lockable else []
     locked = _feasible_prefix(wanted, needs, experts, caps)
-    return AssignmentProblem(
-        needs, experts, pairs, conflicts, locked, coverage=draw(st.booleans()), district_caps=caps
-    )
+    return AssignmentProblem(needs, experts, pairs, conflicts, locked, coverage=draw(st.booleans()), district_caps=caps)
 
 
 def _feasible_prefix(
@@ -183,9 +178,7 @@ def contended_problems(count: int, seed: int) -> list[AssignmentProblem]:
     rng = random.Random(seed)
     out = []
     for _ in range(count):
-        needs = [
-            NeedSlot(f"n{i}", rng.randint(1, 3), rng.choice(DISTRICTS)) for i in range(rng.randint(2, 4))
-        ]
+        needs = [NeedSlot(f"n{i}", rng.randint(1, 3), rng.choice(DISTRICTS)) for i in range(rng.randint(2, 4))]
         experts = [ExpertSlot(f"e{j}", rng.randint(1, 2)) for j in range(rng.randint(2, 4))]
         every_pair = [(n.id, e.id) for n in needs for e in experts]
         candidates = rng.sample(every_pair, min(len(every_pair), rng.randint(4, 10)))
@@ -197,9 +190,7 @@ def contended_problems(count: int, seed: int) -> list[AssignmentProblem]:
             rng.sample(lockable, min(len(lockable), rng.choice([0, 0, 1, 2]))), needs, experts, caps
         )
         out.append(
-            AssignmentProblem(
-                needs, experts, pairs, conflicts, locked, coverage=rng.random() < 0.5, district_caps=caps
-            )
+            AssignmentProblem(needs, experts, pairs, conflicts, locked, coverage=rng.random() < 0.5, district_caps=caps)
         )
     return out
 
