@@ -14,8 +14,14 @@ from sqlmodel import Session, create_engine
 from service.config import get_settings
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout so that writers queue."""
+def make_engine(url: str, *, immediate_transactions: bool = True) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout so that writers queue.
+
+    With `immediate_transactions` (the app's engines) every SQLite transaction starts with BEGIN IMMEDIATE:
+    a read-then-write such as a capacity check then cannot fail half-way on a stale snapshot, it waits its
+    turn instead. Without it (tools that only look, such as tests re-reading what the app stored) plain
+    SELECTs run outside any transaction and never hold the write lock.
+    """
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
@@ -28,13 +34,18 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; take it over so that BEGIN IMMEDIATE works.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        if immediate_transactions:
+            # pysqlite's own transaction handling defers BEGIN; take it over so that BEGIN IMMEDIATE works.
+            event.listen(engine, "connect", _manual_transactions)
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _manual_transactions(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -44,6 +44,7 @@ def _postgres_migrated() -> bool:
 def engine(_postgres_migrated: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The database for one test; the app's `get_engine()` returns the same during it."""
     monkeypatch.setenv("ZHIQIAO_LOGIN_RATE_LIMIT", "10000/minute")
+    monkeypatch.setenv("ZHIQIAO_SEARCH_SYNC_INTERVAL_SECONDS", "0")  # tests drain the outbox themselves
     monkeypatch.setenv("ZHIQIAO_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("ZHIQIAO_SEARCH_DB_PATH", str(tmp_path / "search.db"))
     config.get_settings.cache_clear()
@@ -67,5 +68,13 @@ def engine(_postgres_migrated: bool, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
-    with Session(engine) as session:
+    """The test's own view of the database. On SQLite it reads outside transactions, so a test can look at
+    what the app stored (and the app can write meanwhile) without holding the write lock."""
+    if engine.dialect.name != "sqlite":
+        with Session(engine) as session:
+            yield session
+        return
+    reader = db.make_engine(engine.url.render_as_string(hide_password=False), immediate_transactions=False)
+    with Session(reader) as session:
         yield session
+    reader.dispose()
