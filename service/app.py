@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,18 +17,58 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from slowapi.errors import RateLimitExceeded
+from sqlmodel import Session
 
-from service.api import accounts, auth, experts, health, liaisons, needs, units, visits
+from search.base import SearchBackend
+from service import db
+from service.api import accounts, auth, experts, health, liaisons, needs, search, units, visits
+from service.config import get_settings
 from service.errors import ERROR_RESPONSES, AppError
 from service.logging_setup import install_filter
 from service.messages import validation_details
+from service.search_sync import drain_outbox, open_search_backend
 
 API_PREFIX = "/api/v1"
+log = logging.getLogger("zhiqiao")
+
+
+def _drain_once(backend: SearchBackend) -> None:
+    with Session(db.get_engine()) as session:
+        drain_outbox(session, backend)
+
+
+async def _sync_forever(backend: SearchBackend, interval: float) -> None:
+    """Apply the outbox to the search index every `interval` seconds, for as long as the app runs."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(_drain_once, backend)
+        except Exception as error:  # noqa: BLE001 - the rows stay in the outbox; try again next round
+            log.warning("search sync will retry: %s", type(error).__name__)
+        await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    backend = open_search_backend()
+    app.state.search = backend
+    app.state.search_health = lambda: backend.health().ok
+    worker = None
+    interval = get_settings().search_sync_interval_seconds
+    if interval > 0:
+        worker = asyncio.create_task(_sync_forever(backend, interval))
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        backend.close()
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (auth, accounts, experts, units, needs, visits, liaisons):
+    for module in (auth, accounts, experts, units, needs, visits, liaisons, search):
         router.include_router(module.router)
     return router
 
@@ -35,6 +81,7 @@ def create_app() -> FastAPI:
         description="专家与人才服务对接平台：基层单位发布需求，专家服务基层，组织部门匹配、派遣与跟踪。",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.limiter = auth.limiter
     app.include_router(health.router)

@@ -6,6 +6,7 @@ import typer
 
 from service.cli.admin import db_app, demo_command, serve_command, user_app
 from service.cli.match import match_app
+from service.cli.search import search_app
 
 app = typer.Typer(help="智桥 Zhiqiao: expert and talent-service matching platform.", no_args_is_help=True)
 app.command("serve", help="Serve the web app and the API.")(serve_command)
@@ -13,6 +14,7 @@ app.command("demo", help="Load the demo data (idempotent) and print the demo log
 app.add_typer(db_app, name="db", help="Database schema (Alembic migrations).")
 app.add_typer(user_app, name="user", help="Accounts.")
 app.add_typer(match_app, name="match", help="Rank, evaluate and assign (the matching engine).")
+app.add_typer(search_app, name="search", help="Search index: sync, reindex, check.")
 
 
 def main() -> None:
