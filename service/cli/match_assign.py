@@ -15,19 +15,12 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
-from matching.assignment import (
-    SOLVERS,
-    AssignmentInputError,
-    AssignmentProblem,
-    AssignmentResult,
-    ExpertSlot,
-    NeedSlot,
-    solve_assignment,
-)
+if TYPE_CHECKING:
+    from matching.assignment import AssignmentProblem, AssignmentResult
 
 BAD_INPUT_EXIT = 2
 
@@ -47,9 +40,12 @@ class JsonIds:
 def assign_command(
     instance: Path = typer.Option(..., "--instance", help="Instance JSON"),
     out: Path = typer.Option(..., "--out", help="Where to write the assignment JSON"),
-    method: str = typer.Option("mincostflow", "--method", help=f"Solver: {', '.join(SOLVERS)}"),
+    method: str = typer.Option("mincostflow", "--method", help="Solver: mincostflow (exact) or greedy (baseline)"),
 ) -> None:
     """Read an instance, solve it (coverage > fill > affinity), write the answer."""
+    # Imported here so that other `zhiqiao` commands do not pay for loading the solver stack.
+    from matching.assignment import AssignmentInputError, solve_assignment
+
     try:
         data = json.loads(instance.read_text(encoding="utf-8"))
         problem, ids = problem_from_json(data)
@@ -73,6 +69,8 @@ def _fail(message: str) -> NoReturn:
 
 def problem_from_json(data: Any) -> tuple[AssignmentProblem, JsonIds]:
     """Check the instance's shape and build the problem, remembering each id as written in the JSON."""
+    from matching.assignment import AssignmentProblem, ExpertSlot, NeedSlot
+
     if not isinstance(data, dict):
         raise InstanceError("the instance must be a JSON object")
     unknown = set(data) - {"needs", "experts", "pairs", "conflicts", "locked", "coverage", "district_caps"}
