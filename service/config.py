@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ class Settings(BaseSettings):
 
     environment: str = Field(default="development", description="development | production")
     database_url: str = _DEFAULT_SQLITE
-    secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    secret_key: str = Field(default="", description="empty: a key kept in var/secret.key (development only)")
     access_token_minutes: int = 60 * 8
     data_dir: Path = DATA_DIR
     var_dir: Path = REPO_ROOT / "var"
@@ -44,9 +45,20 @@ class Settings(BaseSettings):
     leader_quota_other: tuple[int, int] = (2, 3)
 
     @model_validator(mode="after")
-    def _refuse_weak_secret_in_production(self) -> Settings:
-        if self.environment == "production" and (len(self.secret_key) < 32 or "change" in self.secret_key):
-            raise ValueError("ZHIQIAO_SECRET_KEY must be a strong secret in production")
+    def _secret(self) -> Settings:
+        if self.environment == "production":
+            if len(self.secret_key) < 32 or "change" in self.secret_key or "replace" in self.secret_key:
+                raise ValueError("ZHIQIAO_SECRET_KEY must be a strong secret (32+ characters) in production")
+        elif not self.secret_key:
+            # Shared by every process of this installation, so that a token from one worker holds in another.
+            path = self.var_dir / "secret.key"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                    out.write(secrets.token_urlsafe(48))
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            self.secret_key = path.read_text(encoding="utf-8").strip()
         return self
 
     @property
