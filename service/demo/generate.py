@@ -1773,11 +1773,14 @@ class UnitFactory:
         )
         name, detail, must = self.rng.choice([v for v in variants if v[0] not in self._names])
         topics = list(must) + [t for t in self.rng.sample(HOSPITAL_TOPICS, 4) if t not in must]
+        grassroots = not must  # a township or community health centre, not a district hospital
         facts = {
             "detail": detail,
-            "population": _round_to(self.rng.randint(30000, 200000), 1000),
-            "beds": self.rng.randint(20, 300),
-            "staff": self.rng.randint(40, 400),
+            "population": _round_to(
+                self.rng.randint(20000, 90000) if grassroots else self.rng.randint(150000, 600000), 1000
+            ),
+            "beds": self.rng.randint(20, 99) if grassroots else self.rng.randint(150, 500),
+            "staff": self.rng.randint(30, 150) if grassroots else self.rng.randint(200, 800),
             "sites": "村卫生室" if town.endswith("镇") else "社区卫生服务站",
             "busy": "流感高发期",
         }
@@ -2125,6 +2128,8 @@ class ExpertFactory:
     def _second_topic(self, topic_key: str) -> tuple[str, ...]:
         """Sometimes a neighbouring speciality in the same discipline and genre."""
         topic = TOPICS[topic_key]
+        if topic.field == "320":  # clinical specialities are too far apart to pair at random
+            return ()
         siblings = [
             k for k, t in TOPICS.items() if k != topic_key and t.field == topic.field and t.genre == topic.genre
         ]

@@ -220,3 +220,14 @@ def test_contacts_and_concerns_follow_liaisons(demo: dict[str, Any]) -> None:
             assert concern["reply"] is None
             assert concern["satisfaction"] is None
     assert {c["status"] for c in history["concerns"]} == {"open", "answered"}
+
+
+def test_natural_keys_used_by_the_loader_are_unique(demo: dict[str, Any]) -> None:
+    """The loader upserts on these keys, so a duplicate would silently merge two records."""
+    need_keys = Counter((n["unit"], n["title"]) for n in demo["needs"])
+    assert max(need_keys.values()) == 1
+    visit_keys = Counter((v["need"], v["expert"]) for v in demo["history"]["visits"])
+    assert max(visit_keys.values()) == 1
+    contact_keys = Counter((c["leader"], c["expert"], c["date"], c["mode"]) for c in demo["history"]["contacts"])
+    assert max(contact_keys.values()) == 1
+    assert len({leader["name"] for leader in demo["leaders"]}) == len(demo["leaders"])
