@@ -23,46 +23,57 @@ def _read(name: str) -> Any:
     return json.loads((DATA_DIR / "demo" / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def _upsert(session: Session, model: type[Any], where: dict[str, Any], values: dict[str, Any]) -> Any:
-    statement = select(model)
-    for key, value in where.items():
-        statement = statement.where(getattr(model, key) == value)
-    record = session.exec(statement).first()
-    if record is None:
-        record = model(**where, **values)
-    else:
-        for key, value in values.items():
-            setattr(record, key, value)
-    session.add(record)
-    session.flush()
-    return record
+class _Table:
+    """The rows of one table keyed by a natural key, so that loading twice updates instead of duplicating."""
+
+    def __init__(self, session: Session, model: type[Any], key: tuple[str, ...]) -> None:
+        self.session, self.model, self.key = session, model, key
+        self.rows = {tuple(getattr(r, k) for k in key): r for r in session.exec(select(model))}
+
+    def upsert(self, where: dict[str, Any], values: dict[str, Any]) -> Any:
+        record = self.rows.get(tuple(where[k] for k in self.key))
+        if record is None:
+            record = self.model(**where, **values)
+            self.rows[tuple(where[k] for k in self.key)] = record
+        else:
+            for name, value in values.items():
+                setattr(record, name, value)
+        self.session.add(record)
+        return record
 
 
 def load_demo(*, session: Session, progress: bool = False) -> list[tuple[str, str, str]]:
     """Insert or refresh every demo record, then the demo logins; returns (username, password, role) rows."""
+    expert_rows = _Table(session, Expert, ("id_number",))
     experts: dict[str, Expert] = {}
     for raw in tqdm(_read("experts"), desc="experts", disable=not progress):
         values = {k: v for k, v in raw.items() if k not in ("key", "id_number")}
-        expert = _upsert(session, Expert, {"id_number": raw["id_number"]}, values)
-        enqueue_index(session, "experts", expert)
-        experts[raw["key"]] = expert
-    units: dict[str, Unit] = {}
-    for raw in tqdm(_read("units"), desc="units", disable=not progress):
-        values = {k: v for k, v in raw.items() if k not in ("key", "name")}
-        units[raw["key"]] = _upsert(session, Unit, {"name": raw["name"]}, values)
+        experts[raw["key"]] = expert_rows.upsert({"id_number": raw["id_number"]}, values)
+    unit_rows = _Table(session, Unit, ("name",))
+    units = {
+        raw["key"]: unit_rows.upsert({"name": raw["name"]}, {k: v for k, v in raw.items() if k not in ("key", "name")})
+        for raw in _read("units")
+    }
+    session.flush()
+    need_rows = _Table(session, Need, ("unit_id", "title"))
     needs: dict[str, Need] = {}
     for raw in tqdm(_read("needs"), desc="needs", disable=not progress):
-        unit = units[raw["unit"]]
         values = {k: v for k, v in raw.items() if k not in ("key", "unit", "title")}
         for day in ("wanted_from", "wanted_to"):
             values[day] = date.fromisoformat(values[day]) if values.get(day) else None
-        need = _upsert(session, Need, {"unit_id": unit.id, "title": raw["title"]}, values)
+        needs[raw["key"]] = need_rows.upsert({"unit_id": units[raw["unit"]].id, "title": raw["title"]}, values)
+    leader_rows = _Table(session, Leader, ("name",))
+    leaders = {
+        raw["key"]: leader_rows.upsert(
+            {"name": raw["name"]}, {k: v for k, v in raw.items() if k not in ("key", "name")}
+        )
+        for raw in _read("leaders")
+    }
+    session.flush()
+    for expert in experts.values():
+        enqueue_index(session, "experts", expert)
+    for need in needs.values():
         enqueue_index(session, "needs", need)
-        needs[raw["key"]] = need
-    leaders: dict[str, Leader] = {}
-    for raw in _read("leaders"):
-        values = {k: v for k, v in raw.items() if k not in ("key", "name")}
-        leaders[raw["key"]] = _upsert(session, Leader, {"name": raw["name"]}, values)
     _load_history(session, experts, needs, leaders)
     logins = _demo_accounts(session, experts, units, leaders)
     session.commit()
@@ -73,12 +84,14 @@ def _load_history(
     session: Session, experts: dict[str, Expert], needs: dict[str, Need], leaders: dict[str, Leader]
 ) -> None:
     history = _read("history")
+    visit_rows = _Table(session, Visit, ("need_id", "expert_id"))
+    liaison_rows = _Table(session, Liaison, ("expert_id", "year"))
+    contact_rows = _Table(session, Contact, ("liaison_id", "date", "mode"))
+    concern_rows = _Table(session, Concern, ("liaison_id", "raised_on", "category"))
     for raw in history["visits"]:
         need, expert = needs[raw["need"]], experts[raw["expert"]]
         served = date.fromisoformat(raw["date"])
-        _upsert(
-            session,
-            Visit,
+        visit_rows.upsert(
             {"need_id": need.id, "expert_id": expert.id},
             {
                 "year": served.year,
@@ -100,21 +113,18 @@ def _load_history(
     for raw in history["liaisons_last_year"]:
         leader, expert = leaders[raw["leader"]], experts[raw["expert"]]
         for year, kept in ((raw["year"], False), (this_year, True)):
-            liaison = _upsert(
-                session,
-                Liaison,
+            liaison = liaison_rows.upsert(
                 {"expert_id": expert.id, "year": year},
                 {"leader_id": leader.id, "confirmed": True, "kept_from_last_year": kept, "active": True},
             )
             liaisons[(raw["leader"], raw["expert"], year)] = liaison
+    session.flush()
     for raw in history["contacts"]:
         day = date.fromisoformat(raw["date"])
         liaison = liaisons.get((raw["leader"], raw["expert"], day.year))
         if liaison is None:
             continue
-        _upsert(
-            session,
-            Contact,
+        contact_rows.upsert(
             {"liaison_id": liaison.id, "date": day, "mode": raw["mode"]},
             {"summary": raw["summary"]},
         )
@@ -124,9 +134,7 @@ def _load_history(
         if liaison is None:
             continue
         answered = raw["status"] == "answered"
-        _upsert(
-            session,
-            Concern,
+        concern_rows.upsert(
             {"liaison_id": liaison.id, "raised_on": raised, "category": raw["category"]},
             {
                 "expert_id": liaison.expert_id,
