@@ -21,6 +21,7 @@ IntArray = npt.NDArray[np.int64]
 # score resolution is max|score| / 1e6 (1e-6 for scores in [-1, 1]).
 SCORE_UNITS = 10**6
 _SAFE_LIMIT = 2**60
+MAX_SCALE = 1e290
 
 
 class FlowSolverError(RuntimeError):
@@ -36,7 +37,8 @@ def score_scale(max_abs_score: float, *, budget_units: float) -> float:
     """Multiplier from score to integer cost: max|score| becomes `min(SCORE_UNITS, budget_units)` units."""
     if max_abs_score <= 0.0:
         return 1.0
-    return min(SCORE_UNITS, budget_units) / max_abs_score
+    # Subnormal scores would overflow the multiplier to inf; below 1e-290 differences count as ties.
+    return min(min(SCORE_UNITS, budget_units) / max_abs_score, MAX_SCALE)
 
 
 def scaled(values: npt.NDArray[np.float64], scale: float) -> IntArray:

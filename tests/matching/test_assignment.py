@@ -305,3 +305,14 @@ def test_encoder_shapes_follow_the_documented_layout() -> None:
     assert arrays.district_room.tolist() == [1]
     assert arrays.district_uncovered.tolist() == [False]
     assert arrays.need_candidates.tolist() == [1, 1, 1]
+
+
+def test_subnormal_scores_do_not_break_the_solver() -> None:
+    problem = AssignmentProblem(
+        needs=[NeedSlot("n1", 1), NeedSlot("n2", 1)],
+        experts=[ExpertSlot("e1", 1)],
+        pairs=[("n1", "e1", 5e-324), ("n2", "e1", 0.0)],
+        coverage=True,
+    )
+    result = solve_assignment(problem)
+    assert result.filled == 1

@@ -281,3 +281,10 @@ def test_empty_inputs_give_an_empty_plan() -> None:
 def test_bad_input_raises(call: object, message: str) -> None:
     with pytest.raises(LiaisonInputError, match=message):
         call()  # type: ignore[operator]
+
+
+def test_subnormal_affinities_do_not_break_the_planner() -> None:
+    plan = plan_liaisons([LeaderSlot("A", 0, 1)], ["x", "y"], {("A", "x"): 5e-324, ("A", "y"): 1e-310})
+    # Both affinities are below the 0.01 cost of a first expert beyond the (zero) minimum.
+    assert plan.pairs == []
+    assert plan.short == []
