@@ -348,10 +348,11 @@ class EmbeddedBackend(SearchBackend):
             column = f'd."ts_{sort.field}"' if sort.is_date else f'd."sort_{sort.field}"'
             keys += [f"{column} IS NULL", f"{column} {'DESC' if sort.descending else 'ASC'}"]
         if ranked:
-            keys += ["h.klass", "h.score"]
+            keys += ["h.klass", "h.score", "h.r"]
         elif sort.field is None:
             keys.append("d.rowid DESC")  # browsing by relevance: most recently indexed first
-        keys.append("d.id")
+        else:
+            keys.append("d.rowid")
         return ", ".join(keys)
 
     def _search(self, schema: IndexSchema, query: ResolvedQuery) -> SearchResult:
@@ -363,18 +364,28 @@ class EmbeddedBackend(SearchBackend):
         with self._reading() as con:
             if expr:
                 self._collect_hits(con, layout, terms, expr, rank=query.sort.field is None)
-                source = f"temp.hits h JOIN {layout.doc} d ON d.rowid = h.r"
+                source = f"temp.hits h CROSS JOIN {layout.doc} d ON d.rowid = h.r"  # hits drive the join
                 score = "-h.score"
             else:
                 source = f"{layout.doc} d"
                 score = "0.0"
             clause = (" WHERE " + " AND ".join(where)) if where else ""
-            rows = con.execute(
-                f"SELECT d.body, {score} FROM {source}{clause} ORDER BY {self._order(query, bool(expr))} "
-                "LIMIT ? OFFSET ?",
-                [*params, query.per_page, query.offset],
-            ).fetchall()
-            total = int(con.execute(f"SELECT count(*) FROM {source}{clause}", params).fetchone()[0])
+            if expr and not where and query.sort.field is None:
+                # Ranking and counting unfiltered hits needs no document columns: skip the join for all
+                # but the page.
+                rows = con.execute(
+                    f"SELECT d.body, -h.score FROM (SELECT * FROM temp.hits ORDER BY klass, score, r "
+                    f"LIMIT ? OFFSET ?) h CROSS JOIN {layout.doc} d ON d.rowid = h.r ORDER BY h.klass, h.score, h.r",
+                    [query.per_page, query.offset],
+                ).fetchall()
+                total = int(con.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
+            else:
+                rows = con.execute(
+                    f"SELECT d.body, {score} FROM {source}{clause} ORDER BY {self._order(query, bool(expr))} "
+                    "LIMIT ? OFFSET ?",
+                    [*params, query.per_page, query.offset],
+                ).fetchall()
+                total = int(con.execute(f"SELECT count(*) FROM {source}{clause}", params).fetchone()[0])
             facets = {name: self._facet(con, layout, source, where, params, name) for name in query.facets}
         highlight_terms = [alt for t in terms for alt in t.alternatives]
         hits = []
