@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.models.common import created_at_field
+from service.models.common import created_at_field, json_list_field
 
 
 class Campaign(SQLModel, table=True):
@@ -19,6 +20,12 @@ class Campaign(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = created_at_field()
     published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    #: The needs and experts the official selected (ids, resolved from filters when the selection was made).
+    need_ids: list[int] = json_list_field()
+    expert_ids: list[int] = json_list_field()
+    #: The answer of the last run: places filled/total and the needs left short (see domain/campaigns.py).
+    last_run: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    last_run_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class CampaignPair(SQLModel, table=True):
@@ -32,3 +39,7 @@ class CampaignPair(SQLModel, table=True):
     locked: bool = False
     removed: bool = False
     proposed: bool = True
+    #: Why the matcher scored the pair (shared terms, field, district, text score).
+    reasons: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    #: The visit created when the pair was published; None while it is only a proposal.
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
