@@ -1,0 +1,63 @@
+"""Forms to the API's own pydantic shapes, and their validation errors to messages beside each field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from service.messages import humanize
+
+M = TypeVar("M", bound=BaseModel)
+
+#: Key for errors that belong to the whole form rather than to one field.
+FORM_ERROR = "__form__"
+
+
+@dataclass
+class FormState:
+    """What a form page needs to redraw itself: the visitor's input and the messages per field."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+
+def form_values(form: Mapping[str, Any], names: Iterable[str], lists: Iterable[str] = ()) -> dict[str, Any]:
+    """The named fields as the visitor typed them (strings, or lists for multi-valued fields)."""
+    getlist = getattr(form, "getlist", None)
+    values: dict[str, Any] = {}
+    for name in names:
+        raw = form.get(name)
+        values[name] = raw if isinstance(raw, str) else ""
+    for name in lists:
+        values[name] = [v for v in (getlist(name) if getlist else []) if isinstance(v, str) and v.strip()]
+    return values
+
+
+def parse_into(model: type[M], values: Mapping[str, Any], state: FormState) -> M | None:
+    """`model` built from the typed values (blank optional fields left out); errors go into `state`."""
+    data: dict[str, Any] = {}
+    for name, value in values.items():
+        info = model.model_fields.get(name)
+        if info is None:
+            continue
+        blank = value == "" or value == []
+        if blank and not info.is_required():
+            continue
+        data[name] = value.strip() if isinstance(value, str) else value
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        for item in error.errors():
+            names = [str(p) for p in item.get("loc", ()) if not isinstance(p, int)]
+            state.add(names[0] if names else FORM_ERROR, humanize(item))
+        return None

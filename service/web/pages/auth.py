@@ -1,0 +1,108 @@
+"""Logging in and out, and the home page that sends each role to its own pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from service.api.auth import limiter
+from service.api.deps import SessionDep, optional_account
+from service.config import get_settings
+from service.domain.accounts import authenticate
+from service.security import create_access_token
+from service.vocab import Role
+from service.web.routing import PageRoute
+from service.web.session import (
+    SESSION_COOKIE,
+    PostedForm,
+    anon_basis,
+    clear_session_cookie,
+    safe_next,
+    set_anon_cookie,
+    set_session_cookie,
+    token_for,
+)
+from service.web.templating import render
+from service.web.text import NAV
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+#: Shown on the login page outside production, matching `zhiqiao demo` and the test world.
+DEMO_HINT = [
+    ("单位", "unit"),
+    ("专家", "expert"),
+    ("区县组织部门", "district"),
+    ("市委组织部", "city"),
+    ("市领导", "leader"),
+]
+
+
+def home_of(role: str) -> str:
+    return NAV[role][0][0]
+
+
+def _login_page(
+    request: Request, *, next_url: str, username: str = "", error: str = "", status_code: int = 200
+) -> Response:
+    basis, new = anon_basis(request)
+    csrf = token_for(request.cookies.get(SESSION_COOKIE) or basis)
+    response = render(
+        request,
+        "login.html",
+        {
+            "next": next_url,
+            "username": username,
+            "error": error,
+            "demo_hint": DEMO_HINT if get_settings().environment != "production" else [],
+        },
+        csrf=csrf,
+        status_code=status_code,
+    )
+    if new:
+        set_anon_cookie(response, basis)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> Response:
+    return _login_page(request, next_url=safe_next(next))
+
+
+@router.post("/login")
+@limiter.limit(lambda: get_settings().login_rate_limit)
+def login(
+    request: Request,
+    session: SessionDep,
+    form: PostedForm,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    target = safe_next(next)
+    if not username.strip() or not password:
+        return _login_page(request, next_url=target, username=username, error="请输入用户名和密码", status_code=422)
+    account = authenticate(session=session, username=username.strip(), password=password)
+    if account is None:
+        return _login_page(request, next_url=target, username=username, error="用户名或密码错误", status_code=401)
+    if target == "/":
+        target = home_of(account.role)
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, create_access_token(account.id or 0, account.role))
+    return response
+
+
+@router.post("/logout")
+def logout(form: PostedForm) -> Response:
+    response = RedirectResponse("/login?msg=logged_out", status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep) -> Response:
+    account = optional_account(request, session, None)
+    if account is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse(home_of(Role(account.role)), status_code=303)

@@ -1,0 +1,163 @@
+"""Pages of a grassroots unit 基层单位: post a need, follow its visits, confirm and rate them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from service.api.deps import SessionDep
+from service.domain import matching
+from service.domain import needs as need_service
+from service.domain import visits as visit_service
+from service.domain.needs import NeedFilters
+from service.domain.visits import VisitFilters
+from service.errors import AppError
+from service.matcher import MATCHABLE_NEEDS
+from service.models import Account
+from service.models.need import NeedCreate
+from service.models.visit import VisitRating
+from service.vocab import SERVICE_TYPES, NeedStatus, Role
+from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
+from service.web.matching_view import matcher_of
+from service.web.routing import PageRoute
+from service.web.session import PostedForm, page_guard
+from service.web.templating import render
+
+router = APIRouter(prefix="/unit", route_class=PageRoute, include_in_schema=False)
+UnitAccount = Annotated[Account, page_guard(Role.unit)]
+
+NEED_FIELDS = ("title", "description", "service_type", "field", "wanted_from", "wanted_to", "experts_wanted")
+PAGE_SIZE = 20
+
+
+@router.get("/needs")
+def my_needs(request: Request, session: SessionDep, account: UnitAccount, status: str = "", page: int = 1) -> Response:
+    page = max(page, 1)
+    rows, total = need_service.list_needs(
+        session=session,
+        viewer=account,
+        filters=NeedFilters(status=status or None),
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        sort=None,
+    )
+    return render(
+        request,
+        "unit/needs.html",
+        {"needs": rows, "total": total, "status": status, "page": page, "pages": -(-total // PAGE_SIZE)},
+        account=account,
+    )
+
+
+def _need_form(request: Request, account: Account, state: FormState, status_code: int = 200) -> Response:
+    return render(
+        request,
+        "unit/need_form.html",
+        {"form": state, "service_types": SERVICE_TYPES},
+        account=account,
+        status_code=status_code,
+    )
+
+
+@router.get("/needs/new")
+def new_need(request: Request, account: UnitAccount) -> Response:
+    return _need_form(request, account, FormState(values={"experts_wanted": "1"}))
+
+
+@router.post("/needs/new")
+def post_need(request: Request, session: SessionDep, account: UnitAccount, form: PostedForm) -> Response:
+    state = FormState(values=form_values(form, NEED_FIELDS))
+    data = parse_into(NeedCreate, state.values, state)
+    if data is None:
+        return _need_form(request, account, state, status_code=422)
+    data.submit = form.get("action") == "submit"
+    try:
+        need = need_service.create_need(session=session, actor=account, data=data)
+    except AppError as error:
+        state.add("title" if error.code == "conflict" else FORM_ERROR, error.message)
+        return _need_form(request, account, state, status_code=error.status_code)
+    notice = "need_submitted" if data.submit else "need_saved"
+    return RedirectResponse(f"/unit/needs/{need.id}?msg={notice}", status_code=303)
+
+
+def _need_page(
+    request: Request,
+    session: SessionDep,
+    account: Account,
+    need_id: int,
+    rating_form: FormState | None = None,
+    rating_visit: int | None = None,
+    status_code: int = 200,
+) -> Response:
+    need = need_service.get_need(session=session, viewer=account, need_id=need_id)
+    visits, _ = visit_service.list_visits(
+        session=session,
+        viewer=account,
+        filters=VisitFilters(need_id=need_id),
+        limit=100,
+        offset=0,
+        sort="created_at",
+    )
+    candidates = None
+    if need.status in MATCHABLE_NEEDS:
+        candidates = matching.candidates_for_need(
+            session=session, viewer=account, matcher=matcher_of(request), need_id=need_id, k=5
+        )
+    return render(
+        request,
+        "unit/need_detail.html",
+        {
+            "need": need,
+            "visits": visits,
+            "candidates": candidates,
+            "rating_form": rating_form or FormState(),
+            "blank_form": FormState(),
+            "rating_visit": rating_visit,
+            "can_submit": need.status == NeedStatus.draft,
+            "can_withdraw": need.status in need_service.TRANSITIONS["withdraw"],
+        },
+        account=account,
+        status_code=status_code,
+    )
+
+
+@router.get("/needs/{need_id}")
+def need_detail(request: Request, session: SessionDep, account: UnitAccount, need_id: int) -> Response:
+    return _need_page(request, session, account, need_id)
+
+
+@router.post("/needs/{need_id}/submit")
+def submit_need(session: SessionDep, account: UnitAccount, form: PostedForm, need_id: int) -> Response:
+    need_service.change_need_state(session=session, actor=account, need_id=need_id, action="submit")
+    return RedirectResponse(f"/unit/needs/{need_id}?msg=need_submitted", status_code=303)
+
+
+@router.post("/needs/{need_id}/withdraw")
+def withdraw_need(session: SessionDep, account: UnitAccount, form: PostedForm, need_id: int) -> Response:
+    need_service.change_need_state(session=session, actor=account, need_id=need_id, action="withdraw")
+    return RedirectResponse(f"/unit/needs/{need_id}?msg=need_withdrawn", status_code=303)
+
+
+@router.post("/visits/{visit_id}/confirm")
+def confirm_visit(
+    request: Request, session: SessionDep, account: UnitAccount, form: PostedForm, visit_id: int
+) -> Response:
+    visit = visit_service.get_visit(session=session, viewer=account, visit_id=visit_id)
+    state = FormState(values=form_values(form, ("rating", "comment")))
+    rating = parse_into(VisitRating, state.values, state)
+    if rating is not None:
+        try:
+            visit_service.act_on_visit(
+                session=session, actor=account, visit_id=visit_id, action="confirm", rating=rating
+            )
+        except AppError as error:
+            state.add(FORM_ERROR, error.message)
+        else:
+            return RedirectResponse(f"/unit/needs/{visit.need_id}?msg=visit_confirmed", status_code=303)
+    if "rating" in state.errors and not state.values.get("rating"):
+        state.errors["rating"] = "请选择 1–5 星评分"
+    return _need_page(
+        request, session, account, visit.need_id, rating_form=state, rating_visit=visit_id, status_code=422
+    )

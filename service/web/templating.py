@@ -1,0 +1,111 @@
+"""Jinja2 set-up for the pages: autoescaping, filters for the domain's codes, and one `render` helper."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
+from starlette.responses import HTMLResponse
+
+from service.config import get_settings
+from service.models import Account
+from service.reference import district_name, districts, fields
+from service.vocab import ROLE_LABELS, STATE_LABELS, VISIT_DONE_LABEL, NeedStatus, VisitStatus
+from service.web.session import csrf_token
+from service.web.text import NAV, NOTICES, SITE_TITLE
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
+# Autoescape everything: user text (a need titled "<script>…") is always shown as text.
+templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True))
+
+_MARK_ONLY = re.compile(r"</?mark>")
+
+
+def field_name(code: str | None) -> str:
+    if not code:
+        return ""
+    found = fields().get(code)
+    return found.name if found else code
+
+
+def need_state(status: str) -> str:
+    return STATE_LABELS.get(status, status)
+
+
+def visit_state(status: str) -> str:
+    return VISIT_DONE_LABEL if status == VisitStatus.done else STATE_LABELS.get(status, status)
+
+
+def badge_class(status: str) -> str:
+    """A colour family per state: waiting, active, finished, stopped."""
+    if status in (NeedStatus.submitted, VisitStatus.proposed, "open_concern"):
+        return "badge-wait"
+    if status in (NeedStatus.open, NeedStatus.matched, NeedStatus.in_service, VisitStatus.accepted):
+        return "badge-active"
+    if status in (VisitStatus.scheduled, VisitStatus.done):
+        return "badge-active"
+    if status in (NeedStatus.done, VisitStatus.confirmed, "answered", "closed"):
+        return "badge-done"
+    return "badge-stop"
+
+
+def marked(text: str | None) -> Markup:
+    """Search highlights: HTML-escaped text with <mark> tags; anything else is escaped again to be safe."""
+    if not text:
+        return Markup("")
+    if "<" in _MARK_ONLY.sub("", text):
+        return Markup(escape(text))
+    return Markup(text)
+
+
+def cn_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+templates.env.filters.update(
+    district=district_name,
+    field=field_name,
+    need_state=need_state,
+    visit_state=visit_state,
+    badge=badge_class,
+    marked=marked,
+    cn_date=cn_date,
+)
+templates.env.globals.update(
+    SITE_TITLE=SITE_TITLE,
+    ROLE_LABELS=ROLE_LABELS,
+    all_districts=districts,
+    all_fields=fields,
+)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    account: Account | None = None,
+    status_code: int = 200,
+    csrf: str | None = None,
+) -> HTMLResponse:
+    """A page from `name`, with the header's account, the role's navigation, the CSRF token and any notice."""
+    notice = NOTICES.get(request.query_params.get("msg", ""))
+    base: dict[str, Any] = {
+        "account": account,
+        "nav": NAV.get(account.role, []) if account else [],
+        "csrf": csrf if csrf is not None else csrf_token(request),
+        "notice": notice,
+        "current_path": request.url.path,
+        "is_production": get_settings().environment == "production",
+    }
+    return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)

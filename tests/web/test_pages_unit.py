@@ -1,0 +1,148 @@
+"""A unit's pages: posting a need with validation beside the fields, following it, confirming and rating."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from service.models import Need, Visit
+from service.vocab import NeedStatus, Role, VisitStatus
+from tests.service.world import World
+from tests.web.conftest import csrf_of, login_as
+
+
+def _post_need(client: TestClient, **fields: str) -> object:
+    token = csrf_of(client.get("/unit/needs/new").text)
+    data = {"csrf_token": token, "service_type": "技术服务", "experts_wanted": "1", "action": "submit"}
+    return client.post("/unit/needs/new", data={**data, **fields})
+
+
+def _needs_titled(session: Session, title: str) -> list[Need]:
+    session.expire_all()
+    return list(session.exec(select(Need).where(Need.title == title)))
+
+
+def test_a_unit_posts_a_need_for_review(client: TestClient, world: World, session: Session) -> None:
+    login_as(client, world, Role.unit)
+    answer = _post_need(client, title="茶园病虫害绿色防控", description="茶园 200 亩", field="210")
+    assert answer.status_code == 303
+    [need] = _needs_titled(session, "茶园病虫害绿色防控")
+    assert need.status == NeedStatus.submitted
+    assert need.unit_id == world.unit.id
+    assert answer.headers["location"] == f"/unit/needs/{need.id}?msg=need_submitted"
+    page = client.get(answer.headers["location"])
+    assert "需求已提交，等待组织部门审核" in page.text
+    assert "待审核" in page.text
+
+
+def test_saving_a_draft_keeps_it_a_draft(client: TestClient, world: World, session: Session) -> None:
+    login_as(client, world, Role.unit)
+    _post_need(client, title="草稿需求", action="draft")
+    [need] = _needs_titled(session, "草稿需求")
+    assert need.status == NeedStatus.draft
+
+
+def test_empty_title_is_refused_beside_the_field_and_input_kept(
+    client: TestClient, world: World, session: Session
+) -> None:
+    login_as(client, world, Role.unit)
+    answer = _post_need(client, title="   ", description="保留我写的描述")
+    assert answer.status_code == 422
+    assert '<a href="#f-title">需求标题不能为空</a>' in answer.text
+    assert 'id="f-title-error">需求标题不能为空' in answer.text
+    assert "保留我写的描述" in answer.text
+    assert _needs_titled(session, "") == []
+
+
+def test_overlong_description_is_refused_and_nothing_stored(client: TestClient, world: World, session: Session) -> None:
+    login_as(client, world, Role.unit)
+    answer = _post_need(client, title="超长描述", description="字" * 10_000)
+    assert answer.status_code == 422
+    assert "需求描述不能超过 5000 个字符" in answer.text
+    assert _needs_titled(session, "超长描述") == []
+
+
+def test_bad_choice_and_reversed_dates_are_explained(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.unit)
+    answer = _post_need(client, title="日期颠倒", service_type="随便", wanted_from="2030-05-01", wanted_to="2030-04-01")
+    assert answer.status_code == 422
+    assert "服务类型“随便”无效" in answer.text
+
+
+def test_a_script_in_a_title_is_stored_as_text_and_shown_escaped(
+    client: TestClient, world: World, session: Session
+) -> None:
+    login_as(client, world, Role.unit)
+    title = "<script>alert(1)</script>灌溉"
+    answer = _post_need(client, title=title)
+    assert answer.status_code == 303
+    [need] = _needs_titled(session, title)
+    for url in (f"/unit/needs/{need.id}", "/unit/needs"):
+        html = client.get(url).text
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;灌溉" in html
+
+
+def test_a_duplicate_title_is_explained_beside_the_title(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.unit)
+    answer = _post_need(client, title=world.need.title)
+    assert answer.status_code == 409
+    assert "本单位已有标题为" in answer.text
+
+
+def test_another_units_need_is_not_shown(client: TestClient, world: World, session: Session) -> None:
+    other = Need(
+        unit_id=world.other_unit.id or 0,
+        title="别家的需求",
+        service_type="技术服务",
+        district=world.other_unit.district,
+        status=NeedStatus.open,
+    )
+    session.add(other)
+    session.commit()
+    login_as(client, world, Role.unit)
+    answer = client.get(f"/unit/needs/{other.id}")
+    assert answer.status_code == 403
+    assert "只能处理本单位的需求" in answer.text
+
+
+def _make_done(session: Session, world: World) -> Visit:
+    visit = session.get(Visit, world.visit.id)
+    assert visit is not None
+    visit.status = VisitStatus.done
+    visit.service_date = date.today()
+    visit.service_days = 1
+    visit.content = "现场讲解溃疡病防控"
+    session.add(visit)
+    session.commit()
+    return visit
+
+
+def test_a_unit_confirms_and_rates_a_done_visit(client: TestClient, world: World, session: Session) -> None:
+    visit = _make_done(session, world)
+    login_as(client, world, Role.unit)
+    page = client.get(f"/unit/needs/{world.need.id}")
+    assert "确认服务并评分" in page.text
+    answer = client.post(
+        f"/unit/visits/{visit.id}/confirm",
+        data={"csrf_token": csrf_of(page.text), "rating": "4", "comment": "讲得很实用"},
+    )
+    assert answer.status_code == 303
+    session.expire_all()
+    stored = session.get(Visit, visit.id)
+    assert stored is not None
+    assert (stored.status, stored.rating, stored.comment) == (VisitStatus.confirmed, 4, "讲得很实用")
+    assert "4 星：讲得很实用" in client.get(answer.headers["location"]).text
+
+
+def test_confirming_without_stars_asks_for_them(client: TestClient, world: World, session: Session) -> None:
+    visit = _make_done(session, world)
+    login_as(client, world, Role.unit)
+    token = csrf_of(client.get(f"/unit/needs/{world.need.id}").text)
+    answer = client.post(f"/unit/visits/{visit.id}/confirm", data={"csrf_token": token, "comment": "好"})
+    assert answer.status_code == 422
+    assert "请选择 1–5 星评分" in answer.text
+    session.expire_all()
+    assert session.get(Visit, visit.id).status == VisitStatus.done  # type: ignore[union-attr]
