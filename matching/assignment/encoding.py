@@ -40,6 +40,9 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 NO_CAP = np.iinfo(np.int64).max // 4
+# Limits that keep every sum in int64 and float64 range; far beyond any real campaign.
+MAX_COUNT = 2**53
+MAX_ABS_SCORE = 1e100
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,14 @@ def _index(ids: Sequence[str], kind: str) -> dict[str, int]:
     return index
 
 
+def _is_count(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | np.integer) and 0 <= value <= MAX_COUNT
+
+
 def _counts(name: str, values: Sequence[int], ids: Sequence[str]) -> IntArray:
     for item_id, value in zip(ids, values, strict=True):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-            raise AssignmentInputError(f"{name} of {item_id!r} must be a whole number >= 0, got {value!r}")
+        if not _is_count(value):
+            raise AssignmentInputError(f"{name} of {item_id!r} must be a whole number in 0..2**53, got {value!r}")
     return np.asarray(values, dtype=np.int64).reshape(len(values))
 
 
@@ -141,8 +148,8 @@ def encode_problem(problem: AssignmentProblem) -> EncodedProblem:
                 district_ids.append(need.district)
     caps = dict(problem.district_caps or {})
     for district, cap in caps.items():
-        if isinstance(cap, bool) or not isinstance(cap, int | np.integer) or cap < 0:
-            raise AssignmentInputError(f"cap of district {district!r} must be a whole number >= 0, got {cap!r}")
+        if not _is_count(cap):
+            raise AssignmentInputError(f"cap of district {district!r} must be a whole number in 0..2**53, got {cap!r}")
     district_room = np.array([caps.get(d, NO_CAP) for d in district_ids], dtype=np.int64).reshape(-1)
 
     pair_need, pair_expert = _pair_indices(problem.pairs, need_index, expert_index, "pair")
@@ -150,9 +157,10 @@ def encode_problem(problem: AssignmentProblem) -> EncodedProblem:
         pair_score = np.fromiter(map(itemgetter(2), problem.pairs), np.float64, len(problem.pairs))
     except (TypeError, ValueError, IndexError) as err:
         raise AssignmentInputError(f"every pair needs a numeric score ({err})") from None
-    if not np.all(np.isfinite(pair_score)):
-        bad = problem.pairs[int(np.flatnonzero(~np.isfinite(pair_score))[0])]
-        raise AssignmentInputError(f"pair ({bad[0]!r}, {bad[1]!r}) has a non-finite score {bad[2]!r}")
+    out_of_range = ~(np.abs(pair_score) <= MAX_ABS_SCORE)  # also catches NaN
+    if np.any(out_of_range):
+        bad = problem.pairs[int(np.flatnonzero(out_of_range)[0])]
+        raise AssignmentInputError(f"pair ({bad[0]!r}, {bad[1]!r}) has a non-finite or huge score {bad[2]!r}")
     pair_key = pair_need * n_experts + pair_expert
     unique_keys, first, counts = np.unique(pair_key, return_index=True, return_counts=True)
     if np.any(counts > 1):
@@ -165,8 +173,19 @@ def encode_problem(problem: AssignmentProblem) -> EncodedProblem:
     locked_keys, locked_first = np.unique(locked_need * n_experts + locked_expert, return_index=True)
     locked_need, locked_expert = locked_need[np.sort(locked_first)], locked_expert[np.sort(locked_first)]
     locked_keys = locked_need * n_experts + locked_expert
-    _check_locks(problem, locked_need, locked_expert, locked_keys, conflict_keys, demand, capacity,
-                 need_district, district_room, need_ids, expert_ids, district_ids)  # fmt: skip
+    _check_locks(
+        locked_need,
+        locked_expert,
+        locked_keys,
+        conflict_keys,
+        demand,
+        capacity,
+        need_district,
+        district_room,
+        need_ids,
+        expert_ids,
+        district_ids,
+    )
 
     # Locked pairs keep their listed affinity so the total score reports what was really assigned.
     locked_score = np.zeros(len(locked_keys), dtype=np.float64)
@@ -206,7 +225,6 @@ def encode_problem(problem: AssignmentProblem) -> EncodedProblem:
 
 
 def _check_locks(
-    problem: AssignmentProblem,
     locked_need: IntArray,
     locked_expert: IntArray,
     locked_keys: IntArray,

@@ -248,6 +248,8 @@ def test_locks_beyond_a_district_cap_raise() -> None:
             AssignmentProblem([NeedSlot("n1", 1)], [ExpertSlot("e1", 1)], [("n1", "e1", float("nan"))]),
             "non-finite",
         ),
+        (AssignmentProblem([NeedSlot("n1", 1)], [ExpertSlot("e1", 1)], [("n1", "e1", 1e300)]), "huge score"),
+        (AssignmentProblem([NeedSlot("n1", 10**30)], [ExpertSlot("e1", 1)], []), "demand"),
         (
             AssignmentProblem([NeedSlot("n1", 1)], [ExpertSlot("e1", 1)], [], conflicts=[("n1", "x")]),
             "unknown",

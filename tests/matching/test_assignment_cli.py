@@ -120,3 +120,21 @@ def test_console_script_runs_in_a_fresh_process(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "demand" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "instance",
+    [
+        {**INSTANCE, "needs": [{"id": "n1", "demand": 10**30}]},
+        {**INSTANCE, "pairs": [["n1", "e1", 1e308]]},
+        {**INSTANCE, "district_caps": {"锦江区": -1}},
+        {**INSTANCE, "needs": [{"id": True, "demand": 1}]},
+        '{"needs": [], "experts": [], "pairs": [["a", "b", NaN]]}',
+    ],
+)
+def test_extreme_values_are_refused_cleanly(tmp_path: Path, instance: object) -> None:
+    code, output, answer = _run(tmp_path, instance)
+    assert code == 2
+    assert output.startswith("error: ")
+    assert "Traceback" not in output
+    assert answer is None
