@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     leader_quota_main: tuple[int, int] = (3, 5)
     leader_quota_standing: tuple[int, int] = (3, 4)
     leader_quota_other: tuple[int, int] = (2, 3)
+    #: Campaigns: candidate experts per need taken from the match index before the assignment is solved.
+    campaign_candidates_per_need: int = 30
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:
