@@ -25,7 +25,6 @@ int64 (C,), `pair_value` float64 (C,), `min_quota`, `max_quota` int64 (L,).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -130,16 +129,16 @@ def plan_liaisons(
     leader_index = _index([leader.id for leader in leaders], "leader")
     expert_index = _index(list(experts), "expert")
     for leader in leaders:
-        if not 0 <= leader.min_experts <= leader.max_experts:
+        if not 0 <= leader.min_experts <= leader.max_experts <= 2**53:
             quota = f"{leader.min_experts}..{leader.max_experts}"
             raise LiaisonInputError(f"leader {leader.id!r} needs 0 <= min_experts <= max_experts, got {quota}")
-    if not (math.isfinite(keep_bonus) and math.isfinite(balance_weight) and balance_weight >= 0):
+    if not (abs(keep_bonus) <= 1e100 and 0 <= balance_weight <= 1e100):
         raise LiaisonInputError("keep_bonus must be finite and balance_weight finite and >= 0")
     for (leader_id, expert_id), score in scores.items():
         if leader_id not in leader_index or expert_id not in expert_index:
             raise LiaisonInputError(f"score ({leader_id!r}, {expert_id!r}) names an unknown leader or expert")
-        if not math.isfinite(score):
-            raise LiaisonInputError(f"score ({leader_id!r}, {expert_id!r}) is not finite: {score!r}")
+        if not abs(score) <= 1e100:  # also refuses NaN
+            raise LiaisonInputError(f"score ({leader_id!r}, {expert_id!r}) is not finite or huge: {score!r}")
     present_keep = {p for p in keep if p[0] in leader_index and p[1] in expert_index}
 
     candidates = sorted(set(scores) | present_keep, key=lambda p: (leader_index[p[0]], expert_index[p[1]]))
