@@ -99,7 +99,7 @@ def _index(ids: Sequence[str], kind: str) -> dict[str, int]:
 
 
 def _is_count(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | np.integer) and 0 <= value <= MAX_COUNT
+    return not isinstance(value, bool) and isinstance(value, int | np.integer) and bool(0 <= value <= MAX_COUNT)
 
 
 def _counts(name: str, values: Sequence[int], ids: Sequence[str]) -> IntArray:
