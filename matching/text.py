@@ -1,17 +1,33 @@
-"""Text analysis shared by matching and search: normalisation and Chinese/English segmentation.
+"""Text analysis shared by matching and search: normalisation, segmentation, match features.
 
 Public contract (used by `search/`): `normalize(text)`, `cut(text)`, `cut_for_search(text)`.
+The domain user dictionary (`data/dict/user_dict.txt`, jieba format `word [freq] [tag]`) is loaded into
+jieba-rs the first time any cut runs; `stop_words()` reads `data/dict/stop_words.txt`.
+
+Match features (`words(text)` and `char_runs(text)`): dictionary words without stop words (English words
+lower-cased and plural-stripped), and the CJK runs from which `matching.features` takes character 1- and
+2-grams, so that terms no dictionary knows still match.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import rjieba
 
-_WORD = re.compile(r"[0-9a-z]+|[\u4e00-\u9fff]+")
+DICT_DIR = Path(__file__).resolve().parent.parent / "data" / "dict"
+USER_DICT = DICT_DIR / "user_dict.txt"
+STOP_WORDS = DICT_DIR / "stop_words.txt"
+
+_WORD = re.compile(r"[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_loaded_lock = threading.Lock()
+_dict_loaded = False
 
 
 @lru_cache(maxsize=1)
@@ -21,6 +37,56 @@ def _t2s():  # type: ignore[no-untyped-def]
     return opencc.OpenCC("t2s")
 
 
+def parse_user_dictionary(lines: Iterable[str]) -> list[tuple[str, int | None, str | None]]:
+    """Parse jieba dictionary lines `word [freq] [tag]` (blank lines and `#` comments skipped)."""
+    entries: list[tuple[str, int | None, str | None]] = []
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        word = parts[0]
+        freq: int | None = None
+        tag: str | None = None
+        rest = parts[1:]
+        if rest and rest[0].isdigit():
+            freq = int(rest[0])
+            rest = rest[1:]
+        if rest:
+            tag = rest[0]
+        entries.append((word, freq, tag))
+    return entries
+
+
+def load_user_dictionary(path: Path = USER_DICT, segmenter: object | None = None) -> int:
+    """Add every word of a jieba-format dictionary file to jieba-rs (or to `segmenter`); returns the count."""
+    add = segmenter.add_word if segmenter is not None else rjieba.add_word  # type: ignore[attr-defined]
+    entries = parse_user_dictionary(path.read_text(encoding="utf-8").splitlines())
+    for word, freq, tag in entries:
+        # jieba-rs matches on the normalised (lower-case, Simplified) text we feed it.
+        add(normalize(word), freq, tag)
+    return len(entries)
+
+
+def _ensure_dictionary() -> None:
+    global _dict_loaded
+    if _dict_loaded:
+        return
+    with _loaded_lock:
+        if not _dict_loaded:
+            if USER_DICT.exists():
+                load_user_dictionary(USER_DICT)
+            _dict_loaded = True
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """The shipped stop words (Chinese and English), normalised."""
+    if not STOP_WORDS.exists():
+        return frozenset()
+    return frozenset(normalize(w.strip()) for w in STOP_WORDS.read_text(encoding="utf-8").splitlines() if w.strip())
+
+
 def normalize(text: str) -> str:
     """NFKC, Traditional folded to Simplified, lower case."""
     return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
@@ -28,6 +94,7 @@ def normalize(text: str) -> str:
 
 def cut(text: str) -> list[str]:
     """Words in precise mode (Chinese via jieba-rs, English/digit runs whole), punctuation dropped."""
+    _ensure_dictionary()
     out: list[str] = []
     for run in _WORD.findall(normalize(text)):
         if run.isascii():
@@ -39,6 +106,7 @@ def cut(text: str) -> list[str]:
 
 def cut_for_search(text: str) -> list[str]:
     """Words in search mode: long words are also split into their dictionary sub-words."""
+    _ensure_dictionary()
     out: list[str] = []
     for run in _WORD.findall(normalize(text)):
         if run.isascii():
@@ -46,3 +114,35 @@ def cut_for_search(text: str) -> list[str]:
         else:
             out.extend(rjieba.cut_for_search(run))
     return out
+
+
+def stem_english(word: str) -> str:
+    """A light plural stemmer (Harman's S-stemmer): `studies`->`study`, `networks`->`network`."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
+
+
+def words(normalized: str) -> list[str]:
+    """Match words of already-normalised text: jieba words of 2+ characters and English words, no stop words."""
+    _ensure_dictionary()
+    stops = stop_words()
+    out: list[str] = []
+    for run in _WORD.findall(normalized):
+        if run.isascii():
+            if len(run) > 1 and run not in stops and not run.isdigit():
+                out.append(stem_english(run))
+        else:
+            out.extend(w for w in rjieba.cut(run) if len(w) > 1 and w not in stops)
+    return out
+
+
+def char_runs(normalized: str) -> list[str]:
+    """The CJK runs of already-normalised text (character n-grams never cross punctuation or Latin)."""
+    return _CJK_RUN.findall(normalized)

@@ -2,9 +2,80 @@
 
 from __future__ import annotations
 
-import typer
+import sys
+import tempfile
+from pathlib import Path
 
+import typer
+from tqdm import tqdm
+
+from matching import MatchEngine
+from matching.datasets import read_experts, read_qrels, read_requests, read_run
+from matching.evaluate import has_graded_pairs, pairwise_loss, retrieval_metrics
 from service.cli.match_assign import assign_command
 
 match_app = typer.Typer(no_args_is_help=True)
 match_app.command("assign", help="Solve an assignment instance (JSON in, JSON out).")(assign_command)
+
+
+def rank_files(experts_path: Path, requests_path: Path, top: int, out: Path) -> int:
+    """Fit the engine on both files, rank experts for every request, write RUN.tsv; returns lines written."""
+    experts = read_experts(experts_path)
+    requests = read_requests(requests_path)
+    print(f"fitting on {len(experts)} experts and {len(requests)} requests", file=sys.stderr)
+    engine = MatchEngine().fit(experts, requests)
+    lines = 0
+    with out.open("w", encoding="utf-8") as fh, tqdm(total=len(requests), unit="req", file=sys.stderr) as bar:
+        for need, ranked in engine.rank_many(requests, top):
+            for rank, (expert_id, score) in enumerate(ranked, start=1):
+                fh.write(f"{need.id}\t{expert_id}\t{rank}\t{score:.6f}\n")
+            lines += len(ranked)
+            bar.update(1)
+    return lines
+
+
+@match_app.command("rank")
+def rank_command(
+    experts: Path = typer.Option(..., "--experts", exists=True, dir_okay=False, help="experts.jsonl"),
+    requests: Path = typer.Option(..., "--requests", exists=True, dir_okay=False, help="requests.jsonl"),
+    top: int = typer.Option(100, "--top", min=0, help="Experts per request (0 = every expert)"),
+    out: Path = typer.Option(..., "--out", help="RUN.tsv to write"),
+) -> None:
+    """Rank experts for each request: lines `request_id<TAB>expert_id<TAB>rank<TAB>score`."""
+    rank_files(experts, requests, top, out)
+
+
+def _print_metrics(run_path: Path, qrels_path: Path) -> dict[str, float]:
+    run = read_run(run_path)
+    qrels = read_qrels(qrels_path)
+    metrics = retrieval_metrics(run, qrels)
+    if has_graded_pairs(qrels):
+        loss = pairwise_loss(run, qrels)
+        if loss is not None:
+            metrics["pairwise_loss"] = loss
+    for name in ("MRR", "nDCG@10", "R@1", "R@10", "R@100", "pairwise_loss"):
+        if name in metrics:
+            typer.echo(f"{name}\t{metrics[name]:.4f}")
+    typer.echo(f"requests\t{int(metrics['requests'])}")
+    return metrics
+
+
+@match_app.command("evaluate")
+def evaluate_command(
+    run: Path | None = typer.Option(None, "--run", help="RUN.tsv written by `match rank`"),
+    qrels: Path | None = typer.Option(None, "--qrels", help="qrels.tsv (request, expert, grade)"),
+    set_dir: Path | None = typer.Option(
+        None, "--set", file_okay=False, help="A set folder: rank its experts/requests, then evaluate"
+    ),
+    top: int = typer.Option(100, "--top", min=0, help="With --set: experts per request (0 = all)"),
+    out: Path | None = typer.Option(None, "--out", help="With --set: keep the run here"),
+) -> None:
+    """Print MRR, nDCG@10, R@1/10/100 (and the pairwise-ordering loss for graded per-expert sets)."""
+    if set_dir is not None:
+        run_path = out or Path(tempfile.mkstemp(suffix=".tsv")[1])
+        rank_files(set_dir / "experts.jsonl", set_dir / "requests.jsonl", top, run_path)
+        _print_metrics(run_path, qrels or set_dir / "qrels.tsv")
+        return
+    if run is None or qrels is None:
+        raise typer.BadParameter("give --run and --qrels, or --set DIR")
+    _print_metrics(run, qrels)

@@ -1,0 +1,585 @@
+"""The match engine: a similarity index over experts (and needs) with structured signals and reasons.
+
+Score of a (need, expert) pair, absolute and comparable across needs:
+
+    text  = (1 - document_weight) * cos(need, whole profile) + document_weight * softmax-pool_d cos(need, doc d)
+    score = text + field + district + activity + rating
+
+- whole profile: the expert's profile and documents as one TF-IDF vector (words + character 1-2-grams);
+  documents: each of the expert's texts on its own, pooled by a soft maximum (temperature `pool_temperature`).
+- field: `field_weight` when the need's field is one of the expert's fields; otherwise `field_weight *
+  predicted_field_weight * P(expert's field | need text)`, where P is a soft-max over cosine similarities to the
+  field centroids learned from the pool (the mean profile of each field's experts).
+- district: `district_same` / `district_neighbour` (neighbour map given by the caller).
+- activity: `activity_weight * ln(1 + documents)`, the classic document-count prior of expert finding.
+- rating: `rating_weight * (rating - 3) / 2` for rated experts.
+Unavailable experts and experts with no capacity left are left out when `exclude_unavailable`.
+
+Queries run in two stages: every expert is scored without the few very common columns (held by more than
+`prune_fraction` of the rows) plus the structured signals, then the best `candidates` are scored exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching import text as textmod
+from matching.features import (
+    UNI,
+    WORD_BASE,
+    FeatureWeights,
+    TfidfWeighter,
+    Vocabulary,
+    analyze,
+    term_counts,
+)
+from matching.rows import RowStore
+from matching.types import ExpertProfile, Match, NeedText, Reasons
+
+
+@dataclass
+class MatchSettings:
+    """Weights and knobs of the engine; defaults chosen by measurement on the dev sets (see docs/matching.md)."""
+
+    word_weight: float = 1.0
+    unigram_weight: float = 1.0
+    bigram_weight: float = 1.0
+    document_weight: float = 0.3
+    pool_temperature: float = 0.05
+    field_weight: float = 0.1
+    predicted_field_weight: float = 0.5
+    field_temperature: float = 0.05
+    activity_weight: float = 0.02
+    district_same: float = 0.03
+    district_neighbour: float = 0.015
+    rating_weight: float = 0.01
+    exclude_unavailable: bool = True
+    candidates: int = 300
+    prune_fraction: float = 0.05
+    prune_min_rows: int = 20000
+    delta_limit: int = 2000
+    analysis_workers: int = 2
+    parallel_min_texts: int = 20000
+    shared_terms: int = 5
+
+
+def field_key(label: str) -> str:
+    """A field label folded for comparison: NFKC, Simplified, lower case, punctuation and spaces dropped."""
+    folded = textmod.normalize(unicodedata.normalize("NFKC", label))
+    return re.sub(r"[^0-9a-z\u3400-\u9fff]+", "", folded)
+
+
+def _field_keys(label: str) -> list[str]:
+    key = field_key(label)
+    if not key:
+        return []
+    # GB/T 13745 codes: "52010" is inside "520"; index both so a need's 3-digit code meets longer codes.
+    if key.isdigit() and len(key) > 3:
+        return [key, key[:3]]
+    return [key]
+
+
+def _analyze_chunk(texts: list[str]) -> tuple[list[str], list[list[str]]]:
+    return analyze(texts)
+
+
+@dataclass
+class _Expert:
+    expert: ExpertProfile
+    doc_rows: np.ndarray
+    field_keys: list[str] = field(default_factory=list)
+
+
+class MatchEngine:
+    """Similarity index over experts and needs; see the module docstring for the score."""
+
+    def __init__(
+        self,
+        settings: MatchSettings | None = None,
+        neighbours: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
+        self.settings = settings or MatchSettings()
+        self.neighbours = {k: frozenset(v) for k, v in (neighbours or {}).items()}
+        self._reset()
+
+    # ------------------------------------------------------------------ state
+    def _reset(self) -> None:
+        s = self.settings
+        self.vocab_ = Vocabulary()
+        self.weighter_ = TfidfWeighter(FeatureWeights(s.word_weight, s.unigram_weight, s.bigram_weight))
+        self._experts: list[_Expert | None] = []
+        self._expert_slot: dict[str, int] = {}
+        self._profiles = RowStore(s.delta_limit)
+        self._documents = RowStore(s.delta_limit)
+        self._needs_rows = RowStore(s.delta_limit)
+        self._needs: list[NeedText | None] = []
+        self._need_slot: dict[str, int] = {}
+        self._field_index: dict[str, int] = {}
+        self._centroids: sp.csr_matrix | None = None
+        self._static: list[float] = []
+        self._membership_cache: sp.csr_matrix | None = None
+        self._district_slots: dict[str, set[int]] = {}
+        self._static_cache: np.ndarray | None = None
+        self._ids_cache: np.ndarray | None = None
+        self._ranges_cache: tuple[np.ndarray, np.ndarray] | None = None
+        self._field_slots_cache: list[np.ndarray] | None = None
+
+    @property
+    def n_experts(self) -> int:
+        """Experts currently in the index."""
+        return len(self._expert_slot)
+
+    def _analyze(self, texts: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+        s = self.settings
+        if len(texts) >= s.parallel_min_texts and s.analysis_workers > 1 and os.name == "posix":
+            step = math.ceil(len(texts) / (4 * s.analysis_workers))
+            chunks = [list(texts[i : i + step]) for i in range(0, len(texts), step)]
+            normalized: list[str] = []
+            word_lists: list[list[str]] = []
+            with ProcessPoolExecutor(s.analysis_workers, mp_context=get_context("fork")) as pool:
+                for n, w in pool.map(_analyze_chunk, chunks):
+                    normalized.extend(n)
+                    word_lists.extend(w)
+            return normalized, word_lists
+        return analyze(texts)
+
+    def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        normalized, word_lists = self._analyze(texts)
+        return term_counts(normalized, word_lists, self.vocab_)
+
+    @staticmethod
+    def _expert_texts(expert: ExpertProfile) -> list[str]:
+        texts = [expert.profile] if expert.profile.strip() else []
+        return texts + [d for d in expert.documents if d.strip()]
+
+    def _static_prior(self, expert: ExpertProfile, n_docs: int) -> float:
+        s = self.settings
+        prior = s.activity_weight * math.log1p(n_docs)
+        if expert.rating is not None:
+            prior += s.rating_weight * (expert.rating - 3.0) / 2.0
+        return prior
+
+    # ------------------------------------------------------------------ fitting and edits
+    def fit(self, experts: Iterable[ExpertProfile], needs: Iterable[NeedText] = ()) -> MatchEngine:
+        """Build the index: idf from all experts' profiles and all needs, then every row and field centroid."""
+        self._reset()
+        expert_list = list({e.id: e for e in experts}.values())
+        need_list = list({n.id: n for n in needs}.values())
+        doc_texts: list[str] = []
+        owners: list[int] = []
+        for i, e in enumerate(expert_list):
+            texts = self._expert_texts(e)
+            doc_texts.extend(texts)
+            owners.extend([i] * len(texts))
+        doc_counts = self._counts(doc_texts)
+        owner = np.asarray(owners, dtype=np.int64)
+        gather = sp.csr_matrix(
+            (np.ones(owner.size, dtype=np.float32), (owner, np.arange(owner.size))),
+            shape=(len(expert_list), owner.size),
+        )
+        profile_counts = (gather @ doc_counts).tocsr()
+        need_counts = self._counts([n.text for n in need_list])
+        self.weighter_.fit(sp.vstack([profile_counts, need_counts], format="csr"))
+        self._profiles.append(self.weighter_.transform(profile_counts))
+        doc_positions = self._documents.append(self.weighter_.transform(doc_counts))
+        bounds = np.searchsorted(owner, np.arange(len(expert_list) + 1))
+        for i, e in enumerate(expert_list):
+            self._register_expert(e, doc_positions[bounds[i] : bounds[i + 1]])
+        self._needs_rows.append(self.weighter_.transform(need_counts))
+        for n in need_list:
+            self._need_slot[n.id] = len(self._needs)
+            self._needs.append(n)
+        self._fit_centroids()
+        return self
+
+    def _register_expert(self, expert: ExpertProfile, doc_rows: np.ndarray) -> None:
+        keys = sorted({k for f in expert.fields for k in _field_keys(f)})
+        for k in keys:
+            self._field_index.setdefault(k, len(self._field_index))
+        self._expert_slot[expert.id] = len(self._experts)
+        self._experts.append(_Expert(expert, doc_rows, keys))
+        self._static.append(self._static_prior(expert, len(doc_rows)))
+        if expert.district:
+            self._district_slots.setdefault(expert.district, set()).add(len(self._experts) - 1)
+        self._membership_cache = None
+
+    def _fit_centroids(self) -> None:
+        """Field centroids: the normalised mean profile vector of each field's experts."""
+        nf = len(self._field_index)
+        if nf == 0 or self._profiles.n_rows == 0:
+            self._centroids = None
+            return
+        member = self._membership()
+        sums = (member.T @ self._profiles.rows(np.arange(self._profiles.n_rows))).tocsr()
+        norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        # kept transposed (N_COLS x n_fields) so query products need no per-call transpose
+        self._centroids = (sp.diags((1.0 / norms).astype(np.float32)) @ sums).T.tocsr()
+
+    def _membership(self) -> sp.csr_matrix:
+        """(n_slots x n_fields) 0/1 matrix: which fields each live expert slot has."""
+        if self._membership_cache is None or self._membership_cache.shape != (
+            len(self._experts),
+            len(self._field_index),
+        ):
+            rows, cols = [], []
+            for slot, item in enumerate(self._experts):
+                if item is None:
+                    continue
+                for k in item.field_keys:
+                    rows.append(slot)
+                    cols.append(self._field_index[k])
+            self._field_slots_cache = None
+            self._membership_cache = sp.csr_matrix(
+                (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                shape=(len(self._experts), len(self._field_index)),
+            )
+        return self._membership_cache
+
+    def _require_fit(self) -> None:
+        if self.weighter_.idf_ is None:
+            self.fit([])
+
+    def upsert_expert(self, expert: ExpertProfile) -> None:
+        """Add or replace an expert; the next query sees the change (idf and centroids stay as fitted)."""
+        self._require_fit()
+        self.remove_expert(expert.id)
+        texts = self._expert_texts(expert)
+        counts = self._counts(texts)
+        total = sp.csr_matrix(counts.sum(axis=0)) if texts else counts[:0]
+        if not texts:
+            total = sp.csr_matrix((1, counts.shape[1]), dtype=np.float32)
+        self._profiles.append(self.weighter_.transform(total))
+        doc_rows = self._documents.append(self.weighter_.transform(counts))
+        self._register_expert(expert, doc_rows)
+
+    def remove_expert(self, expert_id: str) -> None:
+        """Drop an expert from every later query (no-op when unknown)."""
+        slot = self._expert_slot.pop(expert_id, None)
+        if slot is not None:
+            item = self._experts[slot]
+            if item is not None and item.expert.district:
+                self._district_slots.get(item.expert.district, set()).discard(slot)
+            self._experts[slot] = None
+            self._membership_cache = None
+            self._ranges_cache = None
+
+    def upsert_need(self, need: NeedText) -> None:
+        """Add or replace a need (used by `needs_for`)."""
+        self._require_fit()
+        self.remove_need(need.id)
+        self._needs_rows.append(self.weighter_.transform(self._counts([need.text])))
+        self._need_slot[need.id] = len(self._needs)
+        self._needs.append(need)
+
+    def remove_need(self, need_id: str) -> None:
+        """Drop a need (no-op when unknown)."""
+        slot = self._need_slot.pop(need_id, None)
+        if slot is not None:
+            self._needs[slot] = None
+
+    # ------------------------------------------------------------------ scoring helpers
+    def vectorize(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows for texts, with the fitted idf."""
+        self._require_fit()
+        return self.weighter_.transform(self._counts(texts))
+
+    def _field_probabilities(self, queries: sp.csr_matrix) -> np.ndarray:
+        """(n_queries x n_fields) soft-max over cosine similarity to each field centroid."""
+        if self._centroids is None or self._centroids.shape[1] == 0:
+            return np.zeros((queries.shape[0], len(self._field_index)), dtype=np.float32)
+        sims = (queries @ self._centroids).toarray() / self.settings.field_temperature
+        sims -= sims.max(axis=1, keepdims=True)
+        e = np.exp(sims)
+        probs = e / e.sum(axis=1, keepdims=True)
+        pad = len(self._field_index) - probs.shape[1]
+        return np.pad(probs, ((0, 0), (0, pad))).astype(np.float32) if pad else probs.astype(np.float32)
+
+    def _declared_slots(self, need: NeedText) -> list[int]:
+        if not need.field:
+            return []
+        return [self._field_index[k] for k in _field_keys(need.field) if k in self._field_index]
+
+    def _slot_ids(self) -> np.ndarray:
+        """Expert id per slot (removed slots keep their old id; they are never eligible)."""
+        if self._ids_cache is None or self._ids_cache.size != len(self._experts):
+            self._ids_cache = np.array([item.expert.id if item else "" for item in self._experts], dtype=object)
+        return self._ids_cache
+
+    def _static_array(self) -> np.ndarray:
+        if self._static_cache is None or self._static_cache.size != len(self._static):
+            self._static_cache = np.asarray(self._static, dtype=np.float32)
+        return self._static_cache
+
+    def _field_slots(self) -> list[np.ndarray]:
+        """For each field column, the sorted expert slots that have it."""
+        member = self._membership()
+        if self._field_slots_cache is None or len(self._field_slots_cache) != member.shape[1]:
+            csc = member.tocsc()
+            self._field_slots_cache = [
+                np.sort(csc.indices[csc.indptr[f] : csc.indptr[f + 1]]) for f in range(member.shape[1])
+            ]
+        return self._field_slots_cache
+
+    def _structure(self, needs: Sequence[NeedText], queries: sp.csr_matrix, slots: np.ndarray | None) -> np.ndarray:
+        """(n_needs x n_slots) structured part of the score (field, district, activity, rating)."""
+        s = self.settings
+        member = self._membership()
+        static = self._static_array()
+        if slots is not None:
+            member = member[slots]
+            static = static[slots]
+        n_slots = member.shape[0]
+        out = np.tile(static, (len(needs), 1))
+        if member.shape[1] and s.field_weight:
+            probs = self._field_probabilities(queries)
+            field_part = np.minimum((member @ probs.T).T, 1.0) * s.predicted_field_weight
+            field_slots = self._field_slots()
+            for i, need in enumerate(needs):
+                for f in self._declared_slots(need):
+                    if slots is None:
+                        field_part[i, field_slots[f]] = 1.0
+                    else:
+                        field_part[i, np.isin(slots, field_slots[f])] = 1.0
+            out += s.field_weight * field_part
+        for i, need in enumerate(needs):
+            if need.district and (s.district_same or s.district_neighbour):
+                out[i] += self._district_vector(need.district, slots, n_slots)
+        return out
+
+    def _district_relation(self, need_district: str | None, expert_district: str | None) -> str | None:
+        if not need_district or not expert_district:
+            return None
+        if need_district == expert_district:
+            return "same"
+        if expert_district in self.neighbours.get(need_district, ()):
+            return "neighbour"
+        return None
+
+    def _district_vector(self, district: str, slots: np.ndarray | None, n_slots: int) -> np.ndarray:
+        s = self.settings
+        full = np.zeros(len(self._experts), dtype=np.float32)
+        for other in self.neighbours.get(district, ()):
+            if other != district:
+                full[list(self._district_slots.get(other, ()))] = s.district_neighbour
+        full[list(self._district_slots.get(district, ()))] = s.district_same
+        return full if slots is None else full[slots]
+
+    def _eligible(self, exclude: Collection[str] = ()) -> np.ndarray:
+        ok = np.zeros(len(self._experts), dtype=bool)
+        for slot, item in enumerate(self._experts):
+            if item is None:
+                continue
+            e = item.expert
+            if self.settings.exclude_unavailable and (not e.available or e.capacity_left == 0):
+                continue
+            ok[slot] = True
+        for expert_id in exclude:
+            excluded = self._expert_slot.get(expert_id)
+            if excluded is not None:
+                ok[excluded] = False
+        return ok
+
+    def _pool(self, sims: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Soft maximum of each group of document similarities (groups given by `lengths`; empty -> 0)."""
+        out = np.zeros(lengths.size, dtype=np.float32)
+        nonempty = lengths > 0
+        if not nonempty.any():
+            return out
+        t = self.settings.pool_temperature
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[nonempty]
+        top = np.maximum.reduceat(sims, starts)
+        group_top = np.repeat(top, lengths[nonempty])
+        mean_exp = np.add.reduceat(np.exp((sims - group_top) / t), starts) / lengths[nonempty]
+        out[nonempty] = top + t * np.log(mean_exp)
+        return out
+
+    def _doc_ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per slot: first document row and number of document rows (rows of one expert are contiguous)."""
+        if self._ranges_cache is None or self._ranges_cache[0].size != len(self._experts):
+            first = np.zeros(len(self._experts), dtype=np.int64)
+            count = np.zeros(len(self._experts), dtype=np.int64)
+            for slot, item in enumerate(self._experts):
+                if item is not None and item.doc_rows.size:
+                    first[slot] = item.doc_rows[0]
+                    count[slot] = item.doc_rows.size
+            self._ranges_cache = (first, count)
+        return self._ranges_cache
+
+    def _text_scores(self, query: sp.csr_matrix, slots: np.ndarray) -> np.ndarray:
+        """Exact text score of one query row against expert `slots`."""
+        slots = np.asarray(slots, dtype=np.int64)
+        # Past a few thousand rows the postings product beats gathering rows.
+        dense = len(slots) > 2000
+        if dense:
+            whole = self._profiles.scores(query)[0][slots]
+        else:
+            whole = self._profiles.range_dots(slots, np.ones(slots.size, dtype=np.int64), query)
+        w = self.settings.document_weight
+        if not w:
+            return whole
+        first, count = self._doc_ranges()
+        lengths = count[slots]
+        if dense:
+            all_docs = self._documents.scores(query)[0]
+            rows = np.repeat(first[slots], lengths) + (
+                np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            )
+            sims = all_docs[rows]
+        else:
+            sims = self._documents.range_dots(first[slots], lengths, query)
+        return ((1.0 - w) * whole + w * self._pool(sims.astype(np.float32), lengths)).astype(np.float32)
+
+    # ------------------------------------------------------------------ queries
+    def _rank(
+        self,
+        needs: Sequence[NeedText],
+        queries: sp.csr_matrix,
+        k: int,
+        eligible: np.ndarray,
+    ) -> Iterator[tuple[NeedText, np.ndarray, np.ndarray, np.ndarray]]:
+        """Yield (need, slots, scores, text scores) best first, `k` per need (0 = every eligible expert)."""
+        s = self.settings
+        n_eligible = int(eligible.sum())
+        want = n_eligible if k <= 0 else min(k, n_eligible)
+        exhaustive = k <= 0 or n_eligible <= max(s.candidates, want)
+        skip = None if exhaustive else self._profiles.common_columns(s.prune_fraction, s.prune_min_rows)
+        all_slots = np.flatnonzero(eligible)
+        structure = self._structure(needs, queries, None)
+        if not exhaustive:
+            approx = self._profiles.scores(queries, skip)
+            approx += structure
+            approx[:, ~eligible] = -np.inf
+        for i, need in enumerate(needs):
+            if exhaustive:
+                slots = all_slots
+            else:
+                c = min(max(s.candidates, want), n_eligible)
+                slots = np.argpartition(-approx[i], c - 1)[:c]
+            prior = structure[i, slots]
+            text = self._text_scores(queries[i], slots)
+            total = text + prior
+            # stable ties: higher score first, then expert id order via slot order for determinism
+            order = np.lexsort((self._slot_ids()[slots], -total))[:want]
+            yield need, slots[order], total[order], text[order]
+
+    def experts_for(self, need: NeedText, k: int = 10, exclude: Collection[str] = ()) -> list[Match]:
+        """The best `k` experts for a need (k = 0: every eligible expert), each with reasons."""
+        self._require_fit()
+        queries = self.vectorize([need.text])
+        return [
+            self._match(need, int(slot), float(score), float(text))
+            for need_, slots, scores, texts in self._rank([need], queries, k, self._eligible(exclude))
+            for slot, score, text in zip(slots, scores, texts, strict=True)
+        ]
+
+    def rank_many(
+        self, needs: Sequence[NeedText], k: int, chunk: int = 256
+    ) -> Iterator[tuple[NeedText, list[tuple[str, float]]]]:
+        """(need, [(expert_id, score), ...]) for each need, best first; no reasons (fast batch path)."""
+        self._require_fit()
+        eligible = self._eligible()
+        for start in range(0, len(needs), chunk):
+            part = needs[start : start + chunk]
+            queries = self.vectorize([n.text for n in part])
+            for need, slots, scores, _ in self._rank(part, queries, k, eligible):
+                yield (
+                    need,
+                    [
+                        (self._experts[s].expert.id, float(v))  # type: ignore[union-attr]
+                        for s, v in zip(slots, scores, strict=True)
+                    ],
+                )
+
+    def candidate_pairs(self, needs: Sequence[NeedText], k: int) -> list[Match]:
+        """Top-k experts per need with reasons: the affinity matrix the assignment solver consumes."""
+        self._require_fit()
+        eligible = self._eligible()
+        out: list[Match] = []
+        queries = self.vectorize([n.text for n in needs])
+        for need, slots, scores, texts in self._rank(needs, queries, k, eligible):
+            out.extend(
+                self._match(need, int(s), float(v), float(t)) for s, v, t in zip(slots, scores, texts, strict=True)
+            )
+        return out
+
+    def needs_for(self, expert_id: str, k: int = 10) -> list[Match]:
+        """The best `k` fitted or upserted needs for an expert, scored exactly as `experts_for` would."""
+        self._require_fit()
+        slot = self._expert_slot.get(expert_id)
+        if slot is None:
+            raise KeyError(expert_id)
+        live = np.array([n is not None for n in self._needs], dtype=bool)
+        if not live.any():
+            return []
+        s = self.settings
+        profile = self._profiles.rows(np.array([slot]))
+        if live.sum() > max(s.candidates, k):
+            skip = self._needs_rows.common_columns(s.prune_fraction, s.prune_min_rows)
+            approx = self._needs_rows.scores(profile, skip)[0]
+            approx[~live] = -np.inf
+            cand = np.argpartition(-approx, s.candidates - 1)[: s.candidates]
+        else:
+            cand = np.flatnonzero(live)
+        target = np.array([slot])
+        scored: list[tuple[float, str, Match]] = []
+        for ns in cand:
+            need = self._needs[ns]
+            assert need is not None
+            q = self._needs_rows.rows(np.array([ns]))
+            text = float(self._text_scores(q, target)[0])
+            total = text + float(self._structure([need], q, target)[0, 0])
+            scored.append((-total, need.id, self._match(need, slot, total, text)))
+        scored.sort(key=lambda t: (t[0], t[1]))
+        return [m for _, _, m in scored[:k]]
+
+    # ------------------------------------------------------------------ reasons
+    def _match(self, need: NeedText, slot: int, score: float, text_score: float) -> Match:
+        item = self._experts[slot]
+        assert item is not None
+        e = item.expert
+        declared = set(self._declared_slots(need))
+        field_match = bool(declared & {self._field_index[k] for k in item.field_keys})
+        reasons = Reasons(
+            shared_terms=self.shared_terms(need.text, e),
+            field_match=field_match,
+            district=self._district_relation(need.district, e.district),
+            capacity_left=e.capacity_left,
+            text_score=round(text_score, 6),
+        )
+        return Match(need_id=need.id, expert_id=e.id, score=score, reasons=reasons)
+
+    def shared_terms(self, need_text: str, expert: ExpertProfile) -> tuple[str, ...]:
+        """Key terms the need and the expert share, most specific (highest idf) first."""
+        idf = self.weighter_.idf_
+        assert idf is not None
+        need_norm = textmod.normalize(need_text)
+        expert_norm = textmod.normalize(" ".join(self._expert_texts(expert)))
+        need_words = set(textmod.words(need_norm))
+        common = need_words & set(textmod.words(expert_norm))
+
+        def weight(word: str) -> float:
+            col = self.vocab_.ids.get(word)
+            return float(idf[col]) if col is not None else self.weighter_.unseen_idf()
+
+        chosen = sorted(common, key=lambda w: (-weight(w), w))[: self.settings.shared_terms]
+        if len(chosen) < self.settings.shared_terms:
+            # Terms no dictionary knows still match as character pairs; show the rarest ones.
+            expert_pairs = {r[i : i + 2] for r in textmod.char_runs(expert_norm) for i in range(len(r) - 1)}
+            pairs = {r[i : i + 2] for r in textmod.char_runs(need_norm) for i in range(len(r) - 1)} & expert_pairs
+            pairs = {p for p in pairs if not any(p in w for w in chosen)}
+            chosen += sorted(pairs)[: self.settings.shared_terms - len(chosen)]
+        return tuple(chosen)
+
+
+__all__ = ["MatchEngine", "MatchSettings", "field_key", "UNI", "WORD_BASE"]

@@ -1,0 +1,162 @@
+"""An append-only store of sparse rows that scores query rows against all of its rows.
+
+Rows live in a main CSR matrix (with its transpose, the postings, prepared for fast products) and a small delta of
+rows appended since the last compaction, so that additions are visible at once without rebuilding the main
+matrix. Shapes: main (n_main x N_COLS), postings (N_COLS x n_main), delta (n_delta x N_COLS).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.features import N_COLS
+
+_local = threading.local()
+
+
+def _scratch() -> np.ndarray:
+    table = getattr(_local, "table", None)
+    if table is None:
+        table = _local.table = np.zeros(N_COLS, dtype=np.float32)
+    return table
+
+
+def _gather(indptr: np.ndarray, first: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(nnz positions, per-row lengths) of the row ranges [first, first + counts), in order."""
+    rows = np.repeat(first, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+    return positions, lengths
+
+
+def _empty() -> sp.csr_matrix:
+    return sp.csr_matrix((0, N_COLS), dtype=np.float32)
+
+
+class RowStore:
+    """Sparse rows addressed by position; `scores` gives query x row dot products."""
+
+    def __init__(self, delta_limit: int = 2000) -> None:
+        self.delta_limit = delta_limit
+        self._main = _empty()
+        self._postings: sp.csr_matrix | None = None
+        self._delta: list[sp.csr_matrix] = []
+        self._delta_rows = 0
+        self._delta_matrix: sp.csr_matrix | None = None
+        self._delta_postings: sp.csr_matrix | None = None
+        self._stacked: sp.csr_matrix | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """Rows stored (main plus delta)."""
+        return int(self._main.shape[0]) + self._delta_rows
+
+    @property
+    def n_main(self) -> int:
+        """Rows in the compacted main matrix."""
+        return int(self._main.shape[0])
+
+    def append(self, block: sp.csr_matrix) -> np.ndarray:
+        """Append rows; returns their positions."""
+        start = self.n_rows
+        if block.shape[0] == 0:
+            return np.arange(start, start, dtype=np.int64)
+        if self.n_main == 0 and not self._delta:
+            self._main = block.tocsr().astype(np.float32)
+            self._postings = None
+            self._stacked = None
+        else:
+            self._delta.append(block.tocsr().astype(np.float32))
+            self._delta_rows += block.shape[0]
+            self._delta_matrix = None
+            self._delta_postings = None
+            self._stacked = None
+            if self._delta_rows > self.delta_limit:
+                self.compact()
+        return np.arange(start, start + block.shape[0], dtype=np.int64)
+
+    def compact(self) -> None:
+        """Fold the delta into the main matrix."""
+        if self._delta:
+            self._main = sp.vstack([self._main, *self._delta], format="csr")
+            self._delta = []
+            self._delta_rows = 0
+            self._delta_matrix = None
+            self._delta_postings = None
+            self._stacked = None
+            self._postings = None
+
+    def postings(self) -> sp.csr_matrix:
+        """The transpose of the main matrix as CSR (one row per column: which rows hold it)."""
+        if self._postings is None:
+            self._postings = self._main.T.tocsr()
+        return self._postings
+
+    def _delta_csr(self) -> sp.csr_matrix:
+        if self._delta_matrix is None:
+            self._delta_matrix = sp.vstack(self._delta, format="csr") if self._delta else _empty()
+        return self._delta_matrix
+
+    def _all(self) -> sp.csr_matrix:
+        if self._delta_rows == 0:
+            return self._main
+        if self._stacked is None:
+            self._stacked = sp.vstack([self._main, self._delta_csr()], format="csr")
+        return self._stacked
+
+    def rows(self, positions: np.ndarray) -> sp.csr_matrix:
+        """The rows at `positions`, in that order."""
+        return self._all()[np.asarray(positions, dtype=np.int64)]
+
+    def range_dots(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
+        """Dot products of `query` with rows first[i] .. first[i] + counts[i] - 1 for each i, concatenated."""
+        first = np.asarray(first, dtype=np.int64)
+        counts = np.asarray(counts, dtype=np.int64)
+        n_out = int(counts.sum())
+        out = np.zeros(n_out, dtype=np.float32)
+        q = query.tocsr()
+        if n_out == 0 or q.nnz == 0:
+            return out
+        matrix = self._all()
+        positions, lengths = _gather(matrix.indptr.astype(np.int64), first, counts)
+        if positions.size == 0:
+            return out
+        # A query-weight lookup table, one per thread, cleared after use (cheaper than searching q's columns).
+        table = _scratch()
+        table[q.indices] = q.data
+        try:
+            products = table[matrix.indices[positions]] * matrix.data[positions]
+        finally:
+            table[q.indices] = 0.0
+        nonempty = lengths > 0
+        row_starts = (np.cumsum(lengths) - lengths)[nonempty]
+        out[nonempty] = np.add.reduceat(products, row_starts)
+        return out
+
+    def common_columns(self, fraction: float, min_rows: int) -> np.ndarray | None:
+        """Bool mask of columns held by more than `fraction` of the main rows (None when the store is small)."""
+        if self.n_main < min_rows:
+            return None
+        lengths = np.diff(self.postings().indptr)
+        return lengths > fraction * self.n_main
+
+    def scores(self, queries: sp.csr_matrix, skip_columns: np.ndarray | None = None) -> np.ndarray:
+        """Dense (n_queries x n_rows) dot products; columns in `skip_columns` are left out of the main part."""
+        q = queries.tocsr().astype(np.float32)
+        if skip_columns is not None and q.nnz:
+            q = q.copy()
+            q.data[skip_columns[q.indices]] = 0.0
+            q.eliminate_zeros()
+        out = np.zeros((q.shape[0], self.n_rows), dtype=np.float32)
+        if self.n_main:
+            out[:, : self.n_main] = (q @ self.postings()).toarray()
+        if self._delta_rows:
+            if self._delta_postings is None:
+                self._delta_postings = self._delta_csr().T.tocsr()
+            out[:, self.n_main :] = (queries.tocsr().astype(np.float32) @ self._delta_postings).toarray()
+        return out

@@ -1,0 +1,64 @@
+"""`zhiqiao match rank` and `zhiqiao match evaluate` on a tiny set written here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from service.cli import app
+
+EXPERTS = [
+    {"id": "rice", "profile": "水稻栽培", "documents": ["稻田病虫害绿色防控"], "fields": ["作物学"]},
+    {"id": "pig", "profile": "", "documents": ["生猪养殖", "非洲猪瘟防控"], "fields": ["畜牧学"]},
+    {"id": "bridge", "profile": "桥梁工程", "documents": ["桥梁抗震加固"], "fields": []},
+]
+REQUESTS = [
+    {"id": "q1", "text": "水稻病虫害防控", "field": "作物学"},
+    {"id": "q2", "text": "猪瘟防控", "field": None},
+    {"id": "q3", "text": "旧桥抗震加固", "field": "土木工程"},
+]
+QRELS = "q1\trice\t1\nq2\tpig\t1\nq3\tbridge\t1\n"
+
+
+def _write_set(folder: Path) -> None:
+    (folder / "experts.jsonl").write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in EXPERTS) + "\n")
+    (folder / "requests.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in REQUESTS) + "\n")
+    (folder / "qrels.tsv").write_text(QRELS)
+
+
+def test_rank_writes_the_contract_format_and_evaluate_reads_it(tmp_path: Path) -> None:
+    _write_set(tmp_path)
+    run = tmp_path / "run.tsv"
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["match", "rank", "--experts", str(tmp_path / "experts.jsonl"), "--requests",
+         str(tmp_path / "requests.jsonl"), "--top", "0", "--out", str(run)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = [line.split("\t") for line in run.read_text().splitlines()]
+    assert len(lines) == 9
+    for request in ("q1", "q2", "q3"):
+        mine = [row for row in lines if row[0] == request]
+        assert [int(row[2]) for row in mine] == [1, 2, 3]
+        scores = [float(row[3]) for row in mine]
+        assert scores == sorted(scores, reverse=True)
+    assert {(row[0], row[1]) for row in lines if row[2] == "1"} == {("q1", "rice"), ("q2", "pig"), ("q3", "bridge")}
+
+    result = runner.invoke(app, ["match", "evaluate", "--run", str(run), "--qrels", str(tmp_path / "qrels.tsv")])
+    assert result.exit_code == 0, result.output
+    assert "MRR\t1.0000" in result.output
+    assert "R@1\t1.0000" in result.output
+
+
+def test_evaluate_set_ranks_then_scores(tmp_path: Path) -> None:
+    _write_set(tmp_path)
+    result = CliRunner().invoke(app, ["match", "evaluate", "--set", str(tmp_path), "--top", "2"])
+    assert result.exit_code == 0, result.output
+    assert "nDCG@10\t1.0000" in result.output
+
+
+def test_evaluate_without_inputs_fails() -> None:
+    assert CliRunner().invoke(app, ["match", "evaluate"]).exit_code != 0

@@ -1,0 +1,116 @@
+"""The match engine: ranking, structured signals, reasons, edits, both directions."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from matching import ExpertProfile, MatchEngine, MatchSettings, NeedText
+from tests.matching.conftest import EXPERTS, NEEDS, NEIGHBOURS
+
+
+def test_experts_for_finds_the_topical_expert(engine: MatchEngine) -> None:
+    for need, expected in zip(NEEDS, ("rice", "pig", "bridge", "nlp"), strict=True):
+        assert engine.experts_for(need, k=3)[0].expert_id == expected
+
+
+def test_reasons_name_shared_terms_field_and_district(engine: MatchEngine) -> None:
+    best = engine.experts_for(NEEDS[0], k=1)[0]
+    assert best.reasons.field_match is True
+    assert best.reasons.district == "same"
+    assert best.reasons.capacity_left == 3
+    assert any("防控" in t or "水稻" in t for t in best.reasons.shared_terms)
+    assert 0 < best.reasons.text_score <= best.score
+
+
+def test_neighbouring_district_scores_between_same_and_none() -> None:
+    pool = [ExpertProfile(str(d), "水稻栽培", district=d) for d in ("510104", "510105", "510106")]
+    engine = MatchEngine(neighbours=NEIGHBOURS).fit(pool)
+    matches = engine.experts_for(NeedText("n", "水稻栽培", district="510104"), k=3)
+    assert [m.reasons.district for m in matches] == ["same", "neighbour", None]
+    assert matches[0].score > matches[1].score > matches[2].score
+
+
+def test_field_match_is_rewarded_and_labels_are_folded() -> None:
+    pool = [ExpertProfile("a", "社会调查", fields=("党史·党建",)), ExpertProfile("b", "社会调查", fields=("法学",))]
+    engine = MatchEngine().fit(pool)
+    matches = engine.experts_for(NeedText("n", "社会调查", field="党史党建"), k=2)
+    assert matches[0].expert_id == "a"
+    assert matches[0].reasons.field_match
+    assert matches[0].score > matches[1].score
+
+
+def test_unavailable_and_full_experts_are_left_out() -> None:
+    pool = [
+        ExpertProfile("busy", "水稻栽培", available=False),
+        ExpertProfile("full", "水稻栽培", capacity_left=0),
+        ExpertProfile("free", "水稻"),
+    ]
+    engine = MatchEngine().fit(pool)
+    assert [m.expert_id for m in engine.experts_for(NeedText("n", "水稻栽培"), k=5)] == ["free"]
+    keep_all = MatchEngine(MatchSettings(exclude_unavailable=False)).fit(pool)
+    assert len(keep_all.experts_for(NeedText("n", "水稻栽培"), k=5)) == 3
+
+
+def test_exclude_drops_named_experts(engine: MatchEngine) -> None:
+    ids = [m.expert_id for m in engine.experts_for(NEEDS[0], k=10, exclude={"rice"})]
+    assert "rice" not in ids
+    assert len(ids) == len(EXPERTS) - 1
+
+
+def test_edit_to_an_expert_changes_the_next_query(engine: MatchEngine) -> None:
+    need = NeedText("n", "白酒酿造工艺改进")
+    assert engine.experts_for(need, k=1)[0].expert_id != "teach"
+    engine.upsert_expert(dataclasses.replace(EXPERTS[4], documents=("白酒酿造工艺与品质控制",)))
+    assert engine.experts_for(need, k=1)[0].expert_id == "teach"
+    engine.remove_expert("teach")
+    assert "teach" not in [m.expert_id for m in engine.experts_for(need, k=10)]
+
+
+def test_new_expert_is_visible_without_refit(engine: MatchEngine) -> None:
+    engine.upsert_expert(ExpertProfile("tea", "茶叶种植与加工", ("高山茶叶种植技术",)))
+    assert engine.experts_for(NeedText("n", "茶叶种植技术培训"), k=1)[0].expert_id == "tea"
+
+
+def test_needs_for_scores_match_experts_for(engine: MatchEngine) -> None:
+    for_expert = engine.needs_for("pig", k=2)
+    assert for_expert[0].need_id == "n-pig"
+    forward = {m.expert_id: m.score for m in engine.experts_for(NEEDS[1], k=0)}
+    assert for_expert[0].score == pytest.approx(forward["pig"], abs=1e-5)
+
+
+def test_upserted_and_removed_needs_change_needs_for(engine: MatchEngine) -> None:
+    engine.upsert_need(NeedText("n-heart", "社区高血压患者管理", "临床医学"))
+    assert engine.needs_for("heart", k=1)[0].need_id == "n-heart"
+    engine.remove_need("n-heart")
+    assert "n-heart" not in [m.need_id for m in engine.needs_for("heart", k=10)]
+
+
+def test_candidate_pairs_give_k_per_need(engine: MatchEngine) -> None:
+    pairs = engine.candidate_pairs(NEEDS[:2], k=2)
+    assert [(m.need_id) for m in pairs] == ["n-rice", "n-rice", "n-pig", "n-pig"]
+    assert pairs[0].expert_id == "rice"
+
+
+def test_pruned_two_stage_path_agrees_with_exhaustive() -> None:
+    pool = [ExpertProfile(f"e{i}", f"水稻栽培 技术 第{i}号 专题{i % 7}") for i in range(60)]
+    pool.append(ExpertProfile("target", "水稻栽培 病虫害绿色防控 技术"))
+    need = NeedText("n", "水稻病虫害绿色防控技术")
+    exact = MatchEngine().fit(pool).experts_for(need, k=0)[:5]
+    fast = MatchEngine(MatchSettings(candidates=10, prune_min_rows=10, prune_fraction=0.5)).fit(pool)
+    assert [m.expert_id for m in fast.experts_for(need, k=5)][0] == exact[0].expert_id == "target"
+
+
+def test_many_upserts_compact_into_the_main_matrix() -> None:
+    engine = MatchEngine(MatchSettings(delta_limit=3)).fit([ExpertProfile("a", "水稻")])
+    for i in range(8):
+        engine.upsert_expert(ExpertProfile(f"x{i}", f"果树 栽培 {i}"))
+    assert engine.n_experts == 9
+    assert len(engine.experts_for(NeedText("n", "果树栽培"), k=0)) == 9
+
+
+def test_unfitted_engine_accepts_upserts() -> None:
+    engine = MatchEngine()
+    engine.upsert_expert(ExpertProfile("a", "水稻栽培"))
+    assert engine.experts_for(NeedText("n", "水稻"), k=1)[0].expert_id == "a"

@@ -1,0 +1,49 @@
+"""Text analysis: normalisation, the user dictionary, stop words and match words."""
+
+from __future__ import annotations
+
+from matching import text
+
+
+def test_normalize_folds_traditional_width_and_case() -> None:
+    assert text.normalize("醫學ＡＢＣ") == "医学abc"
+
+
+def test_cut_keeps_user_dictionary_terms_whole() -> None:
+    assert "病虫害绿色防控" in text.cut("开展病虫害绿色防控技术推广")
+    assert "装配式建筑" in text.cut("推广装配式建筑")
+
+
+def test_cut_for_search_adds_sub_words() -> None:
+    words = text.cut_for_search("中华人民共和国")
+    assert "中华人民共和国" in words
+    assert "中华" in words
+
+
+def test_parse_user_dictionary_reads_optional_freq_and_tag() -> None:
+    entries = text.parse_user_dictionary(["设施农业 20 n", "智慧农业", "# comment", "", "水肥一体化 n"])
+    assert entries == [("设施农业", 20, "n"), ("智慧农业", None, None), ("水肥一体化", None, "n")]
+
+
+def test_words_drop_stop_words_and_stem_english() -> None:
+    words = text.words(text.normalize("我们的研究 Networks and Studies of 水稻栽培"))
+    assert "network" in words
+    assert "study" in words
+    assert "the" not in words
+    assert "and" not in words
+    assert "我们" not in words
+    assert "水稻" in words
+
+
+def test_char_runs_split_on_latin_and_punctuation() -> None:
+    assert text.char_runs(text.normalize("水稻abc栽培，技术")) == ["水稻", "栽培", "技术"]
+
+
+def test_stem_english_leaves_short_and_ss_words() -> None:
+    assert [text.stem_english(w) for w in ("gas", "class", "bus", "cities", "models")] == [
+        "gas",
+        "class",
+        "bus",
+        "city",
+        "model",
+    ]
