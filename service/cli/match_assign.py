@@ -75,7 +75,8 @@ def problem_from_json(data: Any) -> tuple[AssignmentProblem, JsonIds]:
         raise InstanceError("the instance must be a JSON object")
     unknown = set(data) - {"needs", "experts", "pairs", "conflicts", "locked", "coverage", "district_caps"}
     if unknown:
-        raise InstanceError(f"unknown keys {sorted(unknown)}")
+        # Extra keys (labels, metadata) do no harm; say so rather than refuse the instance.
+        typer.echo(f"warning: ignoring unknown keys {sorted(unknown)}", err=True)
     ids = JsonIds()
     needs = [
         NeedSlot(

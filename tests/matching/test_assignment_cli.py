@@ -138,3 +138,11 @@ def test_extreme_values_are_refused_cleanly(tmp_path: Path, instance: object) ->
     assert output.startswith("error: ")
     assert "Traceback" not in output
     assert answer is None
+
+
+def test_unknown_top_level_keys_are_ignored_with_a_warning(tmp_path: Path) -> None:
+    code, output, answer = _run(tmp_path, {**INSTANCE, "name": "2024 第一批"})
+    assert code == 0
+    assert "ignoring unknown keys ['name']" in output
+    assert answer is not None
+    assert answer["filled"] == 3
