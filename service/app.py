@@ -22,6 +22,7 @@ from sqlmodel import Session
 from search.base import SearchBackend
 from service import db
 from service.api import accounts, auth, experts, health, liaisons, needs, search, units, visits
+from service.api import exports, imports
 from service.config import get_settings
 from service.errors import ERROR_RESPONSES, AppError
 from service.logging_setup import install_filter
@@ -68,7 +69,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (auth, accounts, experts, units, needs, visits, liaisons, search):
+    for module in (auth, accounts, experts, units, needs, visits, liaisons, search, imports, exports):
         router.include_router(module.router)
     return router
 
