@@ -51,7 +51,8 @@ def parse_into(model: type[M], values: Mapping[str, Any], state: FormState) -> M
         if info is None:
             continue
         blank = value == "" or value == []
-        if blank and not info.is_required():
+        # A blank number or date is "missing" (为必填项); a blank text goes to the model's own message.
+        if blank and (not info.is_required() or info.annotation is not str):
             continue
         data[name] = value.strip() if isinstance(value, str) else value
     try:

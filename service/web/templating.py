@@ -34,8 +34,17 @@ def field_name(code: str | None) -> str:
     return found.name if found else code
 
 
+# vocab.STATE_LABELS has one key "open" for both needs (征集中) and concerns (办理中); pages tell them apart.
+_NEED_OPEN_LABEL = "征集中"
+_CONCERN_LABELS = {"open": "办理中", "answered": "已答复", "closed": "已办结"}
+
+
 def need_state(status: str) -> str:
-    return STATE_LABELS.get(status, status)
+    return _NEED_OPEN_LABEL if status == NeedStatus.open else STATE_LABELS.get(status, status)
+
+
+def concern_state(status: str) -> str:
+    return _CONCERN_LABELS.get(status, status)
 
 
 def visit_state(status: str) -> str:
@@ -76,6 +85,7 @@ templates.env.filters.update(
     district=district_name,
     field=field_name,
     need_state=need_state,
+    concern_state=concern_state,
     visit_state=visit_state,
     badge=badge_class,
     marked=marked,

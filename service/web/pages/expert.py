@@ -1,0 +1,305 @@
+"""Pages of an expert 专家: recommendations, finding needs, answering invitations, recording services."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from search.query import SearchResult
+from service.api.deps import SessionDep
+from service.domain import experts as expert_service
+from service.domain import liaisons as liaison_service
+from service.domain import matching
+from service.domain import needs as need_service
+from service.domain import search as search_service
+from service.domain import visits as visit_service
+from service.domain.needs import NeedFilters
+from service.domain.visits import VisitFilters
+from service.errors import AppError, InvalidInput
+from service.models import Account
+from service.models.expert import ExpertUpdate
+from service.models.visit import ServiceRecord, VisitDecline
+from service.vocab import SERVICE_TYPES, Role, VisitStatus
+from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
+from service.web.matching_view import matcher_of
+from service.web.routing import PageRoute
+from service.web.session import PostedForm, page_guard
+from service.web.templating import render
+
+router = APIRouter(prefix="/expert", route_class=PageRoute, include_in_schema=False)
+ExpertAccount = Annotated[Account, page_guard(Role.expert)]
+
+RECORD_FIELDS = ("service_date", "service_days", "content", "people_trained", "technologies", "problems_solved")
+PROFILE_FIELDS = ("employer", "title", "phone", "specialties", "field_labels")
+PER_PAGE = 10
+
+
+def _expert_id(account: Account) -> int:
+    if account.expert_id is None:
+        raise InvalidInput("账号未关联专家信息，请联系组织部门")
+    return account.expert_id
+
+
+@router.get("")
+def recommended(request: Request, session: SessionDep, account: ExpertAccount) -> Response:
+    recommendations = matching.recommendations_for_expert(
+        session=session, viewer=account, matcher=matcher_of(request), expert_id=_expert_id(account), k=10
+    )
+    invitations, _ = visit_service.list_visits(
+        session=session,
+        viewer=account,
+        filters=VisitFilters(status=VisitStatus.proposed),
+        limit=20,
+        offset=0,
+        sort=None,
+    )
+    return render(
+        request,
+        "expert/home.html",
+        {"recommendations": recommendations, "invitations": invitations},
+        account=account,
+    )
+
+
+@router.get("/needs")
+def find_needs(
+    request: Request,
+    session: SessionDep,
+    account: ExpertAccount,
+    q: str = "",
+    district: str = "",
+    field: str = "",
+    service_type: str = "",
+    page: int = 1,
+) -> Response:
+    params = search_service.SearchParams(
+        q=q.strip()[:200],
+        district=district or None,
+        field=field or None,
+        service_type=service_type or None,
+        page=max(page, 1),
+        per_page=PER_PAGE,
+    )
+    result: SearchResult | None = None
+    fallback = None
+    try:
+        result = search_service.search_needs(backend=request.app.state.search, viewer=account, params=params)
+    except search_service.SearchUnavailable:
+        # The database still answers when the search engine is down: a plain filtered list.
+        rows, total = need_service.list_needs(
+            session=session,
+            viewer=account,
+            filters=NeedFilters(district=params.district, field=params.field, service_type=params.service_type, q=q),
+            limit=PER_PAGE,
+            offset=(params.page - 1) * PER_PAGE,
+            sort=None,
+        )
+        fallback = (rows, total)
+    total = result.total if result else (fallback[1] if fallback else 0)
+    return render(
+        request,
+        "expert/needs.html",
+        {
+            "q": q,
+            "district": district,
+            "field": field,
+            "service_type": service_type,
+            "service_types": SERVICE_TYPES,
+            "result": result,
+            "fallback": fallback,
+            "total": total,
+            "page": params.page,
+            "pages": -(-total // PER_PAGE),
+        },
+        account=account,
+    )
+
+
+def _involvement(session: SessionDep, account: Account, need_id: int) -> list[visit_service.VisitPublic]:
+    rows, _ = visit_service.list_visits(
+        session=session, viewer=account, filters=VisitFilters(need_id=need_id), limit=5, offset=0, sort=None
+    )
+    return rows
+
+
+@router.get("/needs/{need_id}")
+def need_detail(request: Request, session: SessionDep, account: ExpertAccount, need_id: int) -> Response:
+    need = need_service.get_need(session=session, viewer=account, need_id=need_id)
+    return render(
+        request,
+        "expert/need_detail.html",
+        {"need": need, "my_visits": _involvement(session, account, need_id)},
+        account=account,
+    )
+
+
+@router.post("/needs/{need_id}/volunteer")
+def volunteer(session: SessionDep, account: ExpertAccount, form: PostedForm, need_id: int) -> Response:
+    visit = visit_service.propose_visit(session=session, actor=account, need_id=need_id, expert_id=None)
+    return RedirectResponse(f"/expert/visits/{visit.id}?msg=visit_volunteered", status_code=303)
+
+
+@router.get("/visits")
+def my_visits(request: Request, session: SessionDep, account: ExpertAccount, status: str = "") -> Response:
+    rows, total = visit_service.list_visits(
+        session=session,
+        viewer=account,
+        filters=VisitFilters(status=status or None),
+        limit=100,
+        offset=0,
+        sort=None,
+    )
+    return render(request, "expert/visits.html", {"visits": rows, "total": total, "status": status}, account=account)
+
+
+def _visit_page(
+    request: Request,
+    session: SessionDep,
+    account: Account,
+    visit_id: int,
+    *,
+    decline: FormState | None = None,
+    record: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    visit = visit_service.get_visit(session=session, viewer=account, visit_id=visit_id)
+    need = need_service.get_need(session=session, viewer=account, need_id=visit.need_id)
+    return render(
+        request,
+        "expert/visit.html",
+        {
+            "visit": visit,
+            "need": need,
+            "decline": decline or FormState(),
+            "record": record or FormState(),
+            "can_answer": visit.status == VisitStatus.proposed,
+            "can_record": visit.status in (VisitStatus.accepted, VisitStatus.scheduled),
+        },
+        account=account,
+        status_code=status_code,
+    )
+
+
+@router.get("/visits/{visit_id}")
+def visit_detail(request: Request, session: SessionDep, account: ExpertAccount, visit_id: int) -> Response:
+    return _visit_page(request, session, account, visit_id)
+
+
+@router.post("/visits/{visit_id}/accept")
+def accept(session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: int) -> Response:
+    visit_service.act_on_visit(session=session, actor=account, visit_id=visit_id, action="accept")
+    return RedirectResponse(f"/expert/visits/{visit_id}?msg=visit_accepted", status_code=303)
+
+
+@router.post("/visits/{visit_id}/decline")
+def decline(request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: int) -> Response:
+    state = FormState(values=form_values(form, ("reason",)))
+    if not state.values["reason"].strip():
+        state.add("reason", "婉拒时请填写原因")
+    body = parse_into(VisitDecline, state.values, state) if state.ok else None
+    if body is not None:
+        try:
+            visit_service.act_on_visit(
+                session=session, actor=account, visit_id=visit_id, action="decline", reason=body.reason
+            )
+        except AppError as error:
+            state.add(FORM_ERROR, error.message)
+        else:
+            return RedirectResponse(f"/expert/visits/{visit_id}?msg=visit_declined", status_code=303)
+    return _visit_page(request, session, account, visit_id, decline=state, status_code=422)
+
+
+@router.post("/visits/{visit_id}/record")
+def record_service(
+    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: int
+) -> Response:
+    state = FormState(values=form_values(form, RECORD_FIELDS))
+    body = parse_into(ServiceRecord, state.values, state)
+    if body is not None:
+        try:
+            visit_service.act_on_visit(session=session, actor=account, visit_id=visit_id, action="record", record=body)
+        except AppError as error:
+            state.add("service_date" if "日期" in error.message else FORM_ERROR, error.message)
+        else:
+            return RedirectResponse(f"/expert/visits/{visit_id}?msg=visit_recorded", status_code=303)
+    return _visit_page(request, session, account, visit_id, record=state, status_code=422)
+
+
+@router.get("/liaison")
+def liaison(request: Request, session: SessionDep, account: ExpertAccount) -> Response:
+    liaisons, _ = liaison_service.list_liaisons(
+        session=session, viewer=account, year=None, leader_id=None, overdue=None, limit=20, offset=0, sort="-year"
+    )
+    contacts, _ = liaison_service.list_contacts(
+        session=session, viewer=account, liaison_id=None, limit=50, offset=0, sort=None
+    )
+    concerns, _ = liaison_service.list_concerns(
+        session=session,
+        viewer=account,
+        status=None,
+        department=None,
+        overdue=None,
+        limit=50,
+        offset=0,
+        sort=None,
+    )
+    return render(
+        request,
+        "expert/liaison.html",
+        {"liaisons": liaisons, "contacts": contacts, "concerns": concerns},
+        account=account,
+    )
+
+
+def _profile_page(
+    request: Request, session: SessionDep, account: Account, state: FormState | None = None, status_code: int = 200
+) -> Response:
+    expert = expert_service.get_expert(session=session, viewer=account, expert_id=_expert_id(account))
+    if state is None:
+        state = FormState(
+            values={
+                "employer": expert.employer,
+                "title": expert.title,
+                "phone": expert.phone or "",
+                "specialties": expert.specialties,
+                "field_labels": "、".join(expert.field_labels),
+                "available": "1" if expert.available else "",
+            }
+        )
+    return render(
+        request, "expert/profile.html", {"expert": expert, "form": state}, account=account, status_code=status_code
+    )
+
+
+@router.get("/profile")
+def profile(request: Request, session: SessionDep, account: ExpertAccount) -> Response:
+    return _profile_page(request, session, account)
+
+
+@router.post("/profile")
+def save_profile(request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm) -> Response:
+    state = FormState(values=form_values(form, (*PROFILE_FIELDS, "available")))
+    labels = [w.strip() for w in state.values["field_labels"].replace(",", "、").replace("，", "、").split("、")]
+    data = {
+        "employer": state.values["employer"],
+        "title": state.values["title"],
+        "phone": state.values["phone"] or None,
+        "specialties": state.values["specialties"],
+        "field_labels": [w for w in labels if w],
+        "available": bool(state.values["available"]),
+    }
+    body = parse_into(ExpertUpdate, data, state)
+    if body is not None:
+        # parse_into leaves blank fields out; here a blank means the expert cleared the field on purpose.
+        for name, value in data.items():
+            if value in ("", None, []):
+                setattr(body, name, value)
+        try:
+            expert_service.update_expert(session=session, actor=account, expert_id=_expert_id(account), data=body)
+        except AppError as error:
+            state.add(FORM_ERROR, error.message)
+        else:
+            return RedirectResponse("/expert/profile?msg=profile_saved", status_code=303)
+    return _profile_page(request, session, account, state, status_code=422)

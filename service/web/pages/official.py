@@ -1,0 +1,276 @@
+"""Pages of the organisation departments (district and city): dashboard, review, matching, follow-up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi.responses import RedirectResponse
+
+from service.api.deps import SessionDep
+from service.domain import liaisons as liaison_service
+from service.domain import matching
+from service.domain import needs as need_service
+from service.domain import visits as visit_service
+from service.domain.needs import NeedFilters
+from service.domain.visits import VisitFilters
+from service.errors import AppError
+from service.importing import MAX_UPLOAD_BYTES, ImportKind, import_file
+from service.importing.catalogue import file_too_large
+from service.importing.report import ImportReport
+from service.matcher import MATCHABLE_NEEDS
+from service.models import Account
+from service.models.leader import ConcernAssign, ConcernReply
+from service.vocab import NeedStatus, Role
+from service.web.dashboard import build_dashboard
+from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
+from service.web.matching_view import matcher_of
+from service.web.routing import PageRoute
+from service.web.session import PostedForm, page_guard
+from service.web.templating import render
+
+router = APIRouter(prefix="/official", route_class=PageRoute, include_in_schema=False)
+OfficialAccount = Annotated[Account, page_guard(Role.district_official, Role.city_official)]
+CityAccount = Annotated[Account, page_guard(Role.city_official)]
+PAGE_SIZE = 20
+
+
+@router.get("")
+def dashboard(request: Request, session: SessionDep, account: OfficialAccount) -> Response:
+    board = build_dashboard(session=session, viewer=account)
+    return render(request, "official/dashboard.html", {"board": board}, account=account)
+
+
+@router.get("/needs")
+def needs_board(
+    request: Request,
+    session: SessionDep,
+    account: OfficialAccount,
+    status: str = NeedStatus.submitted,
+    q: str = "",
+    page: int = 1,
+) -> Response:
+    page = max(page, 1)
+    rows, total = need_service.list_needs(
+        session=session,
+        viewer=account,
+        filters=NeedFilters(status=status or None, q=q.strip()[:100] or None),
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        sort=None,
+    )
+    return render(
+        request,
+        "official/needs.html",
+        {"needs": rows, "total": total, "status": status, "q": q, "page": page, "pages": -(-total // PAGE_SIZE)},
+        account=account,
+    )
+
+
+def _need_page(
+    request: Request,
+    session: SessionDep,
+    account: Account,
+    need_id: int,
+    review: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    need = need_service.get_need(session=session, viewer=account, need_id=need_id)
+    visits, _ = visit_service.list_visits(
+        session=session, viewer=account, filters=VisitFilters(need_id=need_id), limit=100, offset=0, sort=None
+    )
+    candidates = None
+    if need.status in MATCHABLE_NEEDS:
+        candidates = matching.candidates_for_need(
+            session=session, viewer=account, matcher=matcher_of(request), need_id=need_id, k=10
+        )
+    return render(
+        request,
+        "official/need.html",
+        {
+            "need": need,
+            "visits": visits,
+            "candidates": candidates,
+            "review": review or FormState(),
+            "can_review": need.status == NeedStatus.submitted,
+        },
+        account=account,
+        status_code=status_code,
+    )
+
+
+@router.get("/needs/{need_id}")
+def need_match_view(request: Request, session: SessionDep, account: OfficialAccount, need_id: int) -> Response:
+    return _need_page(request, session, account, need_id)
+
+
+@router.post("/needs/{need_id}/review")
+def review_need(
+    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, need_id: int
+) -> Response:
+    state = FormState(values=form_values(form, ("note", "decision")))
+    decision = state.values["decision"]
+    note = state.values["note"].strip()
+    if decision not in ("approve", "reject"):
+        state.add(FORM_ERROR, "请选择“审核通过”或“退回修改”")
+    elif decision == "reject" and not note:
+        state.add("note", "退回需求时请填写退回原因")
+    elif len(note) > 500:
+        state.add("note", "审核意见不能超过 500 个字符")
+    if state.ok:
+        try:
+            need_service.change_need_state(session=session, actor=account, need_id=need_id, action=decision, note=note)
+        except AppError as error:
+            state.add(FORM_ERROR, error.message)
+        else:
+            notice = "need_approved" if decision == "approve" else "need_rejected"
+            return RedirectResponse(f"/official/needs/{need_id}?msg={notice}", status_code=303)
+    return _need_page(request, session, account, need_id, review=state, status_code=422)
+
+
+@router.post("/needs/{need_id}/propose")
+def propose_expert(
+    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, need_id: int
+) -> Response:
+    raw = form.get("expert_id")
+    expert_id = int(raw) if isinstance(raw, str) and raw.isdigit() else None
+    visit_service.propose_visit(session=session, actor=account, need_id=need_id, expert_id=expert_id)
+    return RedirectResponse(f"/official/needs/{need_id}?msg=visit_proposed", status_code=303)
+
+
+@router.get("/liaisons")
+def liaisons(request: Request, session: SessionDep, account: CityAccount, overdue: str = "") -> Response:
+    rows, total = liaison_service.list_liaisons(
+        session=session,
+        viewer=account,
+        year=None,
+        leader_id=None,
+        overdue=True if overdue == "1" else None,
+        limit=200,
+        offset=0,
+        sort="-year",
+    )
+    return render(
+        request, "official/liaisons.html", {"liaisons": rows, "total": total, "overdue": overdue}, account=account
+    )
+
+
+def _concerns_page(
+    request: Request,
+    session: SessionDep,
+    account: Account,
+    *,
+    overdue: str = "",
+    status: str = "",
+    failed: tuple[int, FormState] | None = None,
+    status_code: int = 200,
+) -> Response:
+    rows, total = liaison_service.list_concerns(
+        session=session,
+        viewer=account,
+        status=status or None,
+        department=None,
+        overdue=True if overdue == "1" else None,
+        limit=200,
+        offset=0,
+        sort="due_date",
+    )
+    return render(
+        request,
+        "official/concerns.html",
+        {"concerns": rows, "total": total, "overdue": overdue, "status": status, "failed": failed},
+        account=account,
+        status_code=status_code,
+    )
+
+
+@router.get("/concerns")
+def concerns(
+    request: Request, session: SessionDep, account: CityAccount, overdue: str = "", status: str = ""
+) -> Response:
+    return _concerns_page(request, session, account, overdue=overdue, status=status)
+
+
+@router.post("/concerns/{concern_id}/assign")
+def assign_concern(
+    request: Request, session: SessionDep, account: CityAccount, form: PostedForm, concern_id: int
+) -> Response:
+    state = FormState(values=form_values(form, ("department", "due_date")))
+    body = parse_into(ConcernAssign, state.values, state)
+    if body is not None:
+        try:
+            liaison_service.assign_concern(session=session, actor=account, concern_id=concern_id, data=body)
+        except AppError as error:
+            state.add(FORM_ERROR, error.message)
+        else:
+            return RedirectResponse(f"/official/concerns?msg=concern_assigned#concern-{concern_id}", status_code=303)
+    return _concerns_page(request, session, account, failed=(concern_id, state), status_code=422)
+
+
+@router.post("/concerns/{concern_id}/reply")
+def reply_concern(
+    request: Request, session: SessionDep, account: CityAccount, form: PostedForm, concern_id: int
+) -> Response:
+    state = FormState(values=form_values(form, ("reply",)))
+    body = parse_into(ConcernReply, state.values, state)
+    if body is not None:
+        try:
+            liaison_service.reply_concern(session=session, actor=account, concern_id=concern_id, data=body)
+        except AppError as error:
+            state.add(FORM_ERROR, error.message)
+        else:
+            return RedirectResponse(f"/official/concerns?msg=concern_replied#concern-{concern_id}", status_code=303)
+    return _concerns_page(request, session, account, failed=(concern_id, state), status_code=422)
+
+
+def _import_page(
+    request: Request,
+    account: Account,
+    *,
+    report: ImportReport | None = None,
+    error: str = "",
+    kind: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "official/import.html",
+        {"report": report, "error": error, "kind": kind, "kinds": list(ImportKind)},
+        account=account,
+        status_code=status_code,
+    )
+
+
+@router.get("/import")
+def import_form(request: Request, account: OfficialAccount) -> Response:
+    return _import_page(request, account)
+
+
+@router.post("/import")
+def import_upload(
+    request: Request,
+    session: SessionDep,
+    account: OfficialAccount,
+    form: PostedForm,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    kind = str(form.get("kind") or "")
+    if kind not in {k.value for k in ImportKind}:
+        return _import_page(request, account, error="请选择导入的名单类型", status_code=422)
+    content = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if not content:
+        return _import_page(request, account, error="请选择要上传的 Excel 文件", kind=kind, status_code=422)
+    if len(content) > MAX_UPLOAD_BYTES:
+        return _import_page(request, account, error=file_too_large(MAX_UPLOAD_BYTES), kind=kind, status_code=413)
+    try:
+        report = import_file(
+            session=session,
+            actor=account,
+            kind=ImportKind(kind),
+            content=content,
+            filename=file.filename or "",
+            dry_run=form.get("dry_run") == "1",
+        )
+    except AppError as failure:
+        return _import_page(request, account, error=failure.message, kind=kind, status_code=failure.status_code)
+    return _import_page(request, account, report=report, kind=kind)

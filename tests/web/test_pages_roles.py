@@ -1,0 +1,245 @@
+"""Expert, official and leader pages: each opens for its role and its forms call the service functions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from service.models import Concern, Contact, Need, Visit
+from service.vocab import NeedStatus, Role, VisitStatus
+from tests.service.world import World
+from tests.web.conftest import csrf_of, login_as
+
+PAGES = {
+    Role.expert: [
+        "/expert",
+        "/expert/needs",
+        "/expert/needs?q=猕猴桃",
+        "/expert/visits",
+        "/expert/liaison",
+        "/expert/profile",
+    ],
+    Role.district_official: ["/official", "/official/needs", "/official/needs?status=", "/official/import"],
+    Role.city_official: ["/official", "/official/liaisons", "/official/concerns", "/official/concerns?overdue=1"],
+    Role.leader: ["/leader", "/leader/concerns"],
+}
+
+
+@pytest.mark.parametrize("role", list(PAGES))
+def test_every_page_of_a_role_opens(client: TestClient, world: World, role: Role) -> None:
+    login_as(client, world, role)
+    for url in PAGES[role]:
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.text[:500])
+        assert "智桥 · 专家人才服务平台" in answer.text
+
+
+def test_district_official_cannot_open_city_pages(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.district_official)
+    assert client.get("/official/liaisons").status_code == 403
+    assert client.get("/official/concerns").status_code == 403
+
+
+def test_expert_accepts_an_invitation_and_records_the_service(
+    client: TestClient, world: World, session: Session
+) -> None:
+    login_as(client, world, Role.expert)
+    home = client.get("/expert").text
+    assert "待我确认的服务邀请" in home
+    url = f"/expert/visits/{world.visit.id}"
+    token = csrf_of(client.get(url).text)
+    assert client.post(f"{url}/accept", data={"csrf_token": token}).status_code == 303
+    future = (date.today() + timedelta(days=3)).isoformat()
+    refused = client.post(
+        f"{url}/record",
+        data={"csrf_token": token, "service_date": future, "service_days": "1", "content": "现场指导"},
+    )
+    assert refused.status_code == 422
+    assert "服务日期不能晚于今天" in refused.text
+    missing = client.post(f"{url}/record", data={"csrf_token": token, "service_date": date.today().isoformat()})
+    assert missing.status_code == 422
+    assert "服务天数为必填项" in missing.text
+    done = client.post(
+        f"{url}/record",
+        data={
+            "csrf_token": token,
+            "service_date": date.today().isoformat(),
+            "service_days": "1.5",
+            "content": "现场指导溃疡病防控",
+            "people_trained": "30",
+        },
+    )
+    assert done.status_code == 303
+    session.expire_all()
+    visit = session.get(Visit, world.visit.id)
+    assert visit is not None
+    assert (visit.status, visit.people_trained) == (VisitStatus.done, 30)
+
+
+def test_declining_needs_a_reason(client: TestClient, world: World, session: Session) -> None:
+    login_as(client, world, Role.expert)
+    url = f"/expert/visits/{world.visit.id}"
+    token = csrf_of(client.get(url).text)
+    answer = client.post(f"{url}/decline", data={"csrf_token": token, "reason": "  "})
+    assert answer.status_code == 422
+    assert "婉拒时请填写原因" in answer.text
+    assert client.post(f"{url}/decline", data={"csrf_token": token, "reason": "时间冲突"}).status_code == 303
+    session.expire_all()
+    visit = session.get(Visit, world.visit.id)
+    assert visit is not None
+    assert (visit.status, visit.decline_reason) == (VisitStatus.declined, "时间冲突")
+
+
+def test_expert_edits_own_profile(client: TestClient, world: World, session: Session) -> None:
+    login_as(client, world, Role.expert)
+    token = csrf_of(client.get("/expert/profile").text)
+    bad = client.post("/expert/profile", data={"csrf_token": token, "phone": "12345", "specialties": "新特长"})
+    assert bad.status_code == 422
+    assert "格式不正确" in bad.text
+    assert "新特长" in bad.text
+    good = client.post(
+        "/expert/profile",
+        data={
+            "csrf_token": token,
+            "phone": "13900009999",
+            "specialties": "猕猴桃品种改良",
+            "field_labels": "猕猴桃、育种",
+        },
+    )
+    assert good.status_code == 303
+    session.expire_all()
+    expert = session.get(type(world.expert), world.expert.id)
+    assert expert is not None
+    assert (expert.specialties, expert.field_labels, expert.available) == ("猕猴桃品种改良", ["猕猴桃", "育种"], False)
+
+
+def test_official_rejects_with_a_reason_then_approves(client: TestClient, world: World, session: Session) -> None:
+    need = session.get(Need, world.draft_need.id)
+    assert need is not None
+    need.status = NeedStatus.submitted
+    session.add(need)
+    session.commit()
+    login_as(client, world, Role.district_official)
+    board = client.get("/official/needs").text
+    assert need.title in board
+    url = f"/official/needs/{need.id}"
+    token = csrf_of(client.get(url).text)
+    no_reason = client.post(f"{url}/review", data={"csrf_token": token, "decision": "reject", "note": ""})
+    assert no_reason.status_code == 422
+    assert "退回需求时请填写退回原因" in no_reason.text
+    approved = client.post(f"{url}/review", data={"csrf_token": token, "decision": "approve", "note": ""})
+    assert approved.status_code == 303
+    session.expire_all()
+    assert session.get(Need, need.id).status == NeedStatus.open  # type: ignore[union-attr]
+
+
+def test_official_proposes_a_ranked_expert(client: TestClient, world: World, session: Session) -> None:
+    visit = session.get(Visit, world.visit.id)
+    assert visit is not None
+    session.delete(visit)
+    session.commit()
+    login_as(client, world, Role.district_official)
+    page = client.get(f"/official/needs/{world.need.id}")
+    assert "匹配专家" in page.text
+    assert world.expert.name in page.text
+    answer = client.post(
+        f"/official/needs/{world.need.id}/propose",
+        data={"csrf_token": csrf_of(page.text), "expert_id": str(world.expert.id)},
+    )
+    assert answer.status_code == 303
+    session.expire_all()
+    stored = session.exec(select(Visit).where(Visit.need_id == world.need.id)).one()
+    assert (stored.expert_id, stored.status) == (world.expert.id, VisitStatus.proposed)
+
+
+def test_dashboard_counts_follow_the_data(client: TestClient, world: World, session: Session) -> None:
+    login_as(client, world, Role.city_official)
+    before = client.get("/official").text
+    assert 'data-kpi="visits_counted">0<' in before
+    visit = session.get(Visit, world.visit.id)
+    assert visit is not None
+    visit.status, visit.rating, visit.service_date = VisitStatus.confirmed, 5, date.today()
+    session.add(visit)
+    session.commit()
+    after = client.get("/official").text
+    assert 'data-kpi="visits_counted">1<' in after
+    assert 'data-kpi="rating_average">5.0<' in after
+    assert "/static/vendor/plotly.min.js" in after
+
+
+def test_plotly_is_served_from_the_installed_package(client: TestClient) -> None:
+    answer = client.get("/static/vendor/plotly.min.js")
+    assert answer.status_code == 200
+    assert "plotly" in answer.text[:2000].lower()
+    assert client.get("/static/app/site.css").status_code == 200
+
+
+def test_leader_logs_a_contact_with_a_concern(client: TestClient, world: World, session: Session) -> None:
+    login_as(client, world, Role.leader)
+    url = f"/leader/liaisons/{world.liaison.id}/contact"
+    token = csrf_of(client.get(url).text)
+    half = client.post(
+        url, data={"csrf_token": token, "date": date.today().isoformat(), "mode": "电话", "content": "孩子入学"}
+    )
+    assert half.status_code == 422
+    assert "请选择诉求类别" in half.text
+    session.expire_all()
+    assert len(session.exec(select(Contact)).all()) == 1  # nothing stored half-written
+    answer = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "date": date.today().isoformat(),
+            "mode": "电话",
+            "summary": "电话问候",
+            "category": "子女入学",
+            "content": "孩子明年入学",
+        },
+    )
+    assert answer.status_code == 303
+    session.expire_all()
+    assert session.exec(select(Concern).where(Concern.content == "孩子明年入学")).one().category == "子女入学"
+
+
+def test_city_assigns_and_answers_a_concern(client: TestClient, world: World, session: Session) -> None:
+    concern = Concern(
+        contact_id=world.contact.id,
+        liaison_id=world.liaison.id or 0,
+        expert_id=world.expert.id or 0,
+        category="住房",
+        content="人才公寓申请",
+        raised_on=date.today() - timedelta(days=40),
+        due_date=date.today() - timedelta(days=10),
+    )
+    session.add(concern)
+    session.commit()
+    login_as(client, world, Role.city_official)
+    page = client.get("/official/concerns?overdue=1").text
+    assert "人才公寓申请" in page
+    assert "超期" in page
+    token = csrf_of(page)
+    empty = client.post(f"/official/concerns/{concern.id}/assign", data={"csrf_token": token, "department": ""})
+    assert empty.status_code == 422
+    assert "承办部门" in empty.text
+    base = f"/official/concerns/{concern.id}"
+    assert client.post(f"{base}/assign", data={"csrf_token": token, "department": "市住建局"}).status_code == 303
+    assert client.post(f"{base}/reply", data={"csrf_token": token, "reply": "已纳入人才公寓"}).status_code == 303
+    session.expire_all()
+    stored = session.get(Concern, concern.id)
+    assert stored is not None
+    assert (stored.department, stored.status) == ("市住建局", "answered")
+
+
+def test_import_reports_a_bad_file(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.district_official)
+    token = csrf_of(client.get("/official/import").text)
+    answer = client.post(
+        "/official/import",
+        data={"csrf_token": token, "kind": "experts"},
+        files={"file": ("roster.xlsx", b"not an excel file", "application/octet-stream")},
+    )
+    assert answer.status_code >= 400
+    assert "无法导入" in answer.text
