@@ -20,12 +20,14 @@ from slowapi.errors import RateLimitExceeded
 from sqlmodel import Session
 
 from search.base import SearchBackend
-from service import db
-from service.api import accounts, auth, experts, health, liaisons, needs, search, units, visits
+from service import db, web
+from service.api import accounts, auth, experts, health, liaisons, matching, needs, search, units, visits
 from service.api import exports, imports
+from service.api import campaigns
 from service.config import get_settings
 from service.errors import ERROR_RESPONSES, AppError
 from service.logging_setup import install_filter
+from service.matcher import MatchIndex
 from service.messages import validation_details
 from service.search_sync import drain_outbox, open_search_backend
 
@@ -52,6 +54,7 @@ async def _sync_forever(backend: SearchBackend, interval: float) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     backend = open_search_backend()
     app.state.search = backend
+    app.state.matcher = MatchIndex()
     app.state.search_health = lambda: backend.health().ok
     worker = None
     interval = get_settings().search_sync_interval_seconds
@@ -69,7 +72,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for module in (auth, accounts, experts, units, needs, visits, liaisons, search, imports, exports):
+    for module in (
+        auth,
+        accounts,
+        experts,
+        units,
+        needs,
+        visits,
+        liaisons,
+        search,
+        matching,
+        imports,
+        exports,
+        campaigns,
+    ):
         router.include_router(module.router)
     return router
 
@@ -88,6 +104,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(api_router())
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    web.install_pages(app)  # pages (not in the OpenAPI schema), /static/app, /static/vendor/plotly.min.js
     _install_error_handlers(app)
 
     @app.get("/docs", include_in_schema=False)

@@ -1,0 +1,101 @@
+"""Matching on behalf of a viewer: experts for a need (units, officials) and needs for an expert (为我推荐)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, SQLModel, select
+
+from service.domain.access import expert_view, require_expert, require_need_access
+from service.domain.common import get_or_404
+from service.domain.needs import need_view
+from service.errors import Conflict
+from service.matcher import MATCHABLE_NEEDS, MatchIndex, conflicted_experts
+from service.models import Account, Expert, Need, Visit
+from service.models.expert import ExpertPublic
+from service.models.need import NeedPublic
+from service.reference import district_name, fields
+from service.vocab import Role
+
+
+class MatchReasons(SQLModel):
+    shared_terms: list[str]
+    field_match: bool
+    field_name: str = ""
+    district: str | None
+    district_name: str = ""
+    capacity_left: int | None
+    text_score: float
+
+
+class Candidate(SQLModel):
+    expert: ExpertPublic
+    score: float
+    reasons: MatchReasons
+    visit_status: str | None = None
+
+
+class Recommendation(SQLModel):
+    need: NeedPublic
+    score: float
+    reasons: MatchReasons
+
+
+def _reasons(match_reasons: object, field_code: str | None, district: str | None) -> MatchReasons:
+    r = match_reasons
+    field = fields().get(field_code or "")
+    return MatchReasons(
+        shared_terms=list(r.shared_terms),  # type: ignore[attr-defined]
+        field_match=r.field_match,  # type: ignore[attr-defined]
+        field_name=field.name if field and r.field_match else "",  # type: ignore[attr-defined]
+        district=r.district,  # type: ignore[attr-defined]
+        district_name=district_name(district) if r.district else "",  # type: ignore[attr-defined]
+        capacity_left=r.capacity_left,  # type: ignore[attr-defined]
+        text_score=r.text_score,  # type: ignore[attr-defined]
+    )
+
+
+def candidates_for_need(
+    *, session: Session, viewer: Account, matcher: MatchIndex, need_id: int, k: int = 10
+) -> list[Candidate]:
+    """The best experts for a need, with reasons; experts of the posting unit are left out (conflict)."""
+    need = get_or_404(session, Need, need_id)
+    require_need_access(viewer, need)
+    if need.status not in MATCHABLE_NEEDS:
+        raise Conflict("只有征集中或服务中的需求可以匹配专家")
+    matches = matcher.experts_for(session, need, k, exclude=sorted(conflicted_experts(session, need)))
+    visits = {v.expert_id: v.status for v in session.exec(select(Visit).where(Visit.need_id == need_id))}
+    out = []
+    for m in matches:
+        expert = session.get(Expert, int(m.expert_id))
+        if expert is None:
+            continue
+        out.append(
+            Candidate(
+                expert=expert_view(session, expert, viewer),
+                score=round(m.score, 6),
+                reasons=_reasons(m.reasons, need.field, need.district),
+                visit_status=visits.get(expert.id or 0),
+            )
+        )
+    return out
+
+
+def recommendations_for_expert(
+    *, session: Session, viewer: Account, matcher: MatchIndex, expert_id: int, k: int = 10
+) -> list[Recommendation]:
+    """Needs still taking experts, ranked for this expert (为我推荐)."""
+    expert = get_or_404(session, Expert, expert_id)
+    if viewer.role == Role.expert:
+        require_expert(viewer, expert_id)
+    out = []
+    for m in matcher.needs_for(session, expert_id, k):
+        need = session.get(Need, int(m.need_id))
+        if need is None:
+            continue
+        out.append(
+            Recommendation(
+                need=need_view(session, need),
+                score=round(m.score, 6),
+                reasons=_reasons(m.reasons, need.field, expert.district),
+            )
+        )
+    return out

@@ -1,0 +1,148 @@
+"""This process's match index: built from the database, refreshed when the database changes.
+
+Each app process holds its own `MatchEngine` (nothing is shared between processes but the database). Before
+each query the holder compares a cheap fingerprint of the experts, needs and visits tables with the one it
+was built from; if anything changed, it upserts the records changed since, so an edit is visible to the next
+query in every process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from matching import ExpertProfile, Match, MatchEngine, NeedText
+from service.models import Expert, Need, Unit, Visit
+from service.reference import neighbours_map
+from service.vocab import VISIT_HOLDS_PLACE, NeedStatus, VisitStatus
+
+#: Needs that are matched against: those still taking experts.
+MATCHABLE_NEEDS = (NeedStatus.open, NeedStatus.matched, NeedStatus.in_service)
+
+
+def need_text(need: Need) -> NeedText:
+    return NeedText(
+        id=str(need.id), text=f"{need.title}\n{need.description}", field=need.field, district=need.district
+    )
+
+
+@dataclass(frozen=True)
+class _Fingerprint:
+    experts: tuple[Any, ...]
+    needs: tuple[Any, ...]
+    visits: tuple[Any, ...]
+
+
+def _fingerprint(session: Session) -> _Fingerprint:
+    experts = session.exec(select(func.count(), func.max(Expert.updated_at))).one()
+    needs = session.exec(select(func.count(), func.max(Need.updated_at))).one()
+    visits = session.exec(
+        select(Visit.status, func.count(), func.max(Visit.id)).group_by(Visit.status).order_by(Visit.status)
+    ).all()
+    return _Fingerprint(tuple(experts), tuple(needs), tuple(tuple(v) for v in visits))
+
+
+class MatchIndex:
+    """A `MatchEngine` kept in step with the database; safe to call from several threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._engine: MatchEngine | None = None
+        self._fingerprint: _Fingerprint | None = None
+        self._experts: dict[str, ExpertProfile] = {}
+        self._needs: dict[str, tuple[datetime, NeedText]] = {}
+
+    def _profiles(self, session: Session) -> dict[str, ExpertProfile]:
+        year = date.today().year
+        used: dict[int, int] = defaultdict(int)
+        ratings: dict[int, list[int]] = defaultdict(list)
+        records: dict[int, list[str]] = defaultdict(list)
+        for expert_id, status, rating, content, visit_year in session.exec(
+            select(Visit.expert_id, Visit.status, Visit.rating, Visit.content, Visit.year)
+        ):
+            if status in VISIT_HOLDS_PLACE and visit_year == year:
+                used[expert_id] += 1
+            if status == VisitStatus.confirmed and rating:
+                ratings[expert_id].append(rating)
+            if content:
+                records[expert_id].append(content)
+        out = {}
+        for e in session.exec(select(Expert)):
+            key = e.id or 0
+            documents = [f"{d.get('title', '')} {d.get('text', '')}".strip() for d in e.documents or []]
+            profile = " ".join(
+                part for part in (e.title, e.employer, " ".join(e.field_labels or []), e.specialties) if part
+            )
+            out[str(key)] = ExpertProfile(
+                id=str(key),
+                profile=profile,
+                documents=tuple(d for d in documents + records[key] if d),
+                fields=tuple(e.fields or []),
+                district=e.district,
+                capacity_left=max(e.yearly_capacity - used[key], 0),
+                available=e.available and e.status == "在库",
+                rating=sum(ratings[key]) / len(ratings[key]) if ratings[key] else None,
+            )
+        return out
+
+    def _matchable_needs(self, session: Session) -> dict[str, tuple[datetime, NeedText]]:
+        rows = session.exec(select(Need).where(col(Need.status).in_(MATCHABLE_NEEDS)))
+        return {str(n.id): (n.updated_at, need_text(n)) for n in rows}
+
+    def refresh(self, session: Session) -> MatchEngine:
+        """The engine, brought up to date with the database first if anything changed."""
+        with self._lock:
+            now = _fingerprint(session)
+            if self._engine is not None and now == self._fingerprint:
+                return self._engine
+            experts = self._profiles(session)
+            needs = self._matchable_needs(session)
+            if self._engine is None or not set(self._experts) <= set(experts):
+                engine = MatchEngine(neighbours=neighbours_map())
+                engine.fit(experts.values(), [n for _, n in needs.values()])
+                self._engine = engine
+            else:
+                engine = self._engine
+                for key, profile in experts.items():
+                    if profile != self._experts.get(key):
+                        engine.upsert_expert(profile)
+                for key in set(self._needs) - set(needs):
+                    engine.remove_need(key)
+                for key, (stamp, text) in needs.items():
+                    if key not in self._needs or self._needs[key][0] != stamp:
+                        engine.upsert_need(text)
+            self._experts, self._needs, self._fingerprint = experts, needs, now
+            return engine
+
+    def experts_for(self, session: Session, need: Need, k: int, exclude: Sequence[str] = ()) -> list[Match]:
+        engine = self.refresh(session)
+        with self._lock:
+            return engine.experts_for(need_text(need), k=k, exclude=exclude) if engine.n_experts else []
+
+    def needs_for(self, session: Session, expert_id: int, k: int) -> list[Match]:
+        engine = self.refresh(session)
+        with self._lock:
+            try:
+                return engine.needs_for(str(expert_id), k=k)
+            except KeyError:
+                return []
+
+    def candidate_pairs(self, session: Session, needs: Sequence[Need], k: int) -> list[Match]:
+        engine = self.refresh(session)
+        with self._lock:
+            return engine.candidate_pairs([need_text(n) for n in needs], k=k) if engine.n_experts else []
+
+
+def conflicted_experts(session: Session, need: Need) -> set[str]:
+    """Experts who may not serve this need: they work for the unit that posted it (conflict of interest)."""
+    unit = session.get(Unit, need.unit_id)
+    if unit is None:
+        return set()
+    return {str(i) for i in session.exec(select(Expert.id).where(Expert.employer == unit.name))}

@@ -1,0 +1,75 @@
+"""The matching engine inside the platform: candidates for a need, recommendations for an expert."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from service.models import Expert
+from tests.service.world import DISTRICT, World
+
+
+def _add_experts(session: Session) -> dict[str, int]:
+    people = {
+        "tea": Expert(name="陈茶", specialties="茶树栽培与茶叶加工，名优绿茶品质提升", fields=["210"], district="510104"),
+        "pig": Expert(name="周牧", specialties="生猪规模养殖，非洲猪瘟防控与猪场生物安全", fields=["230"], district=DISTRICT),
+        "own": Expert(
+            name="吴村", specialties="猕猴桃溃疡病防治，果园管理", fields=["210"], district=DISTRICT,
+            employer="蒲江县寿安镇五星村村民委员会",
+        ),
+    }
+    for expert in people.values():
+        session.add(expert)
+    session.commit()
+    return {key: e.id or 0 for key, e in people.items()}
+
+
+def test_candidates_rank_the_fitting_expert_first_with_reasons(
+    client: TestClient, world: World, session: Session
+) -> None:
+    ids = _add_experts(session)
+    answer = client.get(f"/api/v1/needs/{world.need.id}/candidates", headers=world.headers("district_official"))
+    assert answer.status_code == 200, answer.text
+    ranked = answer.json()
+    assert ranked[0]["expert"]["id"] == world.expert.id
+    reasons = ranked[0]["reasons"]
+    assert "猕猴桃" in reasons["shared_terms"]
+    assert reasons["field_match"] is True
+    assert reasons["district"] == "same"
+    assert ranked[0]["visit_status"] == "proposed"
+    # The expert who works for the posting unit is never proposed (conflict of interest).
+    assert ids["own"] not in [c["expert"]["id"] for c in ranked]
+    scores = [c["score"] for c in ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_an_edited_expert_is_visible_to_the_next_query(client: TestClient, world: World, session: Session) -> None:
+    ids = _add_experts(session)
+    headers = world.headers("city_official")
+    first = client.get(f"/api/v1/needs/{world.need.id}/candidates", headers=headers).json()
+    assert first[0]["expert"]["id"] == world.expert.id
+    # Make the tea expert a kiwi canker specialist, and the original one a bridge engineer.
+    client.patch(
+        f"/api/v1/experts/{ids['tea']}",
+        json={"specialties": "猕猴桃溃疡病综合防治，猕猴桃果园土壤改良与病害监测"},
+        headers=headers,
+    )
+    client.patch(f"/api/v1/experts/{world.expert.id}", json={"specialties": "桥梁结构设计"}, headers=headers)
+    second = client.get(f"/api/v1/needs/{world.need.id}/candidates", headers=headers).json()
+    assert second[0]["expert"]["id"] == ids["tea"]
+
+
+def test_recommendations_for_the_expert(client: TestClient, world: World, session: Session) -> None:
+    _add_experts(session)
+    answer = client.get(f"/api/v1/experts/{world.expert.id}/recommendations", headers=world.headers("expert"))
+    assert answer.status_code == 200, answer.text
+    assert [r["need"]["id"] for r in answer.json()] == [world.need.id]  # the draft need is not offered
+    other = client.get(f"/api/v1/experts/{world.other_expert.id}/recommendations", headers=world.headers("expert"))
+    assert other.status_code == 403
+
+
+def test_a_unit_sees_candidates_of_its_own_need_with_masked_phones(client: TestClient, world: World) -> None:
+    answer = client.get(f"/api/v1/needs/{world.need.id}/candidates", headers=world.headers("unit"))
+    assert answer.status_code == 200
+    assert answer.json()[0]["expert"]["phone"] == "138****5678"
+    assert client.get(f"/api/v1/needs/{world.draft_need.id}/candidates", headers=world.headers("unit")).status_code == 409
