@@ -5,7 +5,8 @@ Per index three tables: `<index>_doc` (the document as JSON plus one column per 
 text field and kind of term, see `search.analysis`). Every query word must match (AND); a word matches as a
 whole word, a search-mode sub-word, or a run of character bigrams. Hits are ranked by match class first
 (0: every word found whole, 1: every word found whole or as a sub-word, 2: otherwise), then by bm25 with
-field and term-kind weights, so whole-word matches always come before sub-word ones.
+field and term-kind weights, so whole-word matches always come before sub-word ones. Past `rank_limit`
+matches (a word in most documents) bm25 is skipped: hits keep their class and come newest-indexed first.
 
 Threads: a file database gets one connection per thread (WAL, readers never block); ":memory:" shares one
 connection behind a lock, as separate connections would see separate databases.
@@ -18,6 +19,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,9 +45,11 @@ log = logging.getLogger(__name__)
 
 # Bump when the analysis or the table layout changes: an index built by another version is rebuilt empty
 # (it is derived data; `zhiqiao search reindex` fills it again).
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 WORD_WEIGHT, SUBWORD_WEIGHT, GRAM_WEIGHT, PINYIN_WEIGHT = 1.0, 0.5, 0.25, 1.0
 _CHUNK = 500
+MMAP_BYTES = 1 << 30
+CACHE_KIB = 32 * 1024
 
 
 def _quote(token: str) -> str:
@@ -59,6 +63,7 @@ class _Layout:
     def __init__(self, schema: IndexSchema) -> None:
         self.schema = schema
         self.doc = f"{schema.name}_doc"
+        self.body = f"{schema.name}_body"
         self.tag = f"{schema.name}_tag"
         self.fts = f"{schema.name}_fts"
         self.word_cols: list[str] = []
@@ -83,12 +88,16 @@ class _Layout:
 
     def create_sql(self) -> list[str]:
         s = self.schema
-        cols = ["rowid INTEGER PRIMARY KEY", "id TEXT NOT NULL UNIQUE", "body TEXT NOT NULL"]
+        # The JSON body lives in its own table so scans for filters and facets read narrow rows.
+        cols = ["rowid INTEGER PRIMARY KEY", "id TEXT NOT NULL UNIQUE"]
         cols += [f'"kw_{f}" TEXT' for f in s.keyword_fields]
         cols += [f'"sort_{f}" TEXT' for f in s.sortable_fields]
         for f in s.date_fields:
             cols += [f'"day_{f}" INTEGER', f'"ts_{f}" REAL']
-        stmts = [f"CREATE TABLE IF NOT EXISTS {self.doc} ({', '.join(cols)})"]
+        stmts = [
+            f"CREATE TABLE IF NOT EXISTS {self.doc} ({', '.join(cols)})",
+            f"CREATE TABLE IF NOT EXISTS {self.body} (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+        ]
         for f in s.keyword_fields:
             stmts.append(f'CREATE INDEX IF NOT EXISTS {self.doc}_kw_{f} ON {self.doc} ("kw_{f}")')
         for f in s.date_fields:
@@ -105,12 +114,12 @@ class _Layout:
         return stmts
 
     def drop_sql(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {t}" for t in (self.doc, self.tag, self.fts)]
+        return [f"DROP TABLE IF EXISTS {t}" for t in (self.doc, self.body, self.tag, self.fts)]
 
     def row(self, rowid: int, doc: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...], list[tuple]]:
         """The doc-table row, the FTS row and the tag rows of one validated document."""
         s = self.schema
-        values: list[Any] = [rowid, str(doc["id"]), json.dumps(doc, ensure_ascii=False)]
+        values: list[Any] = [rowid, str(doc["id"])]
         values += [doc.get(f) for f in s.keyword_fields]
         values += [doc.get(f) for f in s.sortable_fields]
         for f in s.date_fields:
@@ -127,7 +136,7 @@ class _Layout:
 
     def insert_sql(self) -> tuple[str, str]:
         s = self.schema
-        cols = ["rowid", "id", "body"] + [f'"kw_{f}"' for f in s.keyword_fields]
+        cols = ["rowid", "id"] + [f'"kw_{f}"' for f in s.keyword_fields]
         cols += [f'"sort_{f}"' for f in s.sortable_fields]
         for f in s.date_fields:
             cols += [f'"day_{f}"', f'"ts_{f}"']
@@ -175,8 +184,11 @@ class EmbeddedBackend(SearchBackend):
 
     name = "embedded"
 
-    def __init__(self, path: str | Path = ":memory:", *, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(
+        self, path: str | Path = ":memory:", *, vocabulary: Vocabulary | None = None, rank_limit: int = 10_000
+    ) -> None:
         self.path = str(path)
+        self.rank_limit = rank_limit
         self.vocabulary = vocabulary or default_vocabulary()
         self._memory = self.path == ":memory:" or self.path.startswith("file::memory:")
         self._lock = threading.RLock()
@@ -201,6 +213,9 @@ class EmbeddedBackend(SearchBackend):
         if not self._memory:
             con.execute("PRAGMA journal_mode = WAL")
             con.execute("PRAGMA synchronous = NORMAL")
+            # Reads go through the OS page cache without a system call per page.
+            con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        con.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         con.execute("CREATE TEMP TABLE IF NOT EXISTS hits (r INTEGER PRIMARY KEY, score REAL, klass INTEGER)")
         self._connections.append(con)
         return con
@@ -220,8 +235,14 @@ class EmbeddedBackend(SearchBackend):
         if self._memory:
             with self._lock:
                 yield self._connection()
-        else:
-            yield self._connection()
+            return
+        con = self._connection()
+        # One snapshot for the page, the total and the facets, even while another thread writes (WAL).
+        con.execute("BEGIN")
+        try:
+            yield con
+        finally:
+            con.execute("COMMIT")
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -270,6 +291,10 @@ class EmbeddedBackend(SearchBackend):
             self._delete_keys(con, layout, [str(d["id"]) for d in documents])
             base = con.execute(f"SELECT coalesce(max(rowid), 0) + 1 FROM {layout.doc}").fetchone()[0]
             con.executemany(doc_sql, [(base + r[0][0],) + r[0][1:] for r in rows])
+            con.executemany(
+                f"INSERT INTO {layout.body} (rowid, body) VALUES (?, ?)",
+                [(base + i, json.dumps(doc, ensure_ascii=False)) for i, doc in enumerate(documents)],
+            )
             con.executemany(fts_sql, [(base + r[1][0],) + r[1][1:] for r in rows])
             con.executemany(
                 f"INSERT INTO {layout.tag} (field, value, doc) VALUES (?, ?, ?)",
@@ -289,6 +314,7 @@ class EmbeddedBackend(SearchBackend):
             con.execute(f"DELETE FROM {layout.fts} WHERE rowid IN ({rmarks})", rowids)
             con.execute(f"DELETE FROM {layout.tag} WHERE doc IN ({rmarks})", rowids)
             con.execute(f"DELETE FROM {layout.doc} WHERE rowid IN ({rmarks})", rowids)
+            con.execute(f"DELETE FROM {layout.body} WHERE rowid IN ({rmarks})", rowids)
 
     def _delete(self, schema: IndexSchema, ids: list[str]) -> None:
         with self._writing() as con:
@@ -348,7 +374,7 @@ class EmbeddedBackend(SearchBackend):
             column = f'd."ts_{sort.field}"' if sort.is_date else f'd."sort_{sort.field}"'
             keys += [f"{column} IS NULL", f"{column} {'DESC' if sort.descending else 'ASC'}"]
         if ranked:
-            keys += ["h.klass", "h.score", "h.r"]
+            keys += ["h.klass", "h.score", "h.r DESC"]
         elif sort.field is None:
             keys.append("d.rowid DESC")  # browsing by relevance: most recently indexed first
         else:
@@ -363,30 +389,39 @@ class EmbeddedBackend(SearchBackend):
         expr = layout.match_expr(terms, "all") if terms else ""
         with self._reading() as con:
             if expr:
-                self._collect_hits(con, layout, terms, expr, rank=query.sort.field is None)
-                source = f"temp.hits h CROSS JOIN {layout.doc} d ON d.rowid = h.r"  # hits drive the join
+                found = self._collect_hits(con, layout, terms, expr, rank=query.sort.field is None)
+                size = con.execute(f"SELECT coalesce(max(rowid), 0) FROM {layout.doc}").fetchone()[0]
+                # SQLite knows nothing of temp.hits' size: make a few hits drive the join, let many be probed.
+                join = "CROSS JOIN" if found * 8 < size else "JOIN"
+                source = f"temp.hits h {join} {layout.doc} d ON d.rowid = h.r"
                 score = "-h.score"
             else:
+                found = 0
                 source = f"{layout.doc} d"
                 score = "0.0"
             clause = (" WHERE " + " AND ".join(where)) if where else ""
             if expr and not where and query.sort.field is None:
-                # Ranking and counting unfiltered hits needs no document columns: skip the join for all
-                # but the page.
-                rows = con.execute(
-                    f"SELECT d.body, -h.score FROM (SELECT * FROM temp.hits ORDER BY klass, score, r "
-                    f"LIMIT ? OFFSET ?) h CROSS JOIN {layout.doc} d ON d.rowid = h.r ORDER BY h.klass, h.score, h.r",
+                # Ranking and counting unfiltered hits needs no document columns.
+                page = con.execute(
+                    "SELECT r, -score FROM temp.hits ORDER BY klass, score, r DESC LIMIT ? OFFSET ?",
                     [query.per_page, query.offset],
                 ).fetchall()
-                total = int(con.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
+                total = found
             else:
-                rows = con.execute(
-                    f"SELECT d.body, {score} FROM {source}{clause} ORDER BY {self._order(query, bool(expr))} "
+                page = con.execute(
+                    f"SELECT d.rowid, {score} FROM {source}{clause} ORDER BY {self._order(query, bool(expr))} "
                     "LIMIT ? OFFSET ?",
                     [*params, query.per_page, query.offset],
                 ).fetchall()
                 total = int(con.execute(f"SELECT count(*) FROM {source}{clause}", params).fetchone()[0])
-            facets = {name: self._facet(con, layout, source, where, params, name) for name in query.facets}
+            bodies = dict(
+                con.execute(
+                    f"SELECT rowid, body FROM {layout.body} WHERE rowid IN ({', '.join('?' * len(page))})",
+                    [r for r, _ in page],
+                ).fetchall()
+            )
+            rows = [(bodies[r], hit_score) for r, hit_score in page]
+            facets = self._facets(con, layout, source, where, params, query.facets)
         highlight_terms = [alt for t in terms for alt in t.alternatives]
         hits = []
         for body, hit_score in rows:
@@ -404,45 +439,61 @@ class EmbeddedBackend(SearchBackend):
 
     def _collect_hits(
         self, con: sqlite3.Connection, layout: _Layout, terms: Sequence[QueryTerm], expr: str, *, rank: bool
-    ) -> None:
-        """Fill temp.hits with every match, its bm25 score and (when ranking) its match class."""
+    ) -> int:
+        """Fill temp.hits with every match and, when ranking, its match class and bm25 score; count them."""
         con.execute("DELETE FROM temp.hits")
+        match = f"FROM {layout.fts} WHERE {layout.fts} MATCH ?"
+        insert = "INSERT OR IGNORE INTO temp.hits (r, score, klass)"
         try:
-            con.execute(
-                f"INSERT INTO temp.hits (r, score, klass) SELECT rowid, {layout.bm25}, 2 "
-                f"FROM {layout.fts} WHERE {layout.fts} MATCH ?",
-                (expr,),
-            )
-            if rank:
-                for klass, kinds in ((1, "ws"), (0, "w")):
-                    sub_expr = layout.match_expr(terms, kinds)
-                    con.execute(
-                        f"UPDATE temp.hits SET klass = ? WHERE r IN "
-                        f"(SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ?)",
-                        (klass, sub_expr),
-                    )
+            if not rank:
+                con.execute(f"{insert} SELECT rowid, 0, 2 {match}", (expr,))
+                return int(con.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
+            found = int(con.execute(f"SELECT count(*) {match}", (expr,)).fetchone()[0])
+            whole, word_or_sub = layout.match_expr(terms, "w"), layout.match_expr(terms, "ws")
+            if found <= self.rank_limit:
+                con.execute(f"{insert} SELECT rowid, {layout.bm25}, 2 {match}", (expr,))
+                for klass, sub_expr in ((1, word_or_sub), (0, whole)):
+                    con.execute(f"UPDATE temp.hits SET klass = ? WHERE r IN (SELECT rowid {match})", (klass, sub_expr))
+            else:
+                # bm25 is most of the cost of a word found in many documents and tells least there (its IDF
+                # is near zero): insert by class, best first, and let newest-indexed come first in a class.
+                for klass, sub_expr in ((0, whole), (1, word_or_sub), (2, expr)):
+                    con.execute(f"{insert} SELECT rowid, 0, ? {match}", (klass, sub_expr))
+            return found
         except sqlite3.OperationalError as exc:
             # Every token is quoted, so this means a bug in expression building, not a hostile query.
             raise SearchError(f"search expression rejected by SQLite: {exc} ({expr[:200]!r})") from exc
 
     @staticmethod
-    def _facet(
-        con: sqlite3.Connection, layout: _Layout, source: str, where: list[str], params: list[Any], name: str
-    ) -> dict[str, int]:
-        if name in layout.schema.keyword_list_fields:
-            sql = (
-                f"SELECT t.value, count(*) FROM {source} JOIN {layout.tag} t ON t.doc = d.rowid "
-                f"WHERE {' AND '.join(['t.field = ?', *where])} GROUP BY t.value"
-            )
-            rows = con.execute(sql, [name, *params]).fetchall()
-        else:
-            column = f'd."kw_{name}"'
-            sql = (
-                f"SELECT {column}, count(*) FROM {source} "
-                f"WHERE {' AND '.join([f'{column} IS NOT NULL', *where])} GROUP BY {column}"
-            )
-            rows = con.execute(sql, params).fetchall()
-        return dict(sorted(((str(v), int(n)) for v, n in rows), key=lambda kv: (-kv[1], kv[0])))
+    def _facets(
+        con: sqlite3.Connection,
+        layout: _Layout,
+        source: str,
+        where: list[str],
+        params: list[Any],
+        names: Sequence[str],
+    ) -> dict[str, dict[str, int]]:
+        counts: dict[str, Counter[str]] = {name: Counter() for name in names}
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        scalar = [n for n in names if n in layout.schema.keyword_fields]
+        if scalar:
+            # One pass over the matches for every single-valued facet, counted here.
+            columns = ", ".join(f'd."kw_{n}"' for n in scalar)
+            for row in con.execute(f"SELECT {columns} FROM {source}{clause}", params):
+                for name, value in zip(scalar, row, strict=True):
+                    if value is not None:
+                        counts[name][value] += 1
+        for name in names:
+            if name in layout.schema.keyword_list_fields:
+                sql = (
+                    f"SELECT t.value, count(*) FROM {source} JOIN {layout.tag} t ON t.doc = d.rowid "
+                    f"WHERE {' AND '.join(['t.field = ?', *where])} GROUP BY t.value"
+                )
+                counts[name].update(dict(con.execute(sql, [name, *params]).fetchall()))
+        return {
+            name: dict(sorted(((str(v), int(n)) for v, n in c.items()), key=lambda kv: (-kv[1], kv[0])))
+            for name, c in counts.items()
+        }
 
     @staticmethod
     def _highlights(schema: IndexSchema, document: dict[str, Any], terms: list[str]) -> dict[str, str]:

@@ -68,3 +68,18 @@ def test_concurrent_readers_and_writers(tmp_path: Path) -> None:
         assert errors == []
         assert backend.count("needs") == 22 + 15
         backend.close()
+
+
+def test_past_the_rank_limit_whole_words_still_come_first() -> None:
+    backend = EmbeddedBackend(":memory:", rank_limit=1)
+    base = {k: v for k, v in KIWI_NEED.items() if k not in ("id", "title", "description", "unit_name")}
+    backend.index_documents(
+        "needs",
+        [
+            {**base, "id": "whole-old", "title": "问题处理要及时"},
+            {**base, "id": "inside", "title": "待处理事项"},
+            {**base, "id": "whole-new", "title": "数据 处理"},
+        ],
+    )
+    hits = backend.search("needs", SearchQuery(q="处理")).hits
+    assert [h.id for h in hits] == ["whole-new", "whole-old", "inside"]
