@@ -133,9 +133,9 @@ def test_units_and_needs_are_created_and_needs_feed_the_outbox(session: Session)
 
 def test_headers_with_synonyms_spaces_and_a_title_row_above(session: Session) -> None:
     headers = [" 姓 名 ", "手机", "区县", "身份证号", "单位", "备注"]
-    lines = [
+    lines: list[list[Any]] = [
         ["2025 年专家库名单", None, None, None, None, None],
-        headers,
+        list(headers),
         ["张三", "13900000001", "蒲江县", id_number(7), "四川大学", "新增"],
     ]
     report = run(session, ImportKind.experts, xlsx_bytes(lines, merges=["A1:F1"]))
@@ -275,6 +275,15 @@ def test_csv_in_utf8_with_or_without_bom_and_in_gbk(session: Session, encoding: 
     assert (report.total_rows, report.created, report.rejected) == (2, 2, [])
     names = session.exec(select(Unit.name, Unit.address).order_by(Unit.id)).all()  # type: ignore[arg-type]
     assert [tuple(n) for n in names] == [("蒲江县第1村", "寿安镇“五星”路 1 号"), ("蒲江县第2村", "寿安镇2号")]
+
+
+def test_excel_unicode_text_utf16_tab_separated(session: Session) -> None:
+    lines = grid(UNIT_HEADERS, [unit_row(1, 地址="寿安镇, 五星村")])
+    content = "\r\n".join("\t".join("" if v is None else str(v) for v in line) for line in lines).encode("utf-16")
+    report = run(session, ImportKind.units, content, filename="单位.txt")
+
+    assert (report.created, report.rejected) == (1, [])
+    assert session.exec(select(Unit.address)).one() == "寿安镇, 五星村"
 
 
 def test_csv_row_numbers_count_records_not_physical_lines(session: Session) -> None:
