@@ -43,22 +43,30 @@ def form_values(form: Mapping[str, Any], names: Iterable[str], lists: Iterable[s
     return values
 
 
-def parse_into(model: type[M], values: Mapping[str, Any], state: FormState) -> M | None:
-    """`model` built from the typed values (blank optional fields left out); errors go into `state`."""
+def parse_into(
+    model: type[M], values: Mapping[str, Any], state: FormState, labels: Mapping[str, str] | None = None
+) -> M | None:
+    """`model` built from the typed values (blank fields left out); errors go into `state`.
+
+    `labels` names fields as this form calls them, for the "required" message (需求标题为必填项).
+    """
     data: dict[str, Any] = {}
     for name, value in values.items():
         info = model.model_fields.get(name)
         if info is None:
             continue
-        blank = value == "" or value == []
-        # A blank number or date is "missing" (为必填项); a blank text goes to the model's own message.
-        if blank and (not info.is_required() or info.annotation is not str):
-            continue
-        data[name] = value.strip() if isinstance(value, str) else value
+        value = value.strip() if isinstance(value, str) else value
+        if value == "" or value == []:
+            continue  # left out: optional fields take their default, required ones read "为必填项"
+        data[name] = value
     try:
         return model.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
             names = [str(p) for p in item.get("loc", ()) if not isinstance(p, int)]
-            state.add(names[0] if names else FORM_ERROR, humanize(item))
+            name = names[0] if names else FORM_ERROR
+            if item.get("type") == "missing" and labels and name in labels:
+                state.add(name, f"{labels[name]}为必填项")
+            else:
+                state.add(name, humanize(item))
         return None

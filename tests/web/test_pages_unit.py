@@ -50,9 +50,12 @@ def test_empty_title_is_refused_beside_the_field_and_input_kept(
     login_as(client, world, Role.unit)
     answer = _post_need(client, title="   ", description="保留我写的描述")
     assert answer.status_code == 422
-    assert '<a href="#f-title">需求标题不能为空</a>' in answer.text
-    assert 'id="f-title-error">需求标题不能为空' in answer.text
+    assert '<a href="#f-title">需求标题为必填项</a>' in answer.text
+    assert 'id="f-title-error">需求标题为必填项' in answer.text
     assert "保留我写的描述" in answer.text
+    blank_type = _post_need(client, title="没有类型", service_type="")
+    assert blank_type.status_code == 422
+    assert "服务类型为必填项" in blank_type.text
     assert _needs_titled(session, "") == []
 
 

@@ -29,6 +29,7 @@ router = APIRouter(prefix="/unit", route_class=PageRoute, include_in_schema=Fals
 UnitAccount = Annotated[Account, page_guard(Role.unit)]
 
 NEED_FIELDS = ("title", "description", "service_type", "field", "wanted_from", "wanted_to", "experts_wanted")
+NEED_LABELS = {"title": "需求标题", "service_type": "服务类型"}
 PAGE_SIZE = 20
 
 
@@ -69,7 +70,7 @@ def new_need(request: Request, account: UnitAccount) -> Response:
 @router.post("/needs/new")
 def post_need(request: Request, session: SessionDep, account: UnitAccount, form: PostedForm) -> Response:
     state = FormState(values=form_values(form, NEED_FIELDS))
-    data = parse_into(NeedCreate, state.values, state)
+    data = parse_into(NeedCreate, state.values, state, labels=NEED_LABELS)
     if data is None:
         return _need_form(request, account, state, status_code=422)
     data.submit = form.get("action") == "submit"
