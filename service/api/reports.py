@@ -1,0 +1,97 @@
+"""/api/v1/reports — 考核问效: per district, per handling department, per leader; as JSON and as .xlsx."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from service import exporting
+from service.api.deps import SessionDep, guard
+from service.domain import reports as service
+from service.errors import ERROR_RESPONSES, InvalidInput
+from service.models import Account
+from service.reference import district_name
+from service.validation import check_district
+from service.vocab import Role
+
+router = APIRouter(prefix="/reports", tags=["reports 考核问效"])
+Officials = Annotated[Account, guard(Role.district_official, Role.city_official)]
+Year = Annotated[int | None, Query(ge=2000, le=2100, description="省略为本年度")]
+District = Annotated[str | None, Query(max_length=10, description="区县代码或名称；区县组织部门仅本辖区")]
+
+XLSX_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    200: {
+        "description": "Excel 工作簿（.xlsx），文件名见 Content-Disposition",
+        "content": {exporting.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    },
+}
+
+
+def _args(year: int | None, district: str | None) -> tuple[int, str | None]:
+    try:
+        code = check_district(district) if district else None
+    except ValueError as error:
+        raise InvalidInput(str(error)) from error
+    return year or date.today().year, code
+
+
+def _workbook(title: str, year: int, district: str | None, headers: list[str], rows: list[list[object]]) -> Response:
+    scope = district_name(district) if district else "全市"
+    filename = f"{title}_{scope}_{year}年.xlsx"
+    content = exporting.rows_to_xlsx(f"{title}{year}", headers, rows)
+    headers_out = {"Content-Disposition": exporting.content_disposition(filename)}
+    return Response(content=content, media_type=exporting.XLSX_MEDIA_TYPE, headers=headers_out)
+
+
+@router.get("/districts", summary="分区县统计：需求、有效服务、培训人数、评分、参与专家")
+def district_report(
+    session: SessionDep, viewer: Officials, year: Year = None, district: District = None
+) -> service.DistrictReport:
+    y, code = _args(year, district)
+    return service.district_report(session=session, viewer=viewer, year=y, district=code)
+
+
+@router.get("/departments", summary="分承办部门统计：诉求答复与按期情况")
+def department_report(
+    session: SessionDep, viewer: Officials, year: Year = None, district: District = None
+) -> service.DepartmentReport:
+    y, code = _args(year, district)
+    return service.department_report(session=session, viewer=viewer, year=y, district=code)
+
+
+@router.get("/liaisons", summary="分领导统计：联系专家与近期联系达标情况")
+def liaison_report(
+    session: SessionDep, viewer: Officials, year: Year = None, district: District = None
+) -> service.LiaisonReport:
+    y, code = _args(year, district)
+    return service.liaison_report(session=session, viewer=viewer, year=y, district=code)
+
+
+@router.get("/districts.xlsx", summary="导出分区县统计", response_class=Response, responses=XLSX_RESPONSES)
+def district_workbook(session: SessionDep, viewer: Officials, year: Year = None, district: District = None) -> Response:
+    y, code = _args(year, district)
+    report = service.district_report(session=session, viewer=viewer, year=y, district=code)
+    scope = code if viewer.role == Role.city_official else viewer.district
+    return _workbook("分区县考核统计", y, scope, service.DISTRICT_HEADERS, service.district_sheet(report))
+
+
+@router.get("/departments.xlsx", summary="导出分承办部门统计", response_class=Response, responses=XLSX_RESPONSES)
+def department_workbook(
+    session: SessionDep, viewer: Officials, year: Year = None, district: District = None
+) -> Response:
+    y, code = _args(year, district)
+    report = service.department_report(session=session, viewer=viewer, year=y, district=code)
+    scope = code if viewer.role == Role.city_official else viewer.district
+    return _workbook("诉求办理统计", y, scope, service.DEPARTMENT_HEADERS, service.department_sheet(report))
+
+
+@router.get("/liaisons.xlsx", summary="导出分领导联系统计", response_class=Response, responses=XLSX_RESPONSES)
+def liaison_workbook(session: SessionDep, viewer: Officials, year: Year = None, district: District = None) -> Response:
+    y, code = _args(year, district)
+    report = service.liaison_report(session=session, viewer=viewer, year=y, district=code)
+    scope = code if viewer.role == Role.city_official else viewer.district
+    return _workbook("领导联系专家统计", y, scope, service.LIAISON_HEADERS, service.liaison_sheet(report))
