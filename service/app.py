@@ -23,7 +23,7 @@ from search.base import SearchBackend
 from service import db, web
 from service.api import accounts, auth, experts, health, liaisons, matching, needs, search, units, visits
 from service.api import exports, imports
-from service.api import campaigns
+from service.api import campaigns, liaison_planning, reports
 from service.config import get_settings
 from service.errors import ERROR_RESPONSES, AppError
 from service.logging_setup import install_filter
@@ -85,6 +85,8 @@ def api_router() -> APIRouter:
         imports,
         exports,
         campaigns,
+        liaison_planning,
+        reports,
     ):
         router.include_router(module.router)
     return router
