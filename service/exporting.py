@@ -32,7 +32,7 @@ from service.models.expert import ExpertPublic
 from service.models.need import NeedPublic, UnitPublic
 from service.models.visit import VisitPublic
 from service.reference import district_name, fields
-from service.vocab import STATE_LABELS, VISIT_DONE_LABEL, VisitStatus
+from service.vocab import need_state_label, visit_state_label
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Officials read times in China Standard Time; Excel cells carry no time zone.
@@ -132,11 +132,11 @@ def _field_names(codes: Iterable[str | None]) -> str:
 
 
 def _need_state(status: str) -> str:
-    return catalogue.NEED_STATE_LABELS.get(status, status)
+    return need_state_label(status)
 
 
 def _visit_state(status: str) -> str:
-    return VISIT_DONE_LABEL if status == VisitStatus.done else STATE_LABELS.get(status, status)
+    return visit_state_label(status)
 
 
 def _pages(fetch: Any) -> list[Any]:

@@ -28,9 +28,7 @@ MATCHABLE_NEEDS = (NeedStatus.open, NeedStatus.matched, NeedStatus.in_service)
 
 
 def need_text(need: Need) -> NeedText:
-    return NeedText(
-        id=str(need.id), text=f"{need.title}\n{need.description}", field=need.field, district=need.district
-    )
+    return NeedText(id=str(need.id), text=f"{need.title}\n{need.description}", field=need.field, district=need.district)
 
 
 @dataclass(frozen=True)
@@ -64,9 +62,14 @@ class MatchIndex:
         used: dict[int, int] = defaultdict(int)
         ratings: dict[int, list[int]] = defaultdict(list)
         records: dict[int, list[str]] = defaultdict(list)
-        for expert_id, status, rating, content, visit_year in session.exec(
-            select(Visit.expert_id, Visit.status, Visit.rating, Visit.content, Visit.year)
-        ):
+        for visit in session.exec(select(Visit)):
+            expert_id, status, rating, content, visit_year = (
+                visit.expert_id,
+                visit.status,
+                visit.rating,
+                visit.content,
+                visit.year,
+            )
             if status in VISIT_HOLDS_PLACE and visit_year == year:
                 used[expert_id] += 1
             if status == VisitStatus.confirmed and rating:

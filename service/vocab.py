@@ -1,7 +1,7 @@
 """The platform's controlled vocabularies: roles, workflow states and the domain's categories.
 
 Category values are the users' own Chinese words (they are what Excel rosters contain); workflow states are
-English codes with Chinese labels for the UI in `STATE_LABELS`.
+English codes with Chinese labels for the UI in `NEED_STATE_LABELS`, `VISIT_STATE_LABELS`, `CONCERN_STATE_LABELS`.
 """
 
 from __future__ import annotations
@@ -41,9 +41,7 @@ class VisitStatus(StrEnum):
 
 
 #: Visit states that hold one of the expert's yearly places.
-VISIT_HOLDS_PLACE = frozenset(
-    {VisitStatus.accepted, VisitStatus.scheduled, VisitStatus.done, VisitStatus.confirmed}
-)
+VISIT_HOLDS_PLACE = frozenset({VisitStatus.accepted, VisitStatus.scheduled, VisitStatus.done, VisitStatus.confirmed})
 
 
 class ConcernStatus(StrEnum):
@@ -70,7 +68,7 @@ LEADER_RANKS = ("主要领导", "常委", "其他市级")
 CONTACT_MODES = ("走访慰问", "交流座谈", "电话", "节日慰问", "列席会议")
 CONCERN_CATEGORIES = ("科研条件", "项目", "团队", "子女入学", "住房", "医疗", "配偶就业", "建言献策")
 
-STATE_LABELS: dict[str, str] = {
+NEED_STATE_LABELS: dict[str, str] = {
     NeedStatus.draft: "草稿",
     NeedStatus.submitted: "待审核",
     NeedStatus.open: "征集中",
@@ -78,18 +76,33 @@ STATE_LABELS: dict[str, str] = {
     NeedStatus.in_service: "服务中",
     NeedStatus.done: "已完成",
     NeedStatus.withdrawn: "已撤回",
+}
+VISIT_STATE_LABELS: dict[str, str] = {
     VisitStatus.proposed: "待专家确认",
     VisitStatus.accepted: "专家已接受",
     VisitStatus.declined: "专家已婉拒",
     VisitStatus.scheduled: "已排期",
+    VisitStatus.done: "已服务",
     VisitStatus.confirmed: "单位已确认",
     VisitStatus.cancelled: "已取消",
+}
+CONCERN_STATE_LABELS: dict[str, str] = {
     ConcernStatus.open: "办理中",
     ConcernStatus.answered: "已答复",
     ConcernStatus.closed: "已办结",
 }
-# "done" is shared by needs and visits; both read 已完成 / 已服务 in context.
-VISIT_DONE_LABEL = "已服务"
+# Needs and visits share no code but "done"; this map serves pages that show either (visits read 已服务).
+STATE_LABELS: dict[str, str] = {**NEED_STATE_LABELS, **{k: v for k, v in VISIT_STATE_LABELS.items() if k != "done"}}
+VISIT_DONE_LABEL = VISIT_STATE_LABELS[VisitStatus.done]
+
+
+def need_state_label(status: str) -> str:
+    return NEED_STATE_LABELS.get(status, status)
+
+
+def visit_state_label(status: str) -> str:
+    return VISIT_STATE_LABELS.get(status, status)
+
 
 ROLE_LABELS: dict[str, str] = {
     Role.unit: "基层单位",

@@ -58,7 +58,7 @@ from service.models.campaign import (
 )
 from service.models.common import utcnow
 from service.reference import district_name
-from service.vocab import STATE_LABELS, VISIT_DONE_LABEL, VISIT_HOLDS_PLACE, VisitOrigin, VisitStatus
+from service.vocab import VISIT_HOLDS_PLACE, VisitOrigin, VisitStatus, visit_state_label
 
 DRAFT, PUBLISHED = "draft", "published"
 CAMPAIGN_STATUS_LABELS = {DRAFT: "方案编制中", PUBLISHED: "已发布"}
@@ -105,7 +105,7 @@ def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
 def _visit_label(status: str | None) -> str:
     if status is None:
         return ""
-    return VISIT_DONE_LABEL if status == VisitStatus.done else STATE_LABELS.get(status, status)
+    return visit_state_label(status)
 
 
 def _pair_views(session: Session, pairs: Sequence[CampaignPair]) -> list[CampaignPairPublic]:

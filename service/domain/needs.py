@@ -13,7 +13,7 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.models import Account, Need, Unit, Visit
 from service.models.common import utcnow
 from service.models.need import NeedCreate, NeedPublic, NeedUpdate
-from service.vocab import STATE_LABELS, NeedStatus, Role, VisitStatus
+from service.vocab import NeedStatus, Role, VisitStatus, need_state_label
 
 SORTABLE = {
     "id": Need.id,
@@ -191,8 +191,8 @@ def change_need_state(
 
 def _require_state(need: Need, allowed: tuple[NeedStatus, ...], action: str) -> None:
     if need.status not in allowed:
-        now = STATE_LABELS.get(need.status, need.status)
-        can = "、".join(STATE_LABELS[s] for s in allowed)
+        now = need_state_label(need.status)
+        can = "、".join(need_state_label(s) for s in allowed)
         raise Conflict(f"需求当前为“{now}”，不能{action}（仅限：{can}）")
 
 

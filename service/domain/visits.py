@@ -15,7 +15,7 @@ from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Account, Expert, Need, Unit, Visit
 from service.models.common import utcnow
 from service.models.visit import ServiceRecord, VisitPublic, VisitRating, VisitSchedule
-from service.vocab import ROLE_LABELS, STATE_LABELS, VISIT_DONE_LABEL, Role, VisitOrigin, VisitStatus
+from service.vocab import ROLE_LABELS, Role, VisitOrigin, VisitStatus, need_state_label, visit_state_label
 
 SORTABLE = {"id": Visit.id, "created_at": Visit.created_at, "service_date": Visit.service_date}
 _FROM: dict[str, tuple[VisitStatus, ...]] = {
@@ -134,7 +134,7 @@ def propose_visit(
     if is_official(actor):
         require_district(actor, need.district)
     if need.status not in SERVABLE:
-        raise Conflict(f"需求当前为“{STATE_LABELS.get(need.status, need.status)}”，不能安排专家")
+        raise Conflict(f"需求当前为“{need_state_label(need.status)}”，不能安排专家")
     if expert.status != "在库" or not expert.available:
         raise Conflict(
             f"专家{expert.name}当前不可安排（{expert.status}{'' if expert.available else '、暂不接受服务'}）"
@@ -236,7 +236,7 @@ def act_on_visit(
 
 
 def _state_message(status: str, action: str) -> str:
-    now = VISIT_DONE_LABEL if status == VisitStatus.done else STATE_LABELS.get(status, status)
+    now = visit_state_label(status)
     if action == "confirm":
         return f"服务当前为“{now}”：尚无服务记录的服务不能确认和评价"
     return f"服务当前为“{now}”，不能{_ACTION_LABELS[action]}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from service import vocab
+
 
 class ImportKind(StrEnum):
     experts = "experts"
@@ -93,16 +95,8 @@ PARTY_MEMBER_LABEL = "中共党员"
 #: Separators between several 专业领域 in one cell.
 LIST_SEPARATORS = "、，,;；/／"
 
-#: Need states in officials' words. Not vocab.STATE_LABELS: there "open" is shared with concerns (办理中).
-NEED_STATE_LABELS: dict[str, str] = {
-    "draft": "草稿",
-    "submitted": "待审核",
-    "open": "征集中",
-    "matched": "已匹配",
-    "in_service": "服务中",
-    "done": "已完成",
-    "withdrawn": "已撤回",
-}
+#: Need states in officials' words (the platform's own labels).
+NEED_STATE_LABELS = vocab.NEED_STATE_LABELS
 
 #: Need states an import may set; others only when they equal the need's current state.
 IMPORTABLE_NEED_STATES = ("draft", "submitted", "open")
