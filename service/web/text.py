@@ -52,6 +52,10 @@ NOTICES: dict[str, str] = {
     "concern_assigned": "已转办承办部门。",
     "concern_replied": "诉求已答复。",
     "logged_out": "您已安全退出。",
+    "campaign_created": "活动已创建，请运行匹配生成方案。",
+    "campaign_ran": "匹配完成，请检查方案：可锁定或移除配对后重新匹配。",
+    "campaign_published": "方案已发布，专家将收到服务邀请。",
+    "campaign_adjusted": "配对已调整。",
 }
 
 #: Error pages: (title, message).

@@ -212,8 +212,19 @@ def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
     candidate = district.page.locator("li.candidate", has_text="李果")
     assert "猕猴桃" in candidate.locator(".reasons").inner_text()
     district.shoot("official-match-view")
-    candidate.get_by_role("button", name="安排此专家").click()
-    assert "已向专家发出服务邀请" in district.page.locator(".notice").inner_text()
+    district.go("/official/campaigns")
+    district.page.get_by_label("活动名称").fill("春季千名专家下基层（蒲江）")
+    district.page.get_by_label("需求领域").select_option("210")
+    district.page.get_by_label("专家领域").select_option("210")
+    district.page.get_by_role("button", name="创建活动").click()
+    district.page.get_by_role("button", name="运行匹配").click()
+    pair = district.page.locator("tr", has_text=NEED_TITLE)
+    assert "李果" in pair.inner_text()
+    district.shoot("official-campaign")
+    district.page.once("dialog", lambda dialog: dialog.accept())
+    district.page.get_by_role("button", name="发布方案").click()
+    assert "方案已发布" in district.page.locator(".notice").inner_text()
+    campaign_url = district.page.url.split("?")[0]
 
     expert = visitor_for()
     expert.login("expert")
@@ -240,6 +251,9 @@ def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
     unit.page.get_by_role("button", name="确认并评价").click()
     assert "已确认服务" in unit.page.locator(".notice").inner_text()
     assert "5 星" in unit.page.locator(".rating").first.inner_text()
+
+    district.page.goto(campaign_url)
+    assert district.kpi("accepted") == "1"
 
     city.go("/official")
     city.page.wait_for_selector("#chart-month .main-svg")
@@ -288,6 +302,7 @@ def _copy_readme_screenshots() -> Iterator[None]:
     wanted = [
         "official-dashboard-desktop",
         "official-match-view-desktop",
+        "official-campaign-desktop",
         "unit-need-form-errors-phone",
         "expert-home-phone",
     ]

@@ -1,0 +1,113 @@
+"""The campaign planner 千名专家下基层: select, solve, lock or remove pairs, re-run, publish, follow answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from service.api.deps import SessionDep
+from service.domain import campaigns as campaign_service
+from service.errors import AppError
+from service.models import Account
+from service.models.campaign import CampaignCreate
+from service.vocab import SERVICE_TYPES, Role
+from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
+from service.web.matching_view import matcher_of
+from service.web.routing import PageRoute
+from service.web.session import PostedForm, page_guard
+from service.web.templating import render
+
+router = APIRouter(prefix="/official/campaigns", route_class=PageRoute, include_in_schema=False)
+OfficialAccount = Annotated[Account, page_guard(Role.district_official, Role.city_official)]
+
+CREATE_FIELDS = ("name", "year", "need_district", "need_field", "service_type", "expert_district", "expert_field")
+PAIR_ACTIONS = ("lock", "unlock", "remove")
+
+
+def _list_page(
+    request: Request, session: SessionDep, account: Account, state: FormState, status_code: int = 200
+) -> Response:
+    rows, total = campaign_service.list_campaigns(
+        session=session, viewer=account, year=None, limit=50, offset=0, sort=None
+    )
+    return render(
+        request,
+        "official/campaigns.html",
+        {"campaigns": rows, "total": total, "form": state, "service_types": SERVICE_TYPES},
+        account=account,
+        status_code=status_code,
+    )
+
+
+@router.get("")
+def campaigns(request: Request, session: SessionDep, account: OfficialAccount) -> Response:
+    return _list_page(request, session, account, FormState(values={"year": str(date.today().year)}))
+
+
+@router.post("")
+def create(request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm) -> Response:
+    state = FormState(values=form_values(form, CREATE_FIELDS))
+    v = state.values
+    data = {
+        "name": v["name"],
+        "year": v["year"],
+        "needs": {
+            k: val
+            for k, val in (
+                ("district", v["need_district"]),
+                ("field", v["need_field"]),
+                ("service_type", v["service_type"]),
+            )
+            if val
+        },
+        "experts": {k: val for k, val in (("district", v["expert_district"]), ("field", v["expert_field"])) if val},
+    }
+    body = parse_into(CampaignCreate, data, state, labels={"name": "活动名称", "year": "年度"})
+    if body is not None:
+        try:
+            created = campaign_service.create_campaign(session=session, actor=account, data=body)
+        except AppError as error:
+            state.add(FORM_ERROR, error.message)
+        else:
+            return RedirectResponse(f"/official/campaigns/{created.id}?msg=campaign_created", status_code=303)
+    return _list_page(request, session, account, state, status_code=422)
+
+
+@router.get("/{campaign_id}")
+def detail(request: Request, session: SessionDep, account: OfficialAccount, campaign_id: int) -> Response:
+    campaign = campaign_service.get_campaign(session=session, viewer=account, campaign_id=campaign_id)
+    return render(
+        request,
+        "official/campaign.html",
+        {"campaign": campaign},
+        account=account,
+    )
+
+
+@router.post("/{campaign_id}/run")
+def run(
+    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: int
+) -> Response:
+    campaign_service.run_campaign(session=session, actor=account, matcher=matcher_of(request), campaign_id=campaign_id)
+    return RedirectResponse(f"/official/campaigns/{campaign_id}?msg=campaign_ran", status_code=303)
+
+
+@router.post("/{campaign_id}/publish")
+def publish(session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: int) -> Response:
+    campaign_service.publish_campaign(session=session, actor=account, campaign_id=campaign_id)
+    return RedirectResponse(f"/official/campaigns/{campaign_id}?msg=campaign_published", status_code=303)
+
+
+@router.post("/{campaign_id}/pairs/{pair_id}/{action}")
+def adjust(
+    session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: int, pair_id: int, action: str
+) -> Response:
+    if action not in PAIR_ACTIONS:
+        return RedirectResponse(f"/official/campaigns/{campaign_id}", status_code=303)
+    campaign_service.adjust_pair(
+        session=session, actor=account, campaign_id=campaign_id, pair_id=pair_id, action=action
+    )
+    return RedirectResponse(f"/official/campaigns/{campaign_id}?msg=campaign_adjusted#pair-{pair_id}", status_code=303)

@@ -1,0 +1,46 @@
+"""The campaign planner page: create with validation, run, lock and remove pairs, publish."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from service.models import Campaign, CampaignPair, Visit
+from service.vocab import Role, VisitOrigin
+from tests.service.world import World
+from tests.web.conftest import csrf_of, login_as
+
+
+def test_a_campaign_without_a_name_is_refused(client: TestClient, world: World, session: Session) -> None:
+    login_as(client, world, Role.district_official)
+    token = csrf_of(client.get("/official/campaigns").text)
+    answer = client.post("/official/campaigns", data={"csrf_token": token, "name": " ", "year": "2026"})
+    assert answer.status_code == 422
+    assert "活动名称为必填项" in answer.text
+    assert session.exec(select(Campaign)).first() is None
+
+
+def test_create_run_adjust_and_publish(client: TestClient, world: World, session: Session) -> None:
+    session.delete(session.get(Visit, world.visit.id))
+    session.commit()
+    login_as(client, world, Role.district_official)
+    token = csrf_of(client.get("/official/campaigns").text)
+    created = client.post(
+        "/official/campaigns",
+        data={"csrf_token": token, "name": "春季下基层", "year": "2026", "need_field": "210", "expert_field": "210"},
+    )
+    assert created.status_code == 303
+    url = created.headers["location"].split("?")[0]
+    assert client.post(f"{url}/run", data={"csrf_token": token}).status_code == 303
+    page = client.get(url).text
+    assert "李果" in page
+    assert world.need.title in page
+    pair = session.exec(select(CampaignPair)).one()
+    assert client.post(f"{url}/pairs/{pair.id}/lock", data={"csrf_token": token}).status_code == 303
+    session.expire_all()
+    assert session.get(CampaignPair, pair.id).locked  # type: ignore[union-attr]
+    assert client.post(f"{url}/publish", data={"csrf_token": token}).status_code == 303
+    session.expire_all()
+    visit = session.exec(select(Visit).where(Visit.need_id == world.need.id)).one()
+    assert (visit.expert_id, visit.origin) == (world.expert.id, VisitOrigin.campaign)
+    assert "方案已发布" in client.get(f"{url}?msg=campaign_published").text
