@@ -479,10 +479,10 @@ class EmbeddedBackend(SearchBackend):
         if scalar:
             # One pass over the matches for every single-valued facet, counted here.
             columns = ", ".join(f'd."kw_{n}"' for n in scalar)
-            for row in con.execute(f"SELECT {columns} FROM {source}{clause}", params):
-                for name, value in zip(scalar, row, strict=True):
-                    if value is not None:
-                        counts[name][value] += 1
+            rows = con.execute(f"SELECT {columns} FROM {source}{clause}", params).fetchall()
+            for name, values in zip(scalar, zip(*rows, strict=True), strict=False):
+                counts[name] = Counter(values)
+                counts[name].pop(None, None)  # type: ignore[call-overload]
         for name in names:
             if name in layout.schema.keyword_list_fields:
                 sql = (
