@@ -1,7 +1,8 @@
 """The default backend: SQLite FTS5 over jieba-segmented text in one file, no server.
 
-Per index three tables: `<index>_doc` (the document as JSON plus one column per filter and date),
-`<index>_tag` (values of list fields such as an expert's `fields`) and `<index>_fts` (FTS5, one column per
+Per index four tables: `<index>_doc` (one narrow row per document: id, one column per filter and date),
+`<index>_body` (the document as JSON, read only for the page shown), `<index>_tag` (values of list fields
+such as an expert's `fields`) and `<index>_fts` (FTS5, one column per
 text field and kind of term, see `search.analysis`). Every query word must match (AND); a word matches as a
 whole word, a search-mode sub-word, or a run of character bigrams. Hits are ranked by match class first
 (0: every word found whole, 1: every word found whole or as a sub-word, 2: otherwise), then by bm25 with
