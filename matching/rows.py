@@ -50,6 +50,7 @@ class RowStore:
         self._delta_matrix: sp.csr_matrix | None = None
         self._delta_postings: sp.csr_matrix | None = None
         self._stacked: sp.csr_matrix | None = None
+        self._common: tuple[tuple[float, int], np.ndarray] | None = None
 
     @property
     def n_rows(self) -> int:
@@ -142,8 +143,11 @@ class RowStore:
         """Bool mask of columns held by more than `fraction` of the main rows (None when the store is small)."""
         if self.n_main < min_rows:
             return None
-        lengths = np.diff(self.postings().indptr)
-        return lengths > fraction * self.n_main
+        key = (fraction, self.n_main)
+        if self._common is None or self._common[0] != key:
+            lengths = np.diff(self.postings().indptr)
+            self._common = (key, lengths > fraction * self.n_main)
+        return self._common[1]
 
     def scores(self, queries: sp.csr_matrix, skip_columns: np.ndarray | None = None) -> np.ndarray:
         """Dense (n_queries x n_rows) dot products; columns in `skip_columns` are left out of the main part."""

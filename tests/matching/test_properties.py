@@ -21,7 +21,7 @@ def _engine(pool: list[tuple[str, list[str], tuple[str, ...]]]) -> MatchEngine:
     return MatchEngine().fit(experts)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(pool=pools, need_text=texts, field=st.sampled_from([None, "甲", "乙"]), k=st.integers(0, 15))
 def test_rankings_are_sorted_unique_deterministic_and_complete(
     pool: list[tuple[str, list[str], tuple[str, ...]]], need_text: str, field: str | None, k: int

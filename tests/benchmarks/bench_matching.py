@@ -1,0 +1,196 @@
+"""Match engine: tokenisation, index build, query latency, batch ranking, memory, dev-set quality.
+
+Every figure sits beside a baseline measured in the same run. Sizes: ZHIQIAO_BENCH_EXPERTS (default 100,000
+synthetic experts of ~300 characters) and ZHIQIAO_BENCH_REQUESTS (default 10,000). Dev-set quality runs when the
+bench folder exists (ZHIQIAO_BENCH_DIR, default ../shared/bench relative to the repository).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from matching import ExpertProfile, MatchEngine, NeedText
+from matching import text as textmod
+from matching.datasets import read_experts, read_qrels, read_requests
+from matching.evaluate import retrieval_metrics
+from matching.features import analyze
+from tests.benchmarks.table import print_table
+
+REPO = Path(__file__).resolve().parents[2]
+N_EXPERTS = int(os.environ.get("ZHIQIAO_BENCH_EXPERTS", "100000"))
+N_REQUESTS = int(os.environ.get("ZHIQIAO_BENCH_REQUESTS", "10000"))
+BENCH_DIR = Path(os.environ.get("ZHIQIAO_BENCH_DIR", str(REPO.parent / "shared" / "bench")))
+
+
+def _synthetic_vocabulary(rng: np.random.Generator) -> list[str]:
+    """Domain terms from the user dictionary plus pseudo-words built from common CJK characters."""
+    terms = [e[0] for e in textmod.parse_user_dictionary(textmod.USER_DICT.read_text("utf-8").splitlines())]
+    chars = np.array([chr(c) for c in rng.choice(np.arange(0x4E00, 0x4E00 + 3500), 2500, replace=False)])
+    picks = rng.integers(0, chars.size, size=(30000, 4))
+    lengths = rng.integers(2, 5, size=30000)
+    pseudo = {"".join(chars[row[:n]]) for row, n in zip(picks, lengths, strict=True)}
+    return terms + sorted(pseudo)
+
+
+def _texts(rng: np.random.Generator, vocab: list[str], n: int, words: int) -> list[str]:
+    ranks = np.arange(1, len(vocab) + 1)
+    p = 1.0 / ranks
+    p /= p.sum()
+    picks = rng.choice(len(vocab), size=(n, words), p=p)
+    return ["".join(vocab[j] + ("，" if k % 9 == 8 else "") for k, j in enumerate(row)) for row in picks]
+
+
+def _synthetic(n_experts: int, n_requests: int) -> tuple[list[ExpertProfile], list[NeedText]]:
+    rng = np.random.default_rng(7)
+    vocab = _synthetic_vocabulary(rng)
+    bodies = _texts(rng, vocab, n_experts, 100)  # about 300 characters
+    fields = [f"F{i}" for i in range(40)]
+    experts = [
+        ExpertProfile(f"E{i}", profile=b[:100], documents=(b[100:200], b[200:]), fields=(fields[i % 40],))
+        for i, b in enumerate(bodies)
+    ]
+    needs = [NeedText(f"N{i}", t, fields[i % 40]) for i, t in enumerate(_texts(rng, vocab, n_requests, 15))]
+    return experts, needs
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _char_tfidf_baseline(experts: list[ExpertProfile], needs: list[NeedText], k: int) -> dict[str, list[str]]:
+    """The BENCHMARK.md baseline: character 1-2-gram TF-IDF over concatenated texts, cosine, top-k."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), dtype=np.float32)
+    matrix = vec.fit_transform([" ".join((e.profile, *e.documents)) for e in experts])
+    post = matrix.T.tocsr()
+    ids = np.array([e.id for e in experts])
+    out: dict[str, list[str]] = {}
+    for start in range(0, len(needs), 256):
+        part = needs[start : start + 256]
+        scores = (vec.transform([n.text for n in part]) @ post).toarray()
+        kk = min(k, scores.shape[1])
+        top = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+        for row, need in enumerate(part):
+            order = top[row][np.argsort(-scores[row, top[row]], kind="stable")]
+            out[need.id] = list(ids[order])
+    return out
+
+
+def _speed() -> None:
+    experts, needs = _synthetic(N_EXPERTS, N_REQUESTS)
+    sample = [" ".join((e.profile, *e.documents)) for e in experts[:3000]]
+    chars = sum(len(t) for t in sample)
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    started = time.perf_counter()
+    for t in sample:
+        jieba.lcut(t)
+    jieba_rate = chars / (time.perf_counter() - started)
+    analyze(sample[:10])  # load the dictionary and the t2s table outside the timing
+    started = time.perf_counter()
+    analyze(sample)
+    ours_rate = chars / (time.perf_counter() - started)
+    rows: list[list[object]] = [
+        [
+            "tokenisation (normalise + cut + stop words), chars/s",
+            f"{ours_rate:,.0f}",
+            "jieba.lcut",
+            f"{jieba_rate:,.0f}",
+        ]  # fmt: skip
+    ]
+
+    started = time.perf_counter()
+    engine = MatchEngine().fit(experts)
+    build = time.perf_counter() - started
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    started = time.perf_counter()
+    TfidfVectorizer(analyzer="char", ngram_range=(1, 2), dtype=np.float32).fit_transform(
+        [" ".join((e.profile, *e.documents)) for e in experts]
+    )
+    baseline_build = time.perf_counter() - started
+    rows.append(
+        [f"index build, {N_EXPERTS:,} experts, s", f"{build:.2f}", "sklearn char 1-2 TF-IDF", f"{baseline_build:.2f}"]
+    )
+
+    queries = needs[:200]
+    latencies, with_reasons, dense = [], [], []
+    agree = 0
+    for need in queries:
+        started = time.perf_counter()
+        ((_, top),) = list(engine.rank_many([need], 10))
+        latencies.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        engine.experts_for(need, k=10)
+        with_reasons.append(time.perf_counter() - started)
+        q = engine.vectorize([need.text])
+        started = time.perf_counter()
+        full = engine._profiles.scores(q)[0]  # dense scan: every expert, every column
+        best = np.argpartition(-full, 9)[:10]
+        best = best[np.argsort(-full[best])]
+        dense.append(time.perf_counter() - started)
+        ((_, everything),) = list(engine.rank_many([need], 0))
+        agree += len({e for e, _ in everything[:10]} & {e for e, _ in top})
+    rows.append(
+        [
+            "single query top-10 over all experts, median ms",
+            f"{1000 * statistics.median(latencies):.2f}",
+            "dense scan (all columns) + argpartition",
+            f"{1000 * statistics.median(dense):.2f}",
+        ]
+    )
+    reasons_ms = 1000 * statistics.median(with_reasons)
+    rows.append(["  the same with reasons (experts_for), median ms", f"{reasons_ms:.2f}", "", ""])
+    rows.append(["  two-stage top-10 agreement with exhaustive scoring", f"{agree / (10 * len(queries)):.3f}", "", ""])
+
+    started = time.perf_counter()
+    n = sum(1 for _ in engine.rank_many(needs, 10))
+    batch = time.perf_counter() - started
+    started = time.perf_counter()
+    _char_tfidf_baseline(experts, needs, 10)
+    baseline_batch = time.perf_counter() - started
+    rows.append(
+        [f"batch {n:,} requests top-10, s", f"{batch:.2f}", "char 1-2 TF-IDF fit + top-10", f"{baseline_batch:.2f}"]
+    )
+    rows.append(["peak memory (process), MB", f"{_peak_mb():,.0f}", "", ""])
+    print_table(
+        f"Speed: {N_EXPERTS:,} synthetic experts, {N_REQUESTS:,} requests ({os.cpu_count()} cores)",
+        ["measure", "engine", "baseline", "baseline value"],
+        rows,
+    )
+
+
+def _quality() -> None:
+    if not BENCH_DIR.is_dir():
+        print(f"\n(no dev sets at {BENCH_DIR}: quality table skipped)")
+        return
+    rows: list[list[object]] = []
+    for name in ("csl-dev", "nssf-dev"):
+        folder = BENCH_DIR / name
+        if not (folder / "experts.jsonl").exists():
+            continue
+        experts = read_experts(folder / "experts.jsonl")
+        needs = read_requests(folder / "requests.jsonl")
+        qrels = read_qrels(folder / "qrels.tsv")
+        engine = MatchEngine().fit(experts, needs)
+        ours = retrieval_metrics({n.id: dict(r) for n, r in engine.rank_many(needs, 100)}, qrels)
+        base_lists = _char_tfidf_baseline(experts, needs, 100)
+        base = retrieval_metrics({q: {e: -float(i) for i, e in enumerate(lst)} for q, lst in base_lists.items()}, qrels)
+        for label, m in (("engine", ours), ("char 1-2 TF-IDF baseline", base)):
+            rows.append([name, label] + [f"{m[k]:.3f}" for k in ("MRR", "nDCG@10", "R@1", "R@10", "R@100")])
+    print_table("Quality on the dev sets (top 100)", ["set", "method", "MRR", "nDCG@10", "R@1", "R@10", "R@100"], rows)
+
+
+def run() -> None:
+    """Print the speed table and, when the dev sets are present, the quality table."""
+    _quality()
+    _speed()
