@@ -182,8 +182,8 @@ def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
     city.login("city")
     city.go("/official")
     city.page.wait_for_selector("#chart-district .main-svg")
-    needs_before = int(city.kpi("needs_total"))
-    counted_before = int(city.kpi("visits_counted"))
+    needs_before = int(city.kpi("needs_posted"))
+    counted_before = int(city.kpi("visits_done"))
     city.shoot("official-dashboard")
 
     unit = visitor_for()
@@ -257,8 +257,8 @@ def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
 
     city.go("/official")
     city.page.wait_for_selector("#chart-month .main-svg")
-    assert int(city.kpi("needs_total")) == needs_before + 1
-    assert int(city.kpi("visits_counted")) == counted_before + 1
+    assert int(city.kpi("needs_posted")) == needs_before + 1
+    assert int(city.kpi("visits_done")) == counted_before + 1
 
 
 def test_leader_logs_a_contact(visitor_for: Any) -> None:

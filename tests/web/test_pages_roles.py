@@ -158,15 +158,16 @@ def test_official_proposes_a_ranked_expert(client: TestClient, world: World, ses
 def test_dashboard_counts_follow_the_data(client: TestClient, world: World, session: Session) -> None:
     login_as(client, world, Role.city_official)
     before = client.get("/official").text
-    assert 'data-kpi="visits_counted">0<' in before
+    assert 'data-kpi="visits_done">0<' in before
     visit = session.get(Visit, world.visit.id)
     assert visit is not None
     visit.status, visit.rating, visit.service_date = VisitStatus.confirmed, 5, date.today()
+    visit.service_days, visit.content = 1, "现场指导"
     session.add(visit)
     session.commit()
     after = client.get("/official").text
-    assert 'data-kpi="visits_counted">1<' in after
-    assert 'data-kpi="rating_average">5.0<' in after
+    assert 'data-kpi="visits_done">1<' in after
+    assert 'data-kpi="mean_rating">5.00<' in after
     assert "/static/vendor/plotly.min.js" in after
 
 
@@ -185,7 +186,7 @@ def test_leader_logs_a_contact_with_a_concern(client: TestClient, world: World, 
         url, data={"csrf_token": token, "date": date.today().isoformat(), "mode": "电话", "content": "孩子入学"}
     )
     assert half.status_code == 422
-    assert "请选择诉求类别" in half.text
+    assert "诉求类别为必填项" in half.text
     session.expire_all()
     assert len(session.exec(select(Contact)).all()) == 1  # nothing stored half-written
     answer = client.post(

@@ -1,4 +1,5 @@
-// The officials' dashboard charts, drawn with the plotly.js shipped in the installed plotly package.
+// The officials' dashboard charts (service.domain.reports.dashboard_summary), drawn with the plotly.js shipped
+// in the installed plotly package; no animation, so screenshots and slow phones see the final picture at once.
 (function () {
   "use strict";
   var source = document.getElementById("dashboard-data");
@@ -6,7 +7,7 @@
   var data = JSON.parse(source.textContent);
   var RED = "#b71c1c", GREY = "#8c939d", GOLD = "#d4a017";
   var font = { family: "PingFang SC, Microsoft YaHei, WenQuanYi Micro Hei, sans-serif", size: 13, color: "#1f2329" };
-  var config = { displayModeBar: false, responsive: true, staticPlot: false };
+  var config = { displayModeBar: false, responsive: true };
   function layout(extra) {
     var base = { font: font, margin: { l: 40, r: 10, t: 10, b: 60 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
                  legend: { orientation: "h", y: -0.25 }, transition: { duration: 0 }, hovermode: "closest",
@@ -17,29 +18,32 @@
   }
   function draw(id, traces, extra) {
     var el = document.getElementById(id);
-    if (el) { Plotly.newPlot(el, traces, layout(extra || {}), config); }
+    if (!el) { return; }
+    var spec = layout(extra || {});
+    // Counts are whole numbers: with small ones, step the axis by 1 so that no tick repeats after rounding.
+    var top = 0;
+    traces.forEach(function (t) { (t.y || []).forEach(function (v) { top = Math.max(top, v); }); });
+    if (top <= 10) { spec.yaxis.dtick = 1; spec.yaxis.range = [0, Math.max(top, 1) * 1.1]; }
+    Plotly.newPlot(el, traces, spec, config);
   }
-  var visitsBy = {};
-  data.visits_by_district.forEach(function (row) { visitsBy[row[0]] = row[1]; });
-  var names = data.needs_by_district.map(function (row) { return row[0]; });
+  // Districts with any activity (all of them would crowd a phone screen); the data table lists every one.
+  var rows = data.by_district.filter(function (r) { return r.needs || r.visits; });
+  var names = rows.map(function (r) { return r.district_name; });
   draw("chart-district", [
-    { type: "bar", name: "需求", x: names, y: data.needs_by_district.map(function (r) { return r[1]; }), marker: { color: RED } },
-    { type: "bar", name: "已确认服务", x: names, y: names.map(function (n) { return visitsBy[n] || 0; }), marker: { color: GREY } }
+    { type: "bar", name: "发布需求", x: names, y: rows.map(function (r) { return r.needs; }), marker: { color: RED } },
+    { type: "bar", name: "有效服务", x: names, y: rows.map(function (r) { return r.visits; }), marker: { color: GREY } }
   ], { barmode: "group" });
-  var monthLabels = data.months.map(function (m) { return m.slice(2, 4) + "年" + parseInt(m.slice(5), 10) + "月"; });
+  var months = data.by_month.map(function (r) { return r.month + "月"; });
   draw("chart-month", [
-    { type: "scatter", mode: "lines+markers", name: "新增需求", x: monthLabels, y: data.needs_by_month, line: { color: RED } },
-    { type: "scatter", mode: "lines+markers", name: "已确认服务", x: monthLabels, y: data.visits_by_month, line: { color: GREY } }
+    { type: "scatter", mode: "lines+markers", name: "发布需求", x: months, y: data.by_month.map(function (r) { return r.needs; }), line: { color: RED } },
+    { type: "scatter", mode: "lines+markers", name: "有效服务", x: months, y: data.by_month.map(function (r) { return r.visits; }), line: { color: GREY } }
   ], {});
+  var stars = ["1", "2", "3", "4", "5"];
   draw("chart-rating", [
-    { type: "bar", x: ["1 星", "2 星", "3 星", "4 星", "5 星"], y: data.ratings, marker: { color: GOLD } }
+    { type: "bar", x: stars.map(function (s) { return s + " 星"; }), y: stars.map(function (s) { return data.rating_distribution[s] || 0; }), marker: { color: GOLD } }
   ], { showlegend: false });
-  if (data.liaisons_total !== null) {
-    var overdue = data.liaisons_overdue || 0;
-    draw("chart-liaison", [
-      { type: "pie", hole: 0.5, sort: false, labels: ["按期联系", "超期未联系"],
-        values: [data.liaisons_total - overdue, overdue], marker: { colors: [GREY, RED] },
-        textinfo: "value", texttemplate: "%{value}" }
-    ], { margin: { l: 10, r: 10, t: 10, b: 10 } });
-  }
+  draw("chart-liaison", [
+    { type: "pie", hole: 0.5, sort: false, labels: ["按期联系", "超期未联系"], textinfo: "value",
+      values: [data.liaison.contacted_recently, data.liaison.not_contacted], marker: { colors: [GREY, RED] } }
+  ], { margin: { l: 10, r: 10, t: 10, b: 10 } });
 })();

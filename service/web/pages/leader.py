@@ -64,7 +64,12 @@ def log_contact(
     request: Request, session: SessionDep, account: LeaderAccount, form: PostedForm, liaison_id: int
 ) -> Response:
     state = FormState(values=form_values(form, ("date", "mode", "summary", "category", "content", "department")))
-    contact = parse_into(ContactCreate, {**state.values, "liaison_id": liaison_id}, state)
+    contact = parse_into(
+        ContactCreate,
+        {**state.values, "liaison_id": liaison_id},
+        state,
+        labels={"date": "联系日期", "mode": "联系方式"},
+    )
     wants_concern = bool(state.values["content"].strip() or state.values["category"])
     concern = None
     if wants_concern:
@@ -78,9 +83,8 @@ def log_contact(
                 "department": state.values["department"],
             },
             state,
+            labels={"category": "诉求类别", "content": "诉求内容"},
         )
-        if not state.values["category"]:
-            state.add("category", "请选择诉求类别")
     if contact is None or not state.ok:
         return _contact_page(request, session, account, liaison_id, state, status_code=422)
     try:

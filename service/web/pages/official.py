@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from service.api.deps import SessionDep
 from service.domain import liaisons as liaison_service
-from service.domain import matching
+from service.domain import matching, reports
 from service.domain import needs as need_service
 from service.domain import visits as visit_service
 from service.domain.needs import NeedFilters
@@ -22,7 +22,7 @@ from service.matcher import MATCHABLE_NEEDS
 from service.models import Account
 from service.models.leader import ConcernAssign, ConcernReply
 from service.vocab import NeedStatus, Role
-from service.web.dashboard import build_dashboard
+from service.web.dashboard import work_queue
 from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
 from service.web.matching_view import matcher_of
 from service.web.routing import PageRoute
@@ -37,8 +37,9 @@ PAGE_SIZE = 20
 
 @router.get("")
 def dashboard(request: Request, session: SessionDep, account: OfficialAccount) -> Response:
-    board = build_dashboard(session=session, viewer=account)
-    return render(request, "official/dashboard.html", {"board": board}, account=account)
+    summary = reports.dashboard_summary(session=session, viewer=account)
+    queue = work_queue(session=session, viewer=account)
+    return render(request, "official/dashboard.html", {"summary": summary, "queue": queue}, account=account)
 
 
 @router.get("/needs")
