@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -102,6 +103,11 @@ def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
     return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(wanted)))}
 
 
+def _utc(moment: datetime) -> datetime:
+    """Stored instants are UTC; SQLite hands them back without a zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _visit_label(status: str | None) -> str:
     if status is None:
         return ""
@@ -164,7 +170,7 @@ def _run_summary(session: Session, campaign: Campaign) -> CampaignRunSummary | N
         return None
     titles = {n.id: n.title for n in _by_id(session, Need, (u["need_id"] for u in run["unfilled"])).values()}
     return CampaignRunSummary(
-        ran_at=campaign.last_run_at,
+        ran_at=_utc(campaign.last_run_at) if campaign.last_run_at else None,
         filled=run["filled"],
         total=run["total"],
         already_accepted=run["already_accepted"],
@@ -192,8 +198,8 @@ def _summary_fields(session: Session, campaign: Campaign, views: Sequence[Campai
         "year": campaign.year,
         "status": campaign.status,
         "status_label": CAMPAIGN_STATUS_LABELS.get(campaign.status, campaign.status),
-        "created_at": campaign.created_at,
-        "published_at": campaign.published_at,
+        "created_at": _utc(campaign.created_at),
+        "published_at": _utc(campaign.published_at) if campaign.published_at else None,
         "need_count": len(campaign.need_ids or []),
         "expert_count": len(campaign.expert_ids or []),
         "acceptance": _acceptance(views),

@@ -93,8 +93,8 @@ class LiaisonProposal(SQLModel):
 
 
 class ConfirmPair(SQLModel):
-    leader_id: int
-    expert_id: int
+    leader_id: int = Field(ge=1, le=2_147_483_647)
+    expert_id: int = Field(ge=1, le=2_147_483_647)
     score: float | None = None
 
 

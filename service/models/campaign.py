@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import field_validator
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
@@ -50,11 +50,14 @@ class CampaignPair(SQLModel, table=True):
 
 # ---- API shapes ------------------------------------------------------------------------------------------
 
+#: A record id as the database can hold it (INTEGER on SQLite and PostgreSQL).
+RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+
 
 class NeedSelection(SQLModel):
     """Which needs take part: explicit ids, or every open need matching the filters (within the campaign)."""
 
-    ids: list[int] | None = Field(default=None, description="需求编号；给出时忽略其余条件")
+    ids: list[RecordId] | None = Field(default=None, max_length=10000, description="需求编号；给出时忽略其余条件")
     district: str | None = None
     field: str | None = None
     service_type: str | None = None
@@ -67,7 +70,7 @@ class NeedSelection(SQLModel):
 class ExpertSelection(SQLModel):
     """Which experts take part: explicit ids, or every available expert (在库, accepting) matching the filters."""
 
-    ids: list[int] | None = Field(default=None, description="专家编号；给出时忽略其余条件")
+    ids: list[RecordId] | None = Field(default=None, max_length=100000, description="专家编号；给出时忽略其余条件")
     district: str | None = None
     field: str | None = None
 
