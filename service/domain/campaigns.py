@@ -463,9 +463,12 @@ def run_campaign(*, session: Session, actor: Account, matcher: MatchIndex, campa
     expert_slots = [
         ExpertSlot(id=str(e.id), capacity=max(capacity[e.id or 0], waiting_per_expert[e.id or 0])) for e in experts
     ]
-    conflicts = {str(n.id): conflicted_experts(session, n) & pool for n in needs}
+    kept_per_need = Counter(str(p.need_id) for p in kept)
+    # Needs whose places are all taken or kept need no candidates (ranking them is the costly part).
+    open_needs = [n for n, slot in zip(needs, need_slots, strict=True) if slot.demand > kept_per_need[slot.id]]
+    conflicts = {str(n.id): conflicted_experts(session, n) & pool for n in open_needs}
     k = max(get_settings().campaign_candidates_per_need, 1)
-    matches = _candidates(session, matcher, needs, pool, barred, conflicts, k)
+    matches = _candidates(session, matcher, open_needs, pool, barred, conflicts, k) if open_needs else []
     match_of = {(m.need_id, m.expert_id): m for m in matches}
     kept_keys = {(str(p.need_id), str(p.expert_id)) for p in kept}
     candidate_triples = [
