@@ -23,6 +23,13 @@ from pypinyin import Style, lazy_pinyin
 from matching.text import cut, cut_for_search, normalize
 
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+# The runs `matching.text.cut` segments one at a time (it never joins words across them), so a field's words
+# are the concatenation of its runs' words: each run is segmented once and remembered. tests/search checks
+# that this equals `cut` / `cut_for_search` of the whole text.
+WORD_RUN = re.compile(r"[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
+# At each Chinese character: it and the next one (a bigram), or the character alone at the end of its run.
+GRAM = re.compile(r"(?=([\u4e00-\u9fff](?:[\u4e00-\u9fff]|(?![\u4e00-\u9fff]))))")
+RUN_CACHE_SIZE = 1 << 16
 ASCII_WORD = re.compile(r"[0-9a-z]+")
 MAX_QUERY_TERMS = 32
 MAX_TERM_CHARS = 64
@@ -95,11 +102,15 @@ def default_vocabulary() -> Vocabulary:
 
 def char_grams(normalized: str) -> list[str]:
     """Bigrams of every Chinese run of already-normalised text, each run followed by its last character."""
-    out: list[str] = []
-    for run in CJK_RUN.findall(normalized):
-        out.extend(run[i : i + 2] for i in range(len(run) - 1))
-        out.append(run[-1])
-    return out
+    return GRAM.findall(normalized)
+
+
+@lru_cache(maxsize=RUN_CACHE_SIZE)
+def segment_run(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Precise-mode and search-mode words of one normalised run (remembered: clauses recur across documents)."""
+    if run.isascii():
+        return (run,), (run,)
+    return tuple(cut(run)), tuple(cut_for_search(run))
 
 
 def analyse_field(text: str) -> AnalysedText:
@@ -107,11 +118,21 @@ def analyse_field(text: str) -> AnalysedText:
     if not text:
         return AnalysedText("", "", "")
     normalized = normalize(text)
-    words = cut(normalized)
-    extra = Counter(cut_for_search(normalized))
-    extra.subtract(words)
-    subwords = [w for w, n in extra.items() if n > 0]
-    return AnalysedText(" ".join(words), " ".join(subwords), " ".join(char_grams(normalized)))
+    words: list[str] = []
+    search_words: list[str] = []
+    for run in WORD_RUN.findall(normalized):
+        precise, search_mode = segment_run(run)
+        words += precise
+        search_words += search_mode
+    in_words = Counter(words)
+    subwords = [w for w, n in Counter(search_words).items() if n > in_words[w]]
+    return AnalysedText(" ".join(words), " ".join(subwords), " ".join(GRAM.findall(normalized)))
+
+
+@lru_cache(maxsize=4096)
+def query_words(text: str) -> tuple[str, ...]:
+    """Precise-mode words of a query word or synonym (remembered: the same few words are asked for often)."""
+    return tuple(cut(text))
 
 
 def name_pinyin(text: str) -> str:

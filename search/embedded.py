@@ -20,13 +20,13 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from matching.text import cut
+import numpy as np
+
 from search.analysis import (
     CJK_RUN,
     QueryTerm,
@@ -35,8 +35,10 @@ from search.analysis import (
     default_vocabulary,
     name_pinyin,
     parse_query,
+    query_words,
 )
 from search.base import INDEXES, SearchBackend
+from search.columns import NO_DAY, BoolArray, Columns, ColumnStore, IntArray, Version
 from search.documents import IndexSchema, date_keys, schema_for
 from search.errors import BackendUnavailableError, SearchError
 from search.highlight import highlight
@@ -46,9 +48,11 @@ log = logging.getLogger(__name__)
 
 # Bump when the analysis or the table layout changes: an index built by another version is rebuilt empty
 # (it is derived data; `zhiqiao search reindex` fills it again).
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 WORD_WEIGHT, SUBWORD_WEIGHT, GRAM_WEIGHT, PINYIN_WEIGHT = 1.0, 0.5, 0.25, 1.0
 _CHUNK = 500
+# bm25 costs a few microseconds per match: larger classes of hits are ordered title-first, newest first.
+RANK_LIMIT = 2_000
 MMAP_BYTES = 1 << 30
 CACHE_KIB = 32 * 1024
 
@@ -66,56 +70,51 @@ class _Layout:
         self.doc = f"{schema.name}_doc"
         self.body = f"{schema.name}_body"
         self.tag = f"{schema.name}_tag"
+        self.gone = f"{schema.name}_gone"
         self.fts = f"{schema.name}_fts"
-        self.word_cols: list[str] = []
-        self.subword_cols: list[str] = []
-        self.gram_cols: list[str] = []
+        self.tables = {"doc": self.doc, "tag": self.tag, "gone": self.gone}
+        self.version_key = f"version_{schema.name}"
+        # Title-like fields: what orders a class of hits too large for bm25.
+        top_weight = max(f.weight for f in schema.text_fields)
+        self.title_fields = tuple(f.name for f in schema.text_fields if f.weight == top_weight)
+        self.columns: dict[str, dict[str, list[str]]] = {}  # field -> kind (w, s, g) -> FTS columns
         self.fts_cols: list[str] = []
         weights: list[float] = []
         for f in schema.text_fields:
-            for suffix, kind_weight, bucket in (
-                ("w", WORD_WEIGHT, self.word_cols),
-                ("s", SUBWORD_WEIGHT, self.subword_cols),
-                ("g", GRAM_WEIGHT, self.gram_cols),
-            ):
+            kinds: dict[str, list[str]] = {"w": [], "s": [], "g": []}
+            for suffix, kind_weight in (("w", WORD_WEIGHT), ("s", SUBWORD_WEIGHT), ("g", GRAM_WEIGHT)):
                 self.fts_cols.append(f"{f.name}_{suffix}")
-                bucket.append(f"{f.name}_{suffix}")
+                kinds[suffix].append(f"{f.name}_{suffix}")
                 weights.append(f.weight * kind_weight)
             if f.pinyin:
                 self.fts_cols.append(f"{f.name}_py")
-                self.word_cols.append(f"{f.name}_py")
+                kinds["w"].append(f"{f.name}_py")
                 weights.append(f.weight * PINYIN_WEIGHT)
+            self.columns[f.name] = kinds
         self.bm25 = f"bm25({self.fts}, {', '.join(f'{w:g}' for w in weights)})"
 
     def create_sql(self) -> list[str]:
         s = self.schema
-        # The JSON body lives in its own table so scans for filters and facets read narrow rows.
+        # The JSON body lives in its own table so loading the filter columns reads narrow rows.
         cols = ["rowid INTEGER PRIMARY KEY", "id TEXT NOT NULL UNIQUE"]
         cols += [f'"kw_{f}" TEXT' for f in s.keyword_fields]
         cols += [f'"sort_{f}" TEXT' for f in s.sortable_fields]
         for f in s.date_fields:
             cols += [f'"day_{f}" INTEGER', f'"ts_{f}" REAL']
-        stmts = [
+        return [
             f"CREATE TABLE IF NOT EXISTS {self.doc} ({', '.join(cols)})",
             f"CREATE TABLE IF NOT EXISTS {self.body} (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL)",
-        ]
-        for f in s.keyword_fields:
-            stmts.append(f'CREATE INDEX IF NOT EXISTS {self.doc}_kw_{f} ON {self.doc} ("kw_{f}")')
-        for f in s.date_fields:
-            stmts.append(f'CREATE INDEX IF NOT EXISTS {self.doc}_ts_{f} ON {self.doc} ("ts_{f}")')
-        stmts.append(
             f"CREATE TABLE IF NOT EXISTS {self.tag} (field TEXT NOT NULL, value TEXT NOT NULL, "
-            "doc INTEGER NOT NULL, PRIMARY KEY (field, value, doc)) WITHOUT ROWID"
-        )
-        stmts.append(f"CREATE INDEX IF NOT EXISTS {self.tag}_doc ON {self.tag} (doc)")
-        stmts.append(
+            "doc INTEGER NOT NULL, PRIMARY KEY (field, value, doc)) WITHOUT ROWID",
+            f"CREATE INDEX IF NOT EXISTS {self.tag}_doc ON {self.tag} (doc)",
+            # Deleted rowids in order: how other readers' in-memory columns learn of deletes.
+            f"CREATE TABLE IF NOT EXISTS {self.gone} (seq INTEGER PRIMARY KEY, r INTEGER NOT NULL)",
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.fts} USING fts5("
-            f"{', '.join(self.fts_cols)}, tokenize = 'unicode61 remove_diacritics 0')"
-        )
-        return stmts
+            f"{', '.join(self.fts_cols)}, tokenize = 'unicode61 remove_diacritics 0')",
+        ]
 
     def drop_sql(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {t}" for t in (self.doc, self.body, self.tag, self.fts)]
+        return [f"DROP TABLE IF EXISTS {t}" for t in (self.doc, self.body, self.tag, self.gone, self.fts)]
 
     def row(self, rowid: int, doc: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...], list[tuple]]:
         """The doc-table row, the FTS row and the tag rows of one validated document."""
@@ -146,29 +145,35 @@ class _Layout:
         fts = f"INSERT INTO {self.fts} (rowid, {', '.join(self.fts_cols)}) VALUES ({marks})"
         return doc, fts
 
-    @staticmethod
-    def _phrase(cols: Sequence[str], tokens: str, prefix: bool) -> str:
-        return "{" + " ".join(cols) + "} : " + _quote(tokens) + ("*" if prefix else "")
+    def _cols(self, kinds: str, fields: Sequence[str] | None) -> list[str]:
+        return [col for name in (fields or self.columns) for kind in kinds for col in self.columns[name][kind]]
 
-    def match_expr(self, terms: Sequence[QueryTerm], kinds: str) -> str:
-        """FTS5 expression requiring every term. kinds: `w` whole words, `ws` words or sub-words, `all`."""
+    def match_expr(self, terms: Sequence[QueryTerm], kinds: str, fields: Sequence[str] | None = None) -> str:
+        """FTS5 expression requiring every term. kinds: `w` whole words, `ws` words or sub-words, `all` any
+        substring (and the last word as a prefix); `fields` limits it to those text fields."""
         groups = []
         for term in terms:
             options = []
             for alt in term.alternatives:
-                words = " ".join(cut(alt))
+                words = query_words(alt)
                 if not words:
                     continue
                 prefix = term.prefix and alt == term.text and kinds == "all"
-                cols = self.word_cols if kinds == "w" else self.word_cols + self.subword_cols
-                options.append(self._phrase(cols, words, prefix))
-                if kinds == "all":
-                    grams = _gram_phrase(alt)
-                    if grams:
-                        options.append(self._phrase(self.gram_cols, grams[0], grams[1]))
+                grams = _gram_phrase(alt) if kinds == "all" else None
+                # A Chinese word found as a word or sub-word is also found by its bigrams, so for one word
+                # the gram phrase alone gives the same matches (and is cheaper, with no prefix expansion).
+                if grams is None or len(words) > 1:
+                    word_cols = self._cols("w" if kinds == "w" else "ws", fields)
+                    options.append(self._phrase(word_cols, " ".join(words), prefix))
+                if grams is not None:
+                    options.append(self._phrase(self._cols("g", fields), grams[0], grams[1]))
             if options:
                 groups.append("(" + " OR ".join(options) + ")")
         return " AND ".join(groups)
+
+    @staticmethod
+    def _phrase(cols: Sequence[str], tokens: str, prefix: bool) -> str:
+        return "{" + " ".join(cols) + "} : " + _quote(tokens) + ("*" if prefix else "")
 
 
 def _gram_phrase(text: str) -> tuple[str, bool] | None:
@@ -186,7 +191,7 @@ class EmbeddedBackend(SearchBackend):
     name = "embedded"
 
     def __init__(
-        self, path: str | Path = ":memory:", *, vocabulary: Vocabulary | None = None, rank_limit: int = 10_000
+        self, path: str | Path = ":memory:", *, vocabulary: Vocabulary | None = None, rank_limit: int = RANK_LIMIT
     ) -> None:
         self.path = str(path)
         self.rank_limit = rank_limit
@@ -197,6 +202,7 @@ class EmbeddedBackend(SearchBackend):
         self._connections: list[sqlite3.Connection] = []
         self._layouts = {name: _Layout(schema_for(name)) for name in INDEXES}
         self._shared: sqlite3.Connection | None = None
+        self._columns = ColumnStore()
         if not self._memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with self._writing() as con:
@@ -217,7 +223,6 @@ class EmbeddedBackend(SearchBackend):
             # Reads go through the OS page cache without a system call per page.
             con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         con.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS hits (r INTEGER PRIMARY KEY, score REAL, klass INTEGER)")
         self._connections.append(con)
         return con
 
@@ -276,10 +281,17 @@ class EmbeddedBackend(SearchBackend):
             for layout in self._layouts.values():
                 for stmt in layout.drop_sql():
                     con.execute(stmt)
+                self._set_version(con, layout, Version(self._version(con, layout).epoch + 1))
         for layout in self._layouts.values():
             for stmt in layout.create_sql():
                 con.execute(stmt)
         con.execute("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('layout_version', ?)", (LAYOUT_VERSION,))
+
+    @staticmethod
+    def _set_version(con: sqlite3.Connection, layout: _Layout, version: Version) -> None:
+        con.execute(
+            "INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)", (layout.version_key, version.encode())
+        )
 
     # -- writes ------------------------------------------------------------------------------------------
 
@@ -289,8 +301,10 @@ class EmbeddedBackend(SearchBackend):
         rows = [layout.row(i, doc) for i, doc in enumerate(documents)]
         doc_sql, fts_sql = layout.insert_sql()
         with self._writing() as con:
-            self._delete_keys(con, layout, [str(d["id"]) for d in documents])
-            base = con.execute(f"SELECT coalesce(max(rowid), 0) + 1 FROM {layout.doc}").fetchone()[0]
+            seq = self._delete_keys(con, layout, [str(d["id"]) for d in documents])
+            version = self._version(con, layout)
+            # Rowids are never reused (in-memory columns of other readers rely on it).
+            base = version.top + 1
             con.executemany(doc_sql, [(base + r[0][0],) + r[0][1:] for r in rows])
             con.executemany(
                 f"INSERT INTO {layout.body} (rowid, body) VALUES (?, ?)",
@@ -301,9 +315,11 @@ class EmbeddedBackend(SearchBackend):
                 f"INSERT INTO {layout.tag} (field, value, doc) VALUES (?, ?, ?)",
                 [(f, v, base + rid) for r in rows for (f, v, rid) in r[2]],
             )
+            self._set_version(con, layout, Version(version.epoch, base + len(rows) - 1, max(seq, version.seq)))
 
     @staticmethod
-    def _delete_keys(con: sqlite3.Connection, layout: _Layout, keys: list[str]) -> None:
+    def _delete_keys(con: sqlite3.Connection, layout: _Layout, keys: list[str]) -> int:
+        """Delete documents by id, logging their rowids; the last log number (0 when nothing was logged)."""
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             marks = ", ".join("?" * len(chunk))
@@ -316,16 +332,24 @@ class EmbeddedBackend(SearchBackend):
             con.execute(f"DELETE FROM {layout.tag} WHERE doc IN ({rmarks})", rowids)
             con.execute(f"DELETE FROM {layout.doc} WHERE rowid IN ({rmarks})", rowids)
             con.execute(f"DELETE FROM {layout.body} WHERE rowid IN ({rmarks})", rowids)
+            con.executemany(f"INSERT INTO {layout.gone} (r) VALUES (?)", [(r,) for r in rowids])
+        return int(con.execute(f"SELECT coalesce(max(seq), 0) FROM {layout.gone}").fetchone()[0])
 
     def _delete(self, schema: IndexSchema, ids: list[str]) -> None:
+        layout = self._layouts[schema.name]
         with self._writing() as con:
-            self._delete_keys(con, self._layouts[schema.name], ids)
+            seq = self._delete_keys(con, layout, ids)
+            version = self._version(con, layout)
+            if seq > version.seq:
+                self._set_version(con, layout, Version(version.epoch, version.top, seq))
 
     def _reset(self, schema: IndexSchema) -> None:
         layout = self._layouts[schema.name]
         with self._writing() as con:
+            epoch = self._version(con, layout).epoch
             for stmt in layout.drop_sql() + layout.create_sql():
                 con.execute(stmt)
+            self._set_version(con, layout, Version(epoch + 1))
 
     # -- reads -------------------------------------------------------------------------------------------
 
@@ -345,90 +369,59 @@ class EmbeddedBackend(SearchBackend):
             return HealthStatus(False, self.name, f"{self.path}: {exc}")
         return HealthStatus(True, self.name, ", ".join(f"{k}={v}" for k, v in counts.items()))
 
-    @staticmethod
-    def _filters(layout: _Layout, query: ResolvedQuery) -> tuple[list[str], list[Any]]:
-        where: list[str] = []
-        params: list[Any] = []
-        for name, values in query.keyword_filters.items():
-            where.append(f'd."kw_{name}" IN ({", ".join("?" * len(values))})')
-            params += values
-        for name, values in query.list_filters.items():
-            where.append(
-                f"EXISTS (SELECT 1 FROM {layout.tag} t WHERE t.field = ? AND t.doc = d.rowid "
-                f"AND t.value IN ({', '.join('?' * len(values))}))"
-            )
-            params += [name, *values]
-        if query.date_field is not None:
-            if query.day_from is not None:
-                where.append(f'd."day_{query.date_field}" >= ?')
-                params.append(query.day_from)
-            if query.day_to is not None:
-                where.append(f'd."day_{query.date_field}" <= ?')
-                params.append(query.day_to)
-        return where, params
+    def _version(self, con: sqlite3.Connection, layout: _Layout) -> Version:
+        row = con.execute("SELECT value FROM search_meta WHERE key = ?", (layout.version_key,)).fetchone()
+        return Version.decode(row[0] if row else None)
 
     @staticmethod
-    def _order(query: ResolvedQuery, ranked: bool) -> str:
-        sort = query.sort
-        keys: list[str] = []
-        if sort.field is not None:
-            column = f'd."ts_{sort.field}"' if sort.is_date else f'd."sort_{sort.field}"'
-            keys += [f"{column} IS NULL", f"{column} {'DESC' if sort.descending else 'ASC'}"]
-        if ranked:
-            keys += ["h.klass", "h.score", "h.r DESC"]
-        elif sort.field is None:
-            keys.append("d.rowid DESC")  # browsing by relevance: most recently indexed first
-        else:
-            keys.append("d.rowid")
-        return ", ".join(keys)
+    def _rowids(con: sqlite3.Connection, layout: _Layout, expr: str) -> IntArray:
+        """Rowids matching an FTS expression, ascending (one string from SQLite, parsed by NumPy)."""
+        try:
+            row = con.execute(f"SELECT group_concat(rowid) FROM {layout.fts} WHERE {layout.fts} MATCH ?", (expr,))
+            text = row.fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            # Every token is quoted, so this means a bug in expression building, not a hostile query.
+            raise SearchError(f"search expression rejected by SQLite: {exc} ({expr[:200]!r})") from exc
+        if not text:
+            return np.zeros(0, dtype=np.int64)
+        return np.fromstring(text, dtype=np.int64, sep=",")
 
     def _search(self, schema: IndexSchema, query: ResolvedQuery) -> SearchResult:
         started = time.perf_counter()
         layout = self._layouts[schema.name]
         terms = parse_query(query.q, self.vocabulary)
-        where, params = self._filters(layout, query)
-        expr = layout.match_expr(terms, "all") if terms else ""
+        wanted = query.offset + query.per_page
         with self._reading() as con:
-            if expr:
-                found = self._collect_hits(con, layout, terms, expr, rank=query.sort.field is None)
-                size = con.execute(f"SELECT coalesce(max(rowid), 0) FROM {layout.doc}").fetchone()[0]
-                # SQLite knows nothing of temp.hits' size: make a few hits drive the join, let many be probed.
-                join = "CROSS JOIN" if found * 8 < size else "JOIN"
-                source = f"temp.hits h {join} {layout.doc} d ON d.rowid = h.r"
-                score = "-h.score"
+            version = self._version(con, layout)
+            columns = self._columns.get(con, schema, layout.tables, version)
+            mask = columns.alive(version) & _filter_mask(columns, query, version.top + 1)
+            matched = 0
+            if terms:
+                found = self._rowids(con, layout, layout.match_expr(terms, "all"))
+                matched = len(found)
+                hit = np.zeros(len(mask), dtype=np.bool_)
+                hit[found] = True
+                mask &= hit
+            total = int(np.count_nonzero(mask))
+            if total <= query.offset:
+                page: list[tuple[int, float]] = []
+            elif terms and query.sort.field is None:
+                page = self._ranked(con, layout, terms, mask, matched, wanted)[query.offset :]
             else:
-                found = 0
-                source = f"{layout.doc} d"
-                score = "0.0"
-            clause = (" WHERE " + " AND ".join(where)) if where else ""
-            if expr and not where and query.sort.field is None:
-                # Ranking and counting unfiltered hits needs no document columns.
-                page = con.execute(
-                    "SELECT r, -score FROM temp.hits ORDER BY klass, score, r DESC LIMIT ? OFFSET ?",
-                    [query.per_page, query.offset],
-                ).fetchall()
-                total = found
-            else:
-                page = con.execute(
-                    f"SELECT d.rowid, {score} FROM {source}{clause} ORDER BY {self._order(query, bool(expr))} "
-                    "LIMIT ? OFFSET ?",
-                    [*params, query.per_page, query.offset],
-                ).fetchall()
-                total = int(con.execute(f"SELECT count(*) FROM {source}{clause}", params).fetchone()[0])
+                page = _sorted_page(columns, query, np.flatnonzero(mask), newest_first_ties=bool(terms))
             bodies = dict(
                 con.execute(
                     f"SELECT rowid, body FROM {layout.body} WHERE rowid IN ({', '.join('?' * len(page))})",
                     [r for r, _ in page],
                 ).fetchall()
             )
-            rows = [(bodies[r], hit_score) for r, hit_score in page]
-            facets = self._facets(con, layout, source, where, params, query.facets)
+        facets = _facets(columns, mask, query.facets)
         highlight_terms = [alt for t in terms for alt in t.alternatives]
         hits = []
-        for body, hit_score in rows:
-            document = json.loads(body)
+        for rowid, hit_score in page:
+            document = json.loads(bodies[rowid])
             marked = self._highlights(schema, document, highlight_terms)
-            hits.append(Hit(document["id"], float(hit_score), document, marked))
+            hits.append(Hit(document["id"], hit_score, document, marked))
         return SearchResult(
             hits=hits,
             total=total,
@@ -438,63 +431,79 @@ class EmbeddedBackend(SearchBackend):
             per_page=query.per_page,
         )
 
-    def _collect_hits(
-        self, con: sqlite3.Connection, layout: _Layout, terms: Sequence[QueryTerm], expr: str, *, rank: bool
-    ) -> int:
-        """Fill temp.hits with every match and, when ranking, its match class and bm25 score; count them."""
-        con.execute("DELETE FROM temp.hits")
-        match = f"FROM {layout.fts} WHERE {layout.fts} MATCH ?"
-        insert = "INSERT OR IGNORE INTO temp.hits (r, score, klass)"
-        try:
-            if not rank:
-                con.execute(f"{insert} SELECT rowid, 0, 2 {match}", (expr,))
-                return int(con.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
-            found = int(con.execute(f"SELECT count(*) {match}", (expr,)).fetchone()[0])
-            whole, word_or_sub = layout.match_expr(terms, "w"), layout.match_expr(terms, "ws")
-            if found <= self.rank_limit:
-                con.execute(f"{insert} SELECT rowid, {layout.bm25}, 2 {match}", (expr,))
-                for klass, sub_expr in ((1, word_or_sub), (0, whole)):
-                    con.execute(f"UPDATE temp.hits SET klass = ? WHERE r IN (SELECT rowid {match})", (klass, sub_expr))
-            else:
-                # bm25 is most of the cost of a word found in many documents and tells least there (its IDF
-                # is near zero): insert by class, best first, and let newest-indexed come first in a class.
-                for klass, sub_expr in ((0, whole), (1, word_or_sub), (2, expr)):
-                    con.execute(f"{insert} SELECT rowid, 0, ? {match}", (klass, sub_expr))
-            return found
-        except sqlite3.OperationalError as exc:
-            # Every token is quoted, so this means a bug in expression building, not a hostile query.
-            raise SearchError(f"search expression rejected by SQLite: {exc} ({expr[:200]!r})") from exc
-
-    @staticmethod
-    def _facets(
+    def _ranked(
+        self,
         con: sqlite3.Connection,
         layout: _Layout,
-        source: str,
-        where: list[str],
-        params: list[Any],
-        names: Sequence[str],
-    ) -> dict[str, dict[str, int]]:
-        counts: dict[str, Counter[str]] = {name: Counter() for name in names}
-        clause = (" WHERE " + " AND ".join(where)) if where else ""
-        scalar = [n for n in names if n in layout.schema.keyword_fields]
-        if scalar:
-            # One pass over the matches for every single-valued facet, counted here.
-            columns = ", ".join(f'd."kw_{n}"' for n in scalar)
-            rows = con.execute(f"SELECT {columns} FROM {source}{clause}", params).fetchall()
-            for name, values in zip(scalar, zip(*rows, strict=True), strict=False):
-                counts[name] = Counter(values)
-                counts[name].pop(None, None)  # type: ignore[call-overload]
-        for name in names:
-            if name in layout.schema.keyword_list_fields:
-                sql = (
-                    f"SELECT t.value, count(*) FROM {source} JOIN {layout.tag} t ON t.doc = d.rowid "
-                    f"WHERE {' AND '.join(['t.field = ?', *where])} GROUP BY t.value"
-                )
-                counts[name].update(dict(con.execute(sql, [name, *params]).fetchall()))
-        return {
-            name: dict(sorted(((str(v), int(n)) for v, n in c.items()), key=lambda kv: (-kv[1], kv[0])))
-            for name, c in counts.items()
-        }
+        terms: Sequence[QueryTerm],
+        mask: BoolArray,
+        matched: int,
+        wanted: int,
+    ) -> list[tuple[int, float]]:
+        """The best `wanted` hits in `mask`: by match class (whole words, sub-words, anything), then within a
+        class by bm25 when the class has at most `rank_limit` matches, else title matches first, newest first."""
+        page: list[tuple[int, float]] = []
+        placed = np.zeros(len(mask), dtype=np.bool_)  # matches of the classes already gone through
+        for kinds in ("w", "ws", "all"):
+            room = wanted - len(page)
+            if room <= 0:
+                break
+            expr = layout.match_expr(terms, kinds)
+            size = matched if kinds == "all" else self._match_count(con, layout, expr)
+            if size == 0:
+                continue
+            if size <= self.rank_limit:
+                page += self._by_bm25(con, layout, expr, mask, placed, room)
+            else:
+                page += self._by_title_then_newest(con, layout, terms, kinds, mask, placed, room)
+                if len(page) < wanted and kinds != "all":
+                    placed[self._rowids(con, layout, expr)] = True
+        return page
+
+    @staticmethod
+    def _match_count(con: sqlite3.Connection, layout: _Layout, expr: str) -> int:
+        return int(con.execute(f"SELECT count(*) FROM {layout.fts} WHERE {layout.fts} MATCH ?", (expr,)).fetchone()[0])
+
+    @staticmethod
+    def _by_bm25(
+        con: sqlite3.Connection, layout: _Layout, expr: str, mask: BoolArray, placed: BoolArray, room: int
+    ) -> list[tuple[int, float]]:
+        rows = con.execute(f"SELECT rowid, {layout.bm25} FROM {layout.fts} WHERE {layout.fts} MATCH ?", (expr,))
+        scored = []
+        for rowid, score in rows:
+            if mask[rowid] and not placed[rowid]:
+                scored.append((score, -rowid))
+            placed[rowid] = True
+        best = sorted(scored)[:room]  # bm25 is lower for better matches; ties: newest-indexed first
+        return [(-neg_rowid, -score) for score, neg_rowid in best]
+
+    def _by_title_then_newest(
+        self,
+        con: sqlite3.Connection,
+        layout: _Layout,
+        terms: Sequence[QueryTerm],
+        kinds: str,
+        mask: BoolArray,
+        placed: BoolArray,
+        room: int,
+    ) -> list[tuple[int, float]]:
+        # bm25 costs microseconds per match and its IDF tells little for a word in many documents: keep the
+        # strongest signal (the words are in the title) and walk newest first, stopping once the page is full.
+        taken: list[int] = []
+        chosen: set[int] = set()
+        newest_first = f"SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ? ORDER BY rowid DESC"
+        for expr in (layout.match_expr(terms, kinds, layout.title_fields), layout.match_expr(terms, kinds)):
+            cursor = con.execute(newest_first, (expr,))
+            for (rowid,) in cursor:
+                if mask[rowid] and not placed[rowid] and rowid not in chosen:
+                    chosen.add(rowid)
+                    taken.append(rowid)
+                    if len(taken) >= room:
+                        break
+            cursor.close()
+            if len(taken) >= room:
+                break
+        return [(rowid, 0.0) for rowid in taken]
 
     @staticmethod
     def _highlights(schema: IndexSchema, document: dict[str, Any], terms: list[str]) -> dict[str, str]:
@@ -506,3 +515,66 @@ class EmbeddedBackend(SearchBackend):
             if marked is not None:
                 out[f.name] = marked
         return out
+
+
+def _filter_mask(columns: Columns, query: ResolvedQuery, size: int) -> BoolArray:
+    """Rows (of the first `size`) passing the query's keyword, list and date filters."""
+    mask = np.ones(size, dtype=np.bool_)
+    for name, values in query.keyword_filters.items():
+        keywords = columns.keywords[name]
+        mask &= keywords.table(values)[keywords.codes[:size]]
+    for name, values in query.list_filters.items():
+        tags = columns.tags[name]
+        docs = tags.docs[tags.keywords.table(values)[tags.keywords.codes]]
+        tagged = np.zeros(size, dtype=np.bool_)
+        tagged[docs[docs < size]] = True
+        mask &= tagged
+    if query.date_field is not None:
+        days = columns.days[query.date_field][:size]
+        if query.day_from is not None:
+            mask &= days >= query.day_from
+        if query.day_to is not None:
+            mask &= (days <= query.day_to) & (days != NO_DAY)
+    return mask
+
+
+def _facets(columns: Columns, mask: BoolArray, names: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Documents per value of each facet among the rows in `mask`, most frequent first."""
+    out: dict[str, dict[str, int]] = {}
+    for name in names:
+        if name in columns.keywords:
+            keywords = columns.keywords[name]
+            counts = np.bincount(keywords.codes[: len(mask)][mask], minlength=len(keywords.values))
+        else:
+            tags = columns.tags[name]
+            keywords = tags.keywords
+            inside = tags.docs < len(mask)
+            selected = np.zeros(len(tags.docs), dtype=np.bool_)
+            selected[inside] = mask[tags.docs[inside]]
+            counts = np.bincount(keywords.codes[selected], minlength=len(keywords.values))
+        pairs = [(keywords.values[code], int(counts[code])) for code in np.flatnonzero(counts) if code != 0]
+        out[name] = dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+def _sorted_page(
+    columns: Columns, query: ResolvedQuery, candidates: IntArray, *, newest_first_ties: bool
+) -> list[tuple[int, float]]:
+    """One page of `candidates` (ascending rowids) in the query's field order, or newest-indexed first."""
+    sort, start, stop = query.sort, query.offset, query.offset + query.per_page
+    if sort.field is None:
+        return [(int(r), 0.0) for r in candidates[::-1][start:stop]]
+    # Ties (equal values, or no value, which sorts last either way) keep rowid order.
+    ordered = candidates[::-1] if newest_first_ties else candidates
+    if sort.is_date:
+        moments = columns.times[sort.field][ordered]
+        missing = np.isnan(moments)
+        keys = np.where(missing, 0.0, -moments if sort.descending else moments)
+        page = ordered[np.lexsort((keys, missing), axis=0)[start:stop]] if len(ordered) else ordered
+        # lexsort is stable, so equal keys keep the tie order given by `ordered`.
+        return [(int(r), 0.0) for r in page]
+    text = columns.sort_text[sort.field]
+    valued = [int(r) for r in ordered if text[r] is not None]
+    valued.sort(key=lambda r: text[r] or "", reverse=sort.descending)
+    nulls = [int(r) for r in ordered if text[r] is None]
+    return [(r, 0.0) for r in (valued + nulls)[start:stop]]

@@ -83,3 +83,49 @@ def test_past_the_rank_limit_whole_words_still_come_first() -> None:
     )
     hits = backend.search("needs", SearchQuery(q="处理")).hits
     assert [h.id for h in hits] == ["whole-new", "whole-old", "inside"]
+
+
+def test_large_class_orders_title_matches_first_then_newest() -> None:
+    backend = EmbeddedBackend(":memory:", rank_limit=1)
+    base = {k: v for k, v in KIWI_NEED.items() if k not in ("id", "title", "description", "unit_name")}
+    backend.index_documents(
+        "needs",
+        [
+            {**base, "id": "title-old", "title": "猕猴桃园管理", "description": ""},
+            {**base, "id": "description-new", "title": "果园管理", "description": "猕猴桃 猕猴桃 猕猴桃"},
+            {**base, "id": "title-new", "title": "猕猴桃采摘", "description": ""},
+        ],
+    )
+    hits = backend.search("needs", SearchQuery(q="猕猴桃")).hits
+    assert [h.id for h in hits] == ["title-new", "title-old", "description-new"]
+    assert [h.id for h in backend.search("needs", SearchQuery(q="猕猴桃", per_page=1, page=3)).hits] == [
+        "description-new"
+    ]
+
+
+def _district_counts(backend: EmbeddedBackend) -> tuple[int, dict[str, int]]:
+    result = backend.search("needs", SearchQuery(facets=["district"], per_page=100))
+    return result.total, result.facets["district"]
+
+
+def test_a_reader_sees_what_another_connection_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite"
+    reader, writer = EmbeddedBackend(path), EmbeddedBackend(path)
+    docs = need_documents(30)
+    writer.index_documents("needs", docs[:20])
+    assert _district_counts(reader)[0] == 20  # columns loaded for this version
+    writer.index_documents("needs", docs[20:])
+    writer.delete_documents("needs", [docs[0]["id"], docs[1]["id"]])
+    moved = {**docs[2], "district": "NEW"}
+    writer.index_documents("needs", [moved])
+    total, districts = _district_counts(reader)
+    assert total == len(docs) - 2
+    assert districts == _district_counts(EmbeddedBackend(path))[1]
+    assert districts["NEW"] == 1
+    assert moved["id"] in [h.id for h in reader.search("needs", SearchQuery(filters={"district": "NEW"})).hits]
+    writer.reset("needs")
+    assert _district_counts(reader) == (0, {})
+    writer.index_documents("needs", docs[:3])
+    assert _district_counts(reader)[0] == 3
+    reader.close()
+    writer.close()
