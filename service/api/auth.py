@@ -28,9 +28,7 @@ def _login_limit() -> str:
 
 @router.post("/token", summary="用户名密码换取访问令牌（OAuth2 password）", dependencies=[PUBLIC])
 @limiter.limit(_login_limit)
-def issue_token(
-    request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> Token:
+def issue_token(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
     account = authenticate(session=session, username=form.username, password=form.password)
     if account is None:
         raise NotAuthenticated("用户名或密码错误")

@@ -27,9 +27,7 @@ def _matcher(request: Request) -> MatchIndex:
 def candidates(
     request: Request, session: SessionDep, viewer: NeedViewers, need_id: int, k: TopK = 10
 ) -> list[service.Candidate]:
-    return service.candidates_for_need(
-        session=session, viewer=viewer, matcher=_matcher(request), need_id=need_id, k=k
-    )
+    return service.candidates_for_need(session=session, viewer=viewer, matcher=_matcher(request), need_id=need_id, k=k)
 
 
 @router.get("/experts/{expert_id}/recommendations", summary="为专家推荐需求（为我推荐）")

@@ -63,9 +63,7 @@ def list_experts(
         from service.models import Liaison
 
         statement = statement.where(
-            col(Expert.id).in_(
-                select(Liaison.expert_id).where(Liaison.leader_id == viewer.leader_id, Liaison.active)
-            )
+            col(Expert.id).in_(select(Liaison.expert_id).where(Liaison.leader_id == viewer.leader_id, Liaison.active))
         )
     if district:
         statement = statement.where(Expert.district == district)

@@ -185,9 +185,7 @@ def get_liaison(*, session: Session, viewer: Account, liaison_id: int) -> Liaiso
 def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> LiaisonPublic:
     get_or_404(session, Leader, data.leader_id)
     expert = get_or_404(session, Expert, data.expert_id)
-    taken = session.exec(
-        select(Liaison).where(Liaison.expert_id == data.expert_id, Liaison.year == data.year)
-    ).first()
+    taken = session.exec(select(Liaison).where(Liaison.expert_id == data.expert_id, Liaison.year == data.year)).first()
     if taken is not None:
         raise Conflict(f"{expert.name}在{data.year}年已由其他领导联系")
     liaison = Liaison.model_validate(data)
@@ -197,9 +195,7 @@ def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> 
     return liaison_views(session, [liaison])[0]
 
 
-def update_liaison(
-    *, session: Session, actor: Account, liaison_id: int, data: LiaisonUpdate
-) -> LiaisonPublic:
+def update_liaison(*, session: Session, actor: Account, liaison_id: int, data: LiaisonUpdate) -> LiaisonPublic:
     liaison = get_or_404(session, Liaison, liaison_id)
     apply_update(liaison, data.model_dump(exclude_unset=True))
     session.add(liaison)
@@ -347,9 +343,7 @@ def raise_concern(*, session: Session, actor: Account, data: ConcernCreate) -> C
     return concern_view(session, concern)
 
 
-def assign_concern(
-    *, session: Session, actor: Account, concern_id: int, data: ConcernAssign
-) -> ConcernPublic:
+def assign_concern(*, session: Session, actor: Account, concern_id: int, data: ConcernAssign) -> ConcernPublic:
     concern = _concern_for(session, actor, concern_id)
     if concern.status != ConcernStatus.open:
         raise Conflict("诉求已答复，不能再转办")

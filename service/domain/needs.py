@@ -155,9 +155,7 @@ def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpd
     return need_view(session, need)
 
 
-def change_need_state(
-    *, session: Session, actor: Account, need_id: int, action: str, note: str = ""
-) -> NeedPublic:
+def change_need_state(*, session: Session, actor: Account, need_id: int, action: str, note: str = "") -> NeedPublic:
     """submit | approve | reject | withdraw, each from the states listed in TRANSITIONS."""
     need = get_or_404(session, Need, need_id)
     require_need_access(actor, need)

@@ -11,10 +11,17 @@ from tests.service.world import DISTRICT, World
 
 def _add_experts(session: Session) -> dict[str, int]:
     people = {
-        "tea": Expert(name="陈茶", specialties="茶树栽培与茶叶加工，名优绿茶品质提升", fields=["210"], district="510104"),
-        "pig": Expert(name="周牧", specialties="生猪规模养殖，非洲猪瘟防控与猪场生物安全", fields=["230"], district=DISTRICT),
+        "tea": Expert(
+            name="陈茶", specialties="茶树栽培与茶叶加工，名优绿茶品质提升", fields=["210"], district="510104"
+        ),
+        "pig": Expert(
+            name="周牧", specialties="生猪规模养殖，非洲猪瘟防控与猪场生物安全", fields=["230"], district=DISTRICT
+        ),
         "own": Expert(
-            name="吴村", specialties="猕猴桃溃疡病防治，果园管理", fields=["210"], district=DISTRICT,
+            name="吴村",
+            specialties="猕猴桃溃疡病防治，果园管理",
+            fields=["210"],
+            district=DISTRICT,
             employer="蒲江县寿安镇五星村村民委员会",
         ),
     }
@@ -72,4 +79,6 @@ def test_a_unit_sees_candidates_of_its_own_need_with_masked_phones(client: TestC
     answer = client.get(f"/api/v1/needs/{world.need.id}/candidates", headers=world.headers("unit"))
     assert answer.status_code == 200
     assert answer.json()[0]["expert"]["phone"] == "138****5678"
-    assert client.get(f"/api/v1/needs/{world.draft_need.id}/candidates", headers=world.headers("unit")).status_code == 409
+    assert (
+        client.get(f"/api/v1/needs/{world.draft_need.id}/candidates", headers=world.headers("unit")).status_code == 409
+    )

@@ -57,12 +57,8 @@ def make_account(session: Session, username: str, role: Role, **scope: object) -
 
 
 def make_world(session: Session) -> World:
-    unit = Unit(
-        name="蒲江县寿安镇五星村村民委员会", kind="村", district=DISTRICT, contact_phone="13900001111"
-    )
-    other_unit = Unit(
-        name="锦江区春熙路社区", kind="社区", district=OTHER_DISTRICT, contact_phone="13900002222"
-    )
+    unit = Unit(name="蒲江县寿安镇五星村村民委员会", kind="村", district=DISTRICT, contact_phone="13900001111")
+    other_unit = Unit(name="锦江区春熙路社区", kind="社区", district=OTHER_DISTRICT, contact_phone="13900002222")
     add(session, unit)
     add(session, other_unit)
     expert = Expert(
@@ -90,13 +86,9 @@ def make_world(session: Session) -> World:
     add(session, other_expert)
     leader = Leader(name="赵市长", rank="常委", portfolio=["210"], assistant_phone="13600001111")
     add(session, leader)
-    liaison = Liaison(
-        leader_id=leader.id or 0, expert_id=expert.id or 0, year=date.today().year, confirmed=True
-    )
+    liaison = Liaison(leader_id=leader.id or 0, expert_id=expert.id or 0, year=date.today().year, confirmed=True)
     add(session, liaison)
-    contact = Contact(
-        liaison_id=liaison.id or 0, date=date.today(), mode="走访慰问", summary="走访了解科研条件"
-    )
+    contact = Contact(liaison_id=liaison.id or 0, date=date.today(), mode="走访慰问", summary="走访了解科研条件")
     add(session, contact)
     need = Need(
         unit_id=unit.id or 0,
@@ -116,9 +108,7 @@ def make_world(session: Session) -> World:
     )
     add(session, need)
     add(session, draft_need)
-    visit = Visit(
-        need_id=need.id or 0, expert_id=expert.id or 0, year=date.today().year, status=VisitStatus.proposed
-    )
+    visit = Visit(need_id=need.id or 0, expert_id=expert.id or 0, year=date.today().year, status=VisitStatus.proposed)
     add(session, visit)
     world = World(unit, other_unit, expert, other_expert, leader, liaison, contact, need, draft_need, visit)
     world.accounts = {
