@@ -105,28 +105,40 @@ def char_grams(normalized: str) -> list[str]:
     return GRAM.findall(normalized)
 
 
+@dataclass(frozen=True)
+class RunTerms:
+    """The index terms of one run: precise-mode words, the search-mode words beyond them, and grams."""
+
+    words: tuple[str, ...]
+    subwords: tuple[str, ...]
+    grams: tuple[str, ...]
+
+
 @lru_cache(maxsize=RUN_CACHE_SIZE)
-def segment_run(run: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Precise-mode and search-mode words of one normalised run (remembered: clauses recur across documents)."""
+def analyse_run(run: str) -> RunTerms:
+    """Terms of one normalised run (remembered: clauses and names recur across documents)."""
     if run.isascii():
-        return (run,), (run,)
-    return tuple(cut(run)), tuple(cut_for_search(run))
+        return RunTerms((run,), (), ())
+    words = cut(run)
+    extra = Counter(cut_for_search(run))
+    extra.subtract(words)
+    # Runs are maximal, so the run's grams are its grams in the whole text (Extension A characters split it).
+    return RunTerms(tuple(words), tuple(w for w, n in extra.items() if n > 0), tuple(GRAM.findall(run)))
 
 
 def analyse_field(text: str) -> AnalysedText:
-    """The three kinds of index terms for one field's text."""
+    """The three kinds of index terms for one field's text (sub-words: each distinct one once)."""
     if not text:
         return AnalysedText("", "", "")
-    normalized = normalize(text)
     words: list[str] = []
-    search_words: list[str] = []
-    for run in WORD_RUN.findall(normalized):
-        precise, search_mode = segment_run(run)
-        words += precise
-        search_words += search_mode
-    in_words = Counter(words)
-    subwords = [w for w, n in Counter(search_words).items() if n > in_words[w]]
-    return AnalysedText(" ".join(words), " ".join(subwords), " ".join(GRAM.findall(normalized)))
+    subwords: list[str] = []
+    grams: list[str] = []
+    for run in WORD_RUN.findall(normalize(text)):
+        terms = analyse_run(run)
+        words += terms.words
+        subwords += terms.subwords
+        grams += terms.grams
+    return AnalysedText(" ".join(words), " ".join(dict.fromkeys(subwords)), " ".join(grams))
 
 
 @lru_cache(maxsize=4096)

@@ -75,9 +75,11 @@ class IndexSchema:
     default_date_field: str | None = None  # what `newest` / `oldest` and date_from/date_to refer to
     required: tuple[str, ...] = ("id",)
     pinyin_fields: tuple[str, ...] = field(init=False)
+    known_fields: frozenset[str] = field(init=False)  # `all_fields` as a set, checked once per document
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pinyin_fields", tuple(f.name for f in self.text_fields if f.pinyin))
+        object.__setattr__(self, "known_fields", frozenset(self.all_fields))
 
     @property
     def filterable(self) -> tuple[str, ...]:
@@ -158,7 +160,7 @@ def validate_document(schema: IndexSchema, document: Mapping[str, Any]) -> dict[
     if not isinstance(document, Mapping):
         kind = type(document).__name__
         raise InvalidDocumentError(f"{schema.name}: a document must be a mapping, got {kind}")
-    known = set(schema.all_fields)
+    known = schema.known_fields
     unknown = sorted(k for k in document if k not in known)
     if unknown:
         personal = [k for k in unknown if k in PERSONAL_DATA_FIELDS]
