@@ -43,7 +43,7 @@ from matching.features import (
     analyze,
     term_counts,
 )
-from matching.rows import RowStore
+from matching.rows import RowStore, with_width
 from matching.types import ExpertProfile, Match, NeedText, Reasons
 
 
@@ -96,6 +96,14 @@ def _field_keys(label: str) -> list[str]:
     if key.isdigit() and len(key) > 3:
         return [key, key[:3]]
     return [key]
+
+
+def _sum_rows_by_owner(counts: sp.csr_matrix, owner: np.ndarray, n_owners: int) -> sp.csr_matrix:
+    """Row sums of `counts` grouped by `owner` (one row per owner); no work proportional to the column count."""
+    entry_owner = np.repeat(owner.astype(np.int32), np.diff(counts.indptr))
+    out = sp.csr_matrix((counts.data, (entry_owner, counts.indices)), shape=(n_owners, counts.shape[1]))
+    out.sum_duplicates()
+    return out
 
 
 def _analyze_chunk(texts: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -194,11 +202,7 @@ class MatchEngine:
             owners.extend([i] * len(texts))
         doc_counts = self._counts(doc_texts)
         owner = np.asarray(owners, dtype=np.int64)
-        gather = sp.csr_matrix(
-            (np.ones(owner.size, dtype=np.float32), (owner, np.arange(owner.size))),
-            shape=(len(expert_list), owner.size),
-        )
-        profile_counts = (gather @ doc_counts).tocsr()
+        profile_counts = _sum_rows_by_owner(doc_counts, owner, len(expert_list))
         need_counts = self._counts([n.text for n in need_list])
         self.weighter_.fit(sp.vstack([profile_counts, need_counts], format="csr"))
         self._profiles.append(self.weighter_.transform(profile_counts))
@@ -234,7 +238,7 @@ class MatchEngine:
         sums = (member.T @ self._profiles.rows(np.arange(self._profiles.n_rows))).tocsr()
         norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
-        # kept transposed (N_COLS x n_fields) so query products need no per-call transpose
+        # kept transposed (n_cols x n_fields) so query products need no per-call transpose
         self._centroids = (sp.diags((1.0 / norms).astype(np.float32)) @ sums).T.tocsr()
 
     def _membership(self) -> sp.csr_matrix:
@@ -270,8 +274,8 @@ class MatchEngine:
         total = sp.csr_matrix(counts.sum(axis=0)) if texts else counts[:0]
         if not texts:
             total = sp.csr_matrix((1, counts.shape[1]), dtype=np.float32)
-        self._profiles.append(self.weighter_.transform(total))
-        doc_rows = self._documents.append(self.weighter_.transform(counts))
+        self._profiles.append(self.weighter_.transform(total, grow=True))
+        doc_rows = self._documents.append(self.weighter_.transform(counts, grow=True))
         self._register_expert(expert, doc_rows)
 
     def remove_expert(self, expert_id: str) -> None:
@@ -290,7 +294,7 @@ class MatchEngine:
         """Add or replace a need (used by `needs_for`)."""
         self._require_fit()
         self.remove_need(need.id)
-        self._needs_rows.append(self.weighter_.transform(self._counts([need.text])))
+        self._needs_rows.append(self.weighter_.transform(self._counts([need.text]), grow=True))
         self._need_slot[need.id] = len(self._needs)
         self._needs.append(need)
 
@@ -310,7 +314,8 @@ class MatchEngine:
         """(n_queries x n_fields) soft-max over cosine similarity to each field centroid."""
         if self._centroids is None or self._centroids.shape[1] == 0:
             return np.zeros((queries.shape[0], len(self._field_index)), dtype=np.float32)
-        sims = (queries @ self._centroids).toarray() / self.settings.field_temperature
+        sims = (with_width(queries, self._centroids.shape[0]) @ self._centroids).toarray()
+        sims /= self.settings.field_temperature
         sims -= sims.max(axis=1, keepdims=True)
         e = np.exp(sims)
         probs = e / e.sum(axis=1, keepdims=True)
@@ -597,14 +602,12 @@ class MatchEngine:
         return self._common_terms(need_text, frozenset(textmod.words(norm)), norm)
 
     def _common_terms(self, need_text: str, expert_words: frozenset[str], expert_norm: str) -> tuple[str, ...]:
-        idf = self.weighter_.idf_
-        assert idf is not None
         need_norm = textmod.normalize(need_text)
         common = set(textmod.words(need_norm)) & expert_words
 
         def weight(word: str) -> float:
             col = self.vocab_.ids.get(word)
-            return float(idf[col]) if col is not None else self.weighter_.unseen_idf()
+            return self.weighter_.idf_of(col) if col is not None else self.weighter_.unseen_idf()
 
         chosen = sorted(common, key=lambda w: (-weight(w), w))[: self.settings.shared_terms]
         if len(chosen) < self.settings.shared_terms:

@@ -105,23 +105,74 @@ def term_counts(normalized: Sequence[str], word_lists: Sequence[list[str]], voca
     return counts
 
 
-class TfidfWeighter:
-    """Turns term counts into L2-normalised sublinear tf-idf rows with an idf frozen at `fit`."""
+class ColumnSpace:
+    """Global feature ids (the `N_COLS`-wide hashed/vocabulary space) mapped to compact columns 0..n_cols-1.
 
-    def __init__(self, weights: FeatureWeights | None = None) -> None:
+    Only ids that a stored row holds get a compact column, so idf arrays, matrices and their transposes are as
+    wide as the vocabulary actually seen, not 8.4M columns; a query term outside the space cannot match any stored
+    row and is dropped after it has counted in the query's norm.
+    """
+
+    def __init__(self) -> None:
+        # compact column + 1 per global id (0 = not in the space); np.zeros is lazily paged, so this costs
+        # memory only around the ids in use.
+        self._code = np.zeros(N_COLS, dtype=np.int32)
+        self._globals: list[np.ndarray] = []
+        self.n_cols = 0
+
+    def lookup(self, global_cols: np.ndarray) -> np.ndarray:
+        """Compact column of each global id, -1 for ids outside the space."""
+        return self._code[global_cols] - 1
+
+    def add(self, global_cols: np.ndarray) -> np.ndarray:
+        """Give every new global id a compact column (in increasing global order); returns the new ids."""
+        new = global_cols[self._code[global_cols] == 0]
+        if new.size == 0:
+            return new.astype(np.int64)
+        if new.size < 200_000:
+            fresh = np.unique(new).astype(np.int64)
+        else:
+            # a presence mask is linear where sorting tens of millions of ids is not
+            mark = np.zeros(N_COLS, dtype=bool)
+            mark[new] = True
+            fresh = np.flatnonzero(mark)
+        self._code[fresh] = np.arange(self.n_cols + 1, self.n_cols + 1 + fresh.size, dtype=np.int32)
+        self.n_cols += fresh.size
+        self._globals.append(fresh)
+        return fresh
+
+    def global_ids(self) -> np.ndarray:
+        """The global id of each compact column."""
+        if len(self._globals) != 1:
+            self._globals = [np.concatenate(self._globals) if self._globals else np.zeros(0, dtype=np.int64)]
+        return self._globals[0]
+
+
+class TfidfWeighter:
+    """Turns term counts into L2-normalised sublinear tf-idf rows with an idf frozen at `fit`.
+
+    Counts come in the global id space (`term_counts`); rows come out in the compact space of `space`.
+    """
+
+    def __init__(self, weights: FeatureWeights | None = None, space: ColumnSpace | None = None) -> None:
         self.weights = weights or FeatureWeights()
+        self.space = space or ColumnSpace()
         self.idf_: np.ndarray | None = None
         self.n_docs_ = 0
 
+    def _group_weights(self, global_cols: np.ndarray) -> np.ndarray:
+        w = self.weights
+        return np.where(global_cols < UNI, w.unigrams, np.where(global_cols < WORD_BASE, w.bigrams, w.words)).astype(
+            np.float64
+        )
+
     def fit(self, counts: sp.csr_matrix) -> TfidfWeighter:
-        """Learn document frequencies from count rows (each row one document)."""
-        df = np.bincount(counts.indices, minlength=N_COLS).astype(np.float64)
+        """Learn document frequencies from count rows (each row one document); their ids join the space."""
+        self.space.add(counts.indices)
+        df = np.bincount(self.space.lookup(counts.indices), minlength=self.space.n_cols).astype(np.float64)
         n = counts.shape[0]
         idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
-        idf[:UNI] *= self.weights.unigrams
-        idf[UNI:WORD_BASE] *= self.weights.bigrams
-        idf[WORD_BASE:] *= self.weights.words
-        self.idf_ = idf.astype(np.float32)
+        self.idf_ = (idf * self._group_weights(self.space.global_ids())).astype(np.float32)
         self.n_docs_ = n
         return self
 
@@ -129,17 +180,63 @@ class TfidfWeighter:
         """The idf of a term no fitted document had."""
         return math.log(1.0 + self.n_docs_) + 1.0
 
-    def transform(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        """Sublinear tf times idf, rows L2-normalised (an empty row stays empty)."""
+    def _sync_idf(self) -> np.ndarray:
+        """The idf per compact column, columns added since `fit` weighted as unseen terms."""
+        assert self.idf_ is not None
+        missing = self.space.n_cols - self.idf_.size
+        if missing > 0:
+            added = self.space.global_ids()[self.idf_.size :]
+            extra = (self.unseen_idf() * self._group_weights(added)).astype(np.float32)
+            self.idf_ = np.concatenate([self.idf_, extra])
+        return self.idf_
+
+    def idf_of(self, global_col: int) -> float:
+        """The idf of one global id (unseen terms get the unseen idf times their group weight)."""
+        idf = self._sync_idf()
+        col = int(self.space.lookup(np.array([global_col]))[0])
+        if col >= 0:
+            return float(idf[col])
+        return float(self.unseen_idf() * self._group_weights(np.array([global_col]))[0])
+
+    def transform(self, counts: sp.csr_matrix, grow: bool = False) -> sp.csr_matrix:
+        """Sublinear tf times idf, rows L2-normalised (an empty row stays empty), as compact-space rows.
+
+        `grow`: the rows will be stored, so their new ids join the space; otherwise ids outside the space count
+        in the norm and are then dropped.
+        """
         if self.idf_ is None:
             raise RuntimeError("TfidfWeighter.fit must run before transform")
-        out = counts.astype(np.float32, copy=True)
-        out.data = (1.0 + np.log(out.data)) * self.idf_[out.indices]
-        sq = np.asarray(out.multiply(out).sum(axis=1)).ravel()
-        norms = np.sqrt(sq, dtype=np.float64)
+        n = counts.shape[0]
+        indices = counts.indices
+        if grow:
+            self.space.add(indices)
+        idf = self._sync_idf()
+        compact = self.space.lookup(indices)
+        known = compact >= 0
+        all_known = bool(known.all())
+        if all_known:
+            weights = idf[compact]
+        else:
+            weights = np.empty(indices.size, dtype=np.float32)
+            weights[known] = idf[compact[known]]
+            unknown = indices[~known]
+            weights[~known] = self.unseen_idf() * self._group_weights(unknown)
+        data = ((1.0 + np.log(counts.data.astype(np.float32))) * weights).astype(np.float32)
+        lengths = np.diff(counts.indptr)
+        row_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        sq = np.bincount(row_of, weights=data * data, minlength=n)
+        norms = np.sqrt(sq)
         norms[norms == 0] = 1.0
-        scale = np.repeat((1.0 / norms).astype(np.float32), np.diff(out.indptr))
-        out.data *= scale
+        data *= (1.0 / norms).astype(np.float32)[row_of]
+        if not all_known:
+            data = data[known]
+            compact = compact[known]
+            lengths = np.bincount(row_of[known], minlength=n)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        out = sp.csr_matrix((data, compact.astype(np.int32), indptr), shape=(n, self.space.n_cols))
+        # compact ids follow global order within one `add`, not across; products do not need sorted indices
+        out.has_sorted_indices = False
         return out
 
 

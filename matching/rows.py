@@ -2,7 +2,9 @@
 
 Rows live in a main CSR matrix (with its transpose, the postings, prepared for fast products) and a small delta of
 rows appended since the last compaction, so that additions are visible at once without rebuilding the main
-matrix. Shapes: main (n_main x N_COLS), postings (N_COLS x n_main), delta (n_delta x N_COLS).
+matrix. Columns are the engine's compact column space, which grows as rows with new terms arrive: blocks of
+different widths are widened (a shape change, no copy), and query columns past a matrix's width are dropped
+(no stored row in that matrix can hold them).
 """
 
 from __future__ import annotations
@@ -12,16 +14,34 @@ import threading
 import numpy as np
 import scipy.sparse as sp
 
-from matching.features import N_COLS
-
 _local = threading.local()
 
 
-def _scratch() -> np.ndarray:
-    table = getattr(_local, "table", None)
-    if table is None:
-        table = _local.table = np.zeros(N_COLS, dtype=np.float32)
+def _scratch(n_cols: int) -> np.ndarray:
+    """A zeroed float32 lookup table of at least `n_cols` entries, one per thread (callers re-zero it)."""
+    table: np.ndarray | None = getattr(_local, "table", None)
+    if table is None or table.size < n_cols:
+        table = _local.table = np.zeros(max(n_cols, 1024), dtype=np.float32)
     return table
+
+
+def with_width(matrix: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
+    """`matrix` as CSR with exactly `n_cols` columns: wider by a shape change, narrower by dropping columns."""
+    m = matrix.tocsr()
+    if m.shape[1] == n_cols:
+        return m
+    if m.shape[1] < n_cols or m.nnz == 0 or int(m.indices.max()) < n_cols:
+        return sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], n_cols))
+    keep = m.indices < n_cols
+    row_of = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    indptr = np.zeros(m.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of[keep], minlength=m.shape[0]), out=indptr[1:])
+    return sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=(m.shape[0], n_cols))
+
+
+def _vstack(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
+    width = max(b.shape[1] for b in blocks)
+    return sp.vstack([with_width(b, width) for b in blocks], format="csr")
 
 
 def _gather(indptr: np.ndarray, first: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +55,7 @@ def _gather(indptr: np.ndarray, first: np.ndarray, counts: np.ndarray) -> tuple[
 
 
 def _empty() -> sp.csr_matrix:
-    return sp.csr_matrix((0, N_COLS), dtype=np.float32)
+    return sp.csr_matrix((0, 0), dtype=np.float32)
 
 
 class RowStore:
@@ -84,7 +104,7 @@ class RowStore:
     def compact(self) -> None:
         """Fold the delta into the main matrix."""
         if self._delta:
-            self._main = sp.vstack([self._main, *self._delta], format="csr")
+            self._main = _vstack([self._main, *self._delta])
             self._delta = []
             self._delta_rows = 0
             self._delta_matrix = None
@@ -100,14 +120,14 @@ class RowStore:
 
     def _delta_csr(self) -> sp.csr_matrix:
         if self._delta_matrix is None:
-            self._delta_matrix = sp.vstack(self._delta, format="csr") if self._delta else _empty()
+            self._delta_matrix = _vstack(self._delta) if self._delta else _empty()
         return self._delta_matrix
 
     def _all(self) -> sp.csr_matrix:
         if self._delta_rows == 0:
             return self._main
         if self._stacked is None:
-            self._stacked = sp.vstack([self._main, self._delta_csr()], format="csr")
+            self._stacked = _vstack([self._main, self._delta_csr()])
         return self._stacked
 
     def rows(self, positions: np.ndarray) -> sp.csr_matrix:
@@ -128,7 +148,7 @@ class RowStore:
         if positions.size == 0:
             return out
         # A query-weight lookup table, one per thread, cleared after use (cheaper than searching q's columns).
-        table = _scratch()
+        table = _scratch(max(matrix.shape[1], q.shape[1]))
         table[q.indices] = q.data
         try:
             products = table[matrix.indices[positions]] * matrix.data[positions]
@@ -151,16 +171,19 @@ class RowStore:
 
     def scores(self, queries: sp.csr_matrix, skip_columns: np.ndarray | None = None) -> np.ndarray:
         """Dense (n_queries x n_rows) dot products; columns in `skip_columns` are left out of the main part."""
-        q = queries.tocsr().astype(np.float32)
-        if skip_columns is not None and q.nnz:
-            q = q.copy()
-            q.data[skip_columns[q.indices]] = 0.0
-            q.eliminate_zeros()
-        out = np.zeros((q.shape[0], self.n_rows), dtype=np.float32)
+        queries = queries.tocsr().astype(np.float32)
+        out = np.zeros((queries.shape[0], self.n_rows), dtype=np.float32)
         if self.n_main:
-            out[:, : self.n_main] = (q @ self.postings()).toarray()
+            postings = self.postings()
+            q = with_width(queries, postings.shape[0])
+            if skip_columns is not None and q.nnz:
+                q = q.copy()
+                q.data[skip_columns[q.indices]] = 0.0
+                q.eliminate_zeros()
+            out[:, : self.n_main] = (q @ postings).toarray()
         if self._delta_rows:
             if self._delta_postings is None:
                 self._delta_postings = self._delta_csr().T.tocsr()
-            out[:, self.n_main :] = (queries.tocsr().astype(np.float32) @ self._delta_postings).toarray()
+            delta_queries = with_width(queries, self._delta_postings.shape[0])
+            out[:, self.n_main :] = (delta_queries @ self._delta_postings).toarray()
         return out

@@ -35,7 +35,40 @@ def test_tfidf_rows_are_unit_length_and_rare_terms_weigh_more() -> None:
     norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
     assert norms == pytest.approx(np.ones(3), abs=1e-5)
     first = rows[0].toarray().ravel()
-    assert first[vocab.ids["水稻"]] > first[vocab.ids["技术"]]
+    rice, skill = weighter.space.lookup(np.array([vocab.ids["水稻"], vocab.ids["技术"]]))
+    assert first[rice] > first[skill]
+
+
+def test_column_space_is_as_wide_as_the_terms_seen() -> None:
+    counts, _ = _counts(["水稻 技术", "生猪 技术"])
+    weighter = TfidfWeighter().fit(counts)
+    assert weighter.space.n_cols == len(set(counts.indices.tolist()))
+    assert weighter.transform(counts).shape == (2, weighter.space.n_cols)
+
+
+def test_unseen_query_terms_count_in_the_norm_then_drop_out() -> None:
+    vocab = Vocabulary()
+    normalized, words = analyze(["水稻", "水稻 果树"])
+    counts = term_counts(normalized, words, vocab)
+    weighter = TfidfWeighter().fit(counts[:1])
+    query = weighter.transform(counts[1:])
+    assert query.shape[1] == weighter.space.n_cols
+    # only the rice terms survive, and the row is shorter than unit length because the unseen terms took a share
+    assert query.nnz == counts[:1].nnz
+    assert 0.0 < float(np.sqrt((query.data**2).sum())) < 0.9
+
+
+def test_stored_rows_grow_the_space_with_unseen_idf() -> None:
+    vocab = Vocabulary()
+    normalized, words = analyze(["水稻", "果树"])
+    counts = term_counts(normalized, words, vocab)
+    weighter = TfidfWeighter().fit(counts[:1])
+    width = weighter.space.n_cols
+    stored = weighter.transform(counts[1:], grow=True)
+    assert weighter.space.n_cols > width
+    assert stored.nnz == counts[1:].nnz
+    assert weighter.idf_ is not None
+    assert weighter.idf_[width:] == pytest.approx(np.full(weighter.space.n_cols - width, weighter.unseen_idf()))
 
 
 def test_transform_before_fit_fails() -> None:
