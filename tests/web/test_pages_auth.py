@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,7 +12,7 @@ from tests.service.world import PASSWORD, World
 from tests.web.conftest import csrf_of, login_as
 
 
-def _login(client: TestClient, username: str, password: str, next_url: str = "/") -> object:
+def _login(client: TestClient, username: str, password: str, next_url: str = "/") -> httpx.Response:
     token = csrf_of(client.get("/login").text)
     data = {"username": username, "password": password, "csrf_token": token, "next": next_url}
     return client.post("/login", data=data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -13,7 +14,7 @@ from tests.service.world import World
 from tests.web.conftest import csrf_of, login_as
 
 
-def _post_need(client: TestClient, **fields: str) -> object:
+def _post_need(client: TestClient, **fields: str) -> httpx.Response:
     token = csrf_of(client.get("/unit/needs/new").text)
     data = {"csrf_token": token, "service_type": "技术服务", "experts_wanted": "1", "action": "submit"}
     return client.post("/unit/needs/new", data={**data, **fields})

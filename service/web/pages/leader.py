@@ -12,7 +12,7 @@ from service.api.deps import SessionDep
 from service.domain import liaisons as liaison_service
 from service.errors import AppError
 from service.models import Account
-from service.models.leader import ConcernCreate, ContactCreate
+from service.models.leader import ConcernBase, ConcernCreate, ContactCreate
 from service.vocab import CONCERN_CATEGORIES, CONTACT_MODES, Role
 from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
 from service.web.routing import PageRoute
@@ -74,10 +74,10 @@ def log_contact(
     concern = None
     if wants_concern:
         # The concern is checked before anything is stored, so that no half of the form is saved alone.
+        # Only the concern's own fields are checked here; its contact id exists once the contact is stored.
         concern = parse_into(
-            ConcernCreate,
+            ConcernBase,
             {
-                "contact_id": 0,
                 "category": state.values["category"],
                 "content": state.values["content"],
                 "department": state.values["department"],
@@ -90,8 +90,11 @@ def log_contact(
     try:
         saved = liaison_service.log_contact(session=session, actor=account, data=contact)
         if concern is not None:
-            concern.contact_id = saved.id
-            liaison_service.raise_concern(session=session, actor=account, data=concern)
+            liaison_service.raise_concern(
+                session=session,
+                actor=account,
+                data=ConcernCreate(contact_id=saved.id, **concern.model_dump()),
+            )
     except AppError as error:
         state.add("date" if "日期" in error.message else FORM_ERROR, error.message)
         return _contact_page(request, session, account, liaison_id, state, status_code=error.status_code)
