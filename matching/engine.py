@@ -358,7 +358,20 @@ class MatchEngine:
             static = static[slots]
         n_slots = member.shape[0]
         out = np.tile(static, (len(needs), 1))
-        if member.shape[1] and s.field_weight:
+        if member.shape[1] and s.field_weight and not s.predicted_field_weight:
+            # Declared fields only: add the bonus where it applies instead of building a dense field matrix.
+            field_slots = self._field_slots()
+            for i, need in enumerate(needs):
+                declared = self._declared_slots(need)
+                if not declared:
+                    continue
+                holders = (
+                    field_slots[declared[0]]
+                    if len(declared) == 1
+                    else np.unique(np.concatenate([field_slots[f] for f in declared]))
+                )
+                out[i, holders if slots is None else np.isin(slots, holders)] += np.float32(s.field_weight)
+        elif member.shape[1] and s.field_weight:
             probs = self._field_probabilities(queries)
             field_part = np.minimum((member @ probs.T).T, 1.0) * s.predicted_field_weight
             field_slots = self._field_slots()
