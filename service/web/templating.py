@@ -81,6 +81,15 @@ def cn_date(value: date | datetime | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def figure(value: object) -> str:
+    """A report cell: a dash for no value, whole numbers without decimals, others to two places."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
 templates.env.filters.update(
     district=district_name,
     field=field_name,
@@ -90,6 +99,7 @@ templates.env.filters.update(
     badge=badge_class,
     marked=marked,
     cn_date=cn_date,
+    figure=figure,
 )
 templates.env.globals.update(
     SITE_TITLE=SITE_TITLE,

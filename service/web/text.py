@@ -20,6 +20,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/official", "工作台"),
         ("/official/needs", "需求审核"),
         ("/official/campaigns", "集中派遣"),
+        ("/official/reports", "考核问效"),
         ("/official/import", "导入导出"),
     ],
     Role.city_official: [
@@ -28,6 +29,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/official/campaigns", "集中派遣"),
         ("/official/liaisons", "联系专家"),
         ("/official/concerns", "专家诉求"),
+        ("/official/reports", "考核问效"),
         ("/official/import", "导入导出"),
     ],
     Role.leader: [("/leader", "我联系的专家"), ("/leader/concerns", "诉求办理")],

@@ -22,8 +22,21 @@ PAGES = {
         "/expert/liaison",
         "/expert/profile",
     ],
-    Role.district_official: ["/official", "/official/needs", "/official/needs?status=", "/official/import"],
-    Role.city_official: ["/official", "/official/liaisons", "/official/concerns", "/official/concerns?overdue=1"],
+    Role.district_official: [
+        "/official",
+        "/official/needs",
+        "/official/needs?status=",
+        "/official/import",
+        "/official/reports",
+    ],
+    Role.city_official: [
+        "/official",
+        "/official/liaisons",
+        "/official/liaisons/plan",
+        "/official/concerns",
+        "/official/concerns?overdue=1",
+        "/official/reports?district=510131",
+    ],
     Role.leader: ["/leader", "/leader/concerns"],
 }
 
