@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from slowapi.errors import RateLimitExceeded
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search.base import SearchBackend
 from service import db, web
@@ -25,7 +26,7 @@ from service.api import accounts, auth, experts, health, liaisons, matching, nee
 from service.api import exports, imports
 from service.api import campaigns, liaison_planning, reports
 from service.config import get_settings
-from service.errors import ERROR_RESPONSES, AppError
+from service.errors import ERROR_RESPONSES, AppError, http_refusal_body
 from service.logging_setup import install_filter
 from service.matcher import MatchIndex
 from service.messages import validation_details
@@ -133,6 +134,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = "；".join(dict.fromkeys(d["msg"] for d in details)) or "输入有误"
         body: dict[str, Any] = {"detail": message, "code": "invalid_input", "errors": details}
         return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_refusal(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        body = http_refusal_body(error.status_code, error.detail)
+        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(RateLimitExceeded)
     def too_many(_request: Request, _error: RateLimitExceeded) -> JSONResponse:

@@ -65,3 +65,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"description": "输入有误", "model": ErrorBody},
     429: {"description": "请求过于频繁", "model": ErrorBody},
 }
+
+#: What the framework's own refusals say (a body that cannot be parsed, an unknown address, a wrong method).
+HTTP_REFUSALS: dict[int, tuple[str, str]] = {
+    400: ("请求内容无法解析，请检查格式和编码（应为 UTF-8 的 JSON 或表单）", "bad_request"),
+    401: ("请先登录", "not_authenticated"),
+    403: ("无权进行此操作", "forbidden"),
+    404: ("访问的地址不存在", "not_found"),
+    405: ("此地址不支持该请求方法", "method_not_allowed"),
+    413: ("请求内容过大", "too_large"),
+}
+
+
+def http_refusal_body(status_code: int, detail: object) -> dict[str, str]:
+    """The error body for a framework refusal: its own message when already Chinese, else the catalogue's."""
+    message, code = HTTP_REFUSALS.get(status_code, ("请求未能完成", "http_error"))
+    if isinstance(detail, str) and any("\u4e00" <= c <= "\u9fff" for c in detail):
+        message = detail
+    return {"detail": message, "code": code}

@@ -65,15 +65,15 @@ def humanize(error: Mapping[str, Any]) -> str:
     if kind == "string_too_long":
         return f"{label}不能超过 {ctx.get('max_length')} 个字符"
     if kind == "string_too_short":
-        return (
-            f"{label}不能为空"
-            if ctx.get("min_length") == 1
-            else f"{label}至少 {ctx.get('min_length')} 个字符"
-        )
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"{label}不能小于 {ctx.get('ge', ctx.get('gt'))}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"{label}不能大于 {ctx.get('le', ctx.get('lt'))}"
+        return f"{label}不能为空" if ctx.get("min_length") == 1 else f"{label}至少 {ctx.get('min_length')} 个字符"
+    if kind == "greater_than_equal":
+        return f"{label}不能小于 {ctx.get('ge')}"
+    if kind == "greater_than":
+        return f"{label}须大于 {ctx.get('gt')}"
+    if kind == "less_than_equal":
+        return f"{label}不能大于 {ctx.get('le')}"
+    if kind == "less_than":
+        return f"{label}须小于 {ctx.get('lt')}"
     if kind.startswith("int_"):
         return f"{label}应为整数"
     if kind.startswith(("float_", "decimal_")):

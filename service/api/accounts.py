@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel, select
 
 from service.api.deps import CityOfficial, SessionDep
@@ -10,7 +11,8 @@ from service.api.paging import Limit, Offset
 from service.domain.accounts import create_account
 from service.models import Account
 from service.models.account import AccountPublic
-from service.models.common import Page
+from service.models.common import Page, RecordId
+from service.validation import check_district
 from service.vocab import Role
 
 router = APIRouter(prefix="/accounts", tags=["accounts 账号"])
@@ -20,11 +22,13 @@ class AccountCreate(SQLModel):
     username: str = Field(min_length=2, max_length=64)
     password: str = Field(min_length=8, max_length=128)
     role: Role
-    district: str | None = None
-    unit_id: int | None = None
-    expert_id: int | None = None
-    leader_id: int | None = None
+    district: str | None = Field(default=None, max_length=10, description="区县代码或名称（区县组织部门账号）")
+    unit_id: RecordId | None = None
+    expert_id: RecordId | None = None
+    leader_id: RecordId | None = None
     display_name: str = Field(default="", max_length=50)
+
+    _district = field_validator("district")(check_district)
 
 
 @router.get("", summary="账号列表")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.api.deps import AnyAccount, SessionDep, guard
-from service.api.paging import Limit, Offset, Sort
+from service.api.paging import Limit, Offset, PathId, Sort
 from service.domain import experts as service
 from service.models import Account
 from service.models.common import Page
@@ -49,12 +49,10 @@ def create_expert(session: SessionDep, actor: Officials, body: ExpertCreate) -> 
 
 
 @router.get("/{expert_id}", summary="专家详情（个人信息按权限脱敏）")
-def get_expert(session: SessionDep, viewer: AnyAccount, expert_id: int) -> ExpertPublic:
+def get_expert(session: SessionDep, viewer: AnyAccount, expert_id: PathId) -> ExpertPublic:
     return service.get_expert(session=session, viewer=viewer, expert_id=expert_id)
 
 
 @router.patch("/{expert_id}", summary="修改专家信息（组织部门；专家本人可改部分信息）")
-def update_expert(
-    session: SessionDep, actor: OfficialsOrExpert, expert_id: int, body: ExpertUpdate
-) -> ExpertPublic:
+def update_expert(session: SessionDep, actor: OfficialsOrExpert, expert_id: PathId, body: ExpertUpdate) -> ExpertPublic:
     return service.update_expert(session=session, actor=actor, expert_id=expert_id, data=body)

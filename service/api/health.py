@@ -6,8 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from service import db
-from service.api.deps import PUBLIC
+from service.api.deps import PUBLIC, SessionDep
 
 router = APIRouter(tags=["health 健康检查"], dependencies=[PUBLIC])
 
@@ -22,11 +21,12 @@ def healthz() -> dict[str, str]:
     summary="数据库与搜索可用",
     responses={503: {"description": "数据库或搜索不可用"}},
 )
-def readyz(request: Request) -> JSONResponse:
+def readyz(request: Request, session: SessionDep) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
-        with db.get_engine().connect() as connection:
-            connection.execute(text("SELECT 1"))
+        # The request's own session: on SQLite every transaction begins IMMEDIATE, so a second connection
+        # would wait for the write lock that this request's session holds once the guard has read the account.
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         checks["database"] = "ok"
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
         checks["database"] = f"unavailable: {type(error).__name__}"

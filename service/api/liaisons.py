@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from service.api.deps import CityOfficial, SessionDep, guard
-from service.api.paging import Limit, Offset, Sort
+from service.api.paging import IdFilter, Limit, Offset, PathId, Sort, YearFilter
 from service.domain import liaisons as service
 from service.models import Account
 from service.models.common import Page
@@ -43,9 +43,7 @@ def list_leaders(
     offset: Offset = 0,
     sort: Sort = None,
 ) -> Page[LeaderPublic]:
-    rows, total = service.list_leaders(
-        session=session, viewer=viewer, rank=rank, limit=limit, offset=offset, sort=sort
-    )
+    rows, total = service.list_leaders(session=session, viewer=viewer, rank=rank, limit=limit, offset=offset, sort=sort)
     return Page(data=rows, count=total)
 
 
@@ -55,14 +53,12 @@ def create_leader(session: SessionDep, actor: CityOfficial, body: LeaderCreate) 
 
 
 @router.get("/leaders/{leader_id}", summary="领导详情")
-def get_leader(session: SessionDep, viewer: CityOrLeader, leader_id: int) -> LeaderPublic:
+def get_leader(session: SessionDep, viewer: CityOrLeader, leader_id: PathId) -> LeaderPublic:
     return service.get_leader(session=session, viewer=viewer, leader_id=leader_id)
 
 
 @router.patch("/leaders/{leader_id}", summary="修改领导信息")
-def update_leader(
-    session: SessionDep, actor: CityOfficial, leader_id: int, body: LeaderUpdate
-) -> LeaderPublic:
+def update_leader(session: SessionDep, actor: CityOfficial, leader_id: PathId, body: LeaderUpdate) -> LeaderPublic:
     return service.update_leader(session=session, actor=actor, leader_id=leader_id, data=body)
 
 
@@ -70,8 +66,8 @@ def update_leader(
 def list_liaisons(
     session: SessionDep,
     viewer: CityLeaderExpert,
-    year: int | None = None,
-    leader_id: int | None = None,
+    year: YearFilter = None,
+    leader_id: IdFilter = None,
     overdue: bool | None = None,
     limit: Limit = 20,
     offset: Offset = 0,
@@ -96,14 +92,12 @@ def create_liaison(session: SessionDep, actor: CityOfficial, body: LiaisonCreate
 
 
 @router.get("/liaisons/{liaison_id}", summary="联系关系详情")
-def get_liaison(session: SessionDep, viewer: CityLeaderExpert, liaison_id: int) -> LiaisonPublic:
+def get_liaison(session: SessionDep, viewer: CityLeaderExpert, liaison_id: PathId) -> LiaisonPublic:
     return service.get_liaison(session=session, viewer=viewer, liaison_id=liaison_id)
 
 
 @router.patch("/liaisons/{liaison_id}", summary="停用或确认联系关系")
-def update_liaison(
-    session: SessionDep, actor: CityOfficial, liaison_id: int, body: LiaisonUpdate
-) -> LiaisonPublic:
+def update_liaison(session: SessionDep, actor: CityOfficial, liaison_id: PathId, body: LiaisonUpdate) -> LiaisonPublic:
     return service.update_liaison(session=session, actor=actor, liaison_id=liaison_id, data=body)
 
 
@@ -111,7 +105,7 @@ def update_liaison(
 def list_contacts(
     session: SessionDep,
     viewer: CityLeaderExpert,
-    liaison_id: int | None = None,
+    liaison_id: IdFilter = None,
     limit: Limit = 20,
     offset: Offset = 0,
     sort: Sort = None,
@@ -128,7 +122,7 @@ def log_contact(session: SessionDep, actor: CityOrLeader, body: ContactCreate) -
 
 
 @router.get("/contacts/{contact_id}", summary="联系记录详情")
-def get_contact(session: SessionDep, viewer: CityLeaderExpert, contact_id: int) -> ContactPublic:
+def get_contact(session: SessionDep, viewer: CityLeaderExpert, contact_id: PathId) -> ContactPublic:
     return service.get_contact(session=session, viewer=viewer, contact_id=contact_id)
 
 
@@ -162,24 +156,20 @@ def raise_concern(session: SessionDep, actor: CityOrLeader, body: ConcernCreate)
 
 
 @router.get("/concerns/{concern_id}", summary="诉求详情")
-def get_concern(session: SessionDep, viewer: CityLeaderExpert, concern_id: int) -> ConcernPublic:
+def get_concern(session: SessionDep, viewer: CityLeaderExpert, concern_id: PathId) -> ConcernPublic:
     return service.get_concern(session=session, viewer=viewer, concern_id=concern_id)
 
 
 @router.post("/concerns/{concern_id}/assign", summary="转办承办部门")
-def assign_concern(
-    session: SessionDep, actor: CityOfficial, concern_id: int, body: ConcernAssign
-) -> ConcernPublic:
+def assign_concern(session: SessionDep, actor: CityOfficial, concern_id: PathId, body: ConcernAssign) -> ConcernPublic:
     return service.assign_concern(session=session, actor=actor, concern_id=concern_id, data=body)
 
 
 @router.post("/concerns/{concern_id}/reply", summary="答复诉求")
-def reply_concern(
-    session: SessionDep, actor: CityOfficial, concern_id: int, body: ConcernReply
-) -> ConcernPublic:
+def reply_concern(session: SessionDep, actor: CityOfficial, concern_id: PathId, body: ConcernReply) -> ConcernPublic:
     return service.reply_concern(session=session, actor=actor, concern_id=concern_id, data=body)
 
 
 @router.post("/concerns/{concern_id}/rate", summary="专家评价答复")
-def rate_concern(session: SessionDep, actor: ExpertOnly, concern_id: int, body: ConcernRate) -> ConcernPublic:
+def rate_concern(session: SessionDep, actor: ExpertOnly, concern_id: PathId, body: ConcernRate) -> ConcernPublic:
     return service.rate_concern(session=session, actor=actor, concern_id=concern_id, data=body)

@@ -6,10 +6,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from service.api.deps import Officials, SessionDep, guard
-from service.api.paging import Limit, Offset, Sort
+from service.api.paging import IdFilter, Limit, Offset, PathId, Sort
 from service.domain import needs as service
 from service.models import Account
 from service.models.common import Page
@@ -22,7 +22,7 @@ Reader = Annotated[Account, guard(Role.unit, Role.expert, Role.district_official
 
 
 class ReviewNote(SQLModel):
-    note: str = ""
+    note: str = Field(default="", max_length=500, description="审核意见（退回时必填）")
 
 
 @router.get("", summary="需求列表（单位见本单位；专家见征集中的需求；组织部门见辖区）")
@@ -33,7 +33,7 @@ def list_needs(
     field: str | None = None,
     status: str | None = None,
     service_type: str | None = None,
-    unit_id: int | None = None,
+    unit_id: IdFilter = None,
     created_from: date | None = None,
     created_to: date | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -54,37 +54,31 @@ def create_need(session: SessionDep, actor: Poster, body: NeedCreate) -> NeedPub
 
 
 @router.get("/{need_id}", summary="需求详情")
-def get_need(session: SessionDep, viewer: Reader, need_id: int) -> NeedPublic:
+def get_need(session: SessionDep, viewer: Reader, need_id: PathId) -> NeedPublic:
     return service.get_need(session=session, viewer=viewer, need_id=need_id)
 
 
 @router.patch("/{need_id}", summary="修改需求（单位仅限草稿和待审核）")
-def update_need(session: SessionDep, actor: Poster, need_id: int, body: NeedUpdate) -> NeedPublic:
+def update_need(session: SessionDep, actor: Poster, need_id: PathId, body: NeedUpdate) -> NeedPublic:
     return service.update_need(session=session, actor=actor, need_id=need_id, data=body)
 
 
 @router.post("/{need_id}/submit", summary="提交审核")
-def submit_need(session: SessionDep, actor: Poster, need_id: int) -> NeedPublic:
+def submit_need(session: SessionDep, actor: Poster, need_id: PathId) -> NeedPublic:
     return service.change_need_state(session=session, actor=actor, need_id=need_id, action="submit")
 
 
 @router.post("/{need_id}/approve", summary="审核通过，开始征集专家")
-def approve_need(
-    session: SessionDep, actor: Officials, need_id: int, body: ReviewNote | None = None
-) -> NeedPublic:
+def approve_need(session: SessionDep, actor: Officials, need_id: PathId, body: ReviewNote | None = None) -> NeedPublic:
     note = body.note if body else ""
-    return service.change_need_state(
-        session=session, actor=actor, need_id=need_id, action="approve", note=note
-    )
+    return service.change_need_state(session=session, actor=actor, need_id=need_id, action="approve", note=note)
 
 
 @router.post("/{need_id}/reject", summary="退回修改（须填写原因）")
-def reject_need(session: SessionDep, actor: Officials, need_id: int, body: ReviewNote) -> NeedPublic:
-    return service.change_need_state(
-        session=session, actor=actor, need_id=need_id, action="reject", note=body.note
-    )
+def reject_need(session: SessionDep, actor: Officials, need_id: PathId, body: ReviewNote) -> NeedPublic:
+    return service.change_need_state(session=session, actor=actor, need_id=need_id, action="reject", note=body.note)
 
 
 @router.post("/{need_id}/withdraw", summary="撤回需求")
-def withdraw_need(session: SessionDep, actor: Poster, need_id: int) -> NeedPublic:
+def withdraw_need(session: SessionDep, actor: Poster, need_id: PathId) -> NeedPublic:
     return service.change_need_state(session=session, actor=actor, need_id=need_id, action="withdraw")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.api.deps import Officials, SessionDep, guard
-from service.api.paging import Limit, Offset, Sort
+from service.api.paging import Limit, Offset, PathId, Sort
 from service.domain import units as service
 from service.models import Account
 from service.models.common import Page
@@ -48,10 +48,10 @@ def create_unit(session: SessionDep, actor: Officials, body: UnitCreate) -> Unit
 
 
 @router.get("/{unit_id}", summary="单位详情")
-def get_unit(session: SessionDep, viewer: OfficialsOrUnit, unit_id: int) -> UnitPublic:
+def get_unit(session: SessionDep, viewer: OfficialsOrUnit, unit_id: PathId) -> UnitPublic:
     return service.get_unit(session=session, viewer=viewer, unit_id=unit_id)
 
 
 @router.patch("/{unit_id}", summary="修改单位信息")
-def update_unit(session: SessionDep, actor: OfficialsOrUnit, unit_id: int, body: UnitUpdate) -> UnitPublic:
+def update_unit(session: SessionDep, actor: OfficialsOrUnit, unit_id: PathId, body: UnitUpdate) -> UnitPublic:
     return service.update_unit(session=session, actor=actor, unit_id=unit_id, data=body)

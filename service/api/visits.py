@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from service.api.deps import SessionDep, guard
-from service.api.paging import Limit, Offset, Sort
+from service.api.paging import IdFilter, Limit, Offset, PathId, Sort, YearFilter
 from service.domain import visits as service
 from service.models import Account
 from service.models.common import Page
@@ -34,10 +34,10 @@ def list_visits(
     session: SessionDep,
     viewer: Anyone,
     status: str | None = None,
-    need_id: int | None = None,
-    expert_id: int | None = None,
-    campaign_id: int | None = None,
-    year: int | None = None,
+    need_id: IdFilter = None,
+    expert_id: IdFilter = None,
+    campaign_id: IdFilter = None,
+    year: YearFilter = None,
     district: str | None = None,
     limit: Limit = 20,
     offset: Offset = 0,
@@ -56,41 +56,35 @@ def propose_visit(session: SessionDep, actor: Proposer, body: VisitCreate) -> Vi
 
 
 @router.get("/{visit_id}", summary="服务详情")
-def get_visit(session: SessionDep, viewer: Anyone, visit_id: int) -> VisitPublic:
+def get_visit(session: SessionDep, viewer: Anyone, visit_id: PathId) -> VisitPublic:
     return service.get_visit(session=session, viewer=viewer, visit_id=visit_id)
 
 
 @router.post("/{visit_id}/accept", summary="专家接受（占用本年度服务名额）")
-def accept_visit(session: SessionDep, actor: ExpertOnly, visit_id: int) -> VisitPublic:
+def accept_visit(session: SessionDep, actor: ExpertOnly, visit_id: PathId) -> VisitPublic:
     return service.act_on_visit(session=session, actor=actor, visit_id=visit_id, action="accept")
 
 
 @router.post("/{visit_id}/decline", summary="专家婉拒（须填写原因）")
-def decline_visit(session: SessionDep, actor: ExpertOnly, visit_id: int, body: VisitDecline) -> VisitPublic:
-    return service.act_on_visit(
-        session=session, actor=actor, visit_id=visit_id, action="decline", reason=body.reason
-    )
+def decline_visit(session: SessionDep, actor: ExpertOnly, visit_id: PathId, body: VisitDecline) -> VisitPublic:
+    return service.act_on_visit(session=session, actor=actor, visit_id=visit_id, action="decline", reason=body.reason)
 
 
 @router.post("/{visit_id}/schedule", summary="排期")
-def schedule_visit(session: SessionDep, actor: Proposer, visit_id: int, body: VisitSchedule) -> VisitPublic:
-    return service.act_on_visit(
-        session=session, actor=actor, visit_id=visit_id, action="schedule", schedule=body
-    )
+def schedule_visit(session: SessionDep, actor: Proposer, visit_id: PathId, body: VisitSchedule) -> VisitPublic:
+    return service.act_on_visit(session=session, actor=actor, visit_id=visit_id, action="schedule", schedule=body)
 
 
 @router.post("/{visit_id}/record", summary="填写服务记录")
-def record_visit(session: SessionDep, actor: Proposer, visit_id: int, body: ServiceRecord) -> VisitPublic:
+def record_visit(session: SessionDep, actor: Proposer, visit_id: PathId, body: ServiceRecord) -> VisitPublic:
     return service.act_on_visit(session=session, actor=actor, visit_id=visit_id, action="record", record=body)
 
 
 @router.post("/{visit_id}/confirm", summary="单位确认服务并评价")
-def confirm_visit(session: SessionDep, actor: UnitOnly, visit_id: int, body: VisitRating) -> VisitPublic:
-    return service.act_on_visit(
-        session=session, actor=actor, visit_id=visit_id, action="confirm", rating=body
-    )
+def confirm_visit(session: SessionDep, actor: UnitOnly, visit_id: PathId, body: VisitRating) -> VisitPublic:
+    return service.act_on_visit(session=session, actor=actor, visit_id=visit_id, action="confirm", rating=body)
 
 
 @router.post("/{visit_id}/cancel", summary="取消服务")
-def cancel_visit(session: SessionDep, actor: Officials, visit_id: int) -> VisitPublic:
+def cancel_visit(session: SessionDep, actor: Officials, visit_id: PathId) -> VisitPublic:
     return service.act_on_visit(session=session, actor=actor, visit_id=visit_id, action="cancel")

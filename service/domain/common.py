@@ -11,7 +11,9 @@ from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service.errors import InvalidInput, NotFound
+from service.messages import FIELD_LABELS
 from service.models import OutboxEntry
+from service.models.common import MAX_RECORD_ID
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -30,7 +32,8 @@ _LABELS = {
 
 
 def get_or_404(session: Session, model: type[M], record_id: int) -> M:
-    record = session.get(model, record_id)
+    """The record with this id, or NotFound (also for ids no row can have, which some drivers cannot bind)."""
+    record = session.get(model, record_id) if 0 < record_id <= MAX_RECORD_ID else None
     if record is None:
         raise NotFound(f"{_LABELS.get(model.__name__, '记录')} {record_id} 不存在")
     return record
@@ -68,6 +71,13 @@ def enqueue_index(session: Session, index_name: str, record: SQLModel) -> None:
 
 
 def apply_update(record: SQLModel, changes: Mapping[str, Any]) -> None:
+    """Copy a PATCH's `changes` onto `record`; a null for a column that must hold a value is refused (422)."""
+    table = getattr(type(record), "__table__", None)
+    if table is not None:
+        for key, value in changes.items():
+            column = table.columns.get(key)
+            if value is None and column is not None and not column.nullable:
+                raise InvalidInput(f"{FIELD_LABELS.get(key, key)}不能为空")
     for key, value in changes.items():
         setattr(record, key, value)
 

@@ -8,7 +8,7 @@ from pydantic import field_validator
 from sqlalchemy import Column, String, Text
 from sqlmodel import Field, SQLModel
 
-from service.models.common import created_at_field, json_list_field
+from service.models.common import created_at_field, json_list_field, required_choice
 from service.validation import (
     check_choice,
     check_district,
@@ -42,7 +42,7 @@ class ExpertBase(SQLModel):
     _employer_type = field_validator("employer_type")(check_choice(EMPLOYER_TYPES, "单位类型"))
     _title_level = field_validator("title_level")(check_choice(TITLE_LEVELS, "职称级别"))
     _tier = field_validator("talent_tier")(check_choice(TALENT_TIERS, "人才层次"))
-    _status = field_validator("status")(check_choice(EXPERT_STATUSES, "状态"))
+    _status = field_validator("status")(required_choice(EXPERT_STATUSES, "状态"))
     _district = field_validator("district")(check_district)
     _fields = field_validator("fields")(check_fields)
 

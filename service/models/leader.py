@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import field_validator
-from sqlalchemy import Column, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.models.common import created_at_field, json_list_field
+from service.models.common import RecordId, UtcDateTime, created_at_field, json_list_field, required_choice
 from service.validation import check_choice, check_fields, check_phone
 from service.vocab import CONCERN_CATEGORIES, CONTACT_MODES, LEADER_RANKS, ConcernStatus
 
@@ -20,7 +20,7 @@ class LeaderBase(SQLModel):
     portfolio: list[str] = json_list_field()
     assistant: str = Field(default="", max_length=50, description="协办专员")
 
-    _rank = field_validator("rank")(check_choice(LEADER_RANKS, "领导职级"))
+    _rank = field_validator("rank")(required_choice(LEADER_RANKS, "领导职级"))
     _portfolio = field_validator("portfolio")(check_fields)
 
 
@@ -68,8 +68,8 @@ class Liaison(SQLModel, table=True):
 
 
 class LiaisonCreate(SQLModel):
-    leader_id: int
-    expert_id: int
+    leader_id: RecordId
+    expert_id: RecordId
     year: int = Field(ge=2000, le=2100)
     confirmed: bool = True
 
@@ -94,12 +94,12 @@ class LiaisonPublic(SQLModel):
 
 
 class ContactBase(SQLModel):
-    liaison_id: int
+    liaison_id: RecordId
     date: date
     mode: str = Field(max_length=6)
     summary: str = Field(default="", max_length=2000)
 
-    _mode = field_validator("mode")(check_choice(CONTACT_MODES, "联系方式"))
+    _mode = field_validator("mode")(required_choice(CONTACT_MODES, "联系方式"))
 
 
 class Contact(ContactBase, table=True):
@@ -122,7 +122,7 @@ class ConcernBase(SQLModel):
     content: str = Field(min_length=1, max_length=2000)
     department: str = Field(default="", max_length=50, description="承办部门")
 
-    _category = field_validator("category")(check_choice(CONCERN_CATEGORIES, "诉求类别"))
+    _category = field_validator("category")(required_choice(CONCERN_CATEGORIES, "诉求类别"))
 
 
 class Concern(ConcernBase, table=True):
@@ -138,11 +138,11 @@ class Concern(ConcernBase, table=True):
     replied_on: date | None = None
     satisfaction: int | None = None
     created_at: datetime = created_at_field()
-    updated_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    updated_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
 
 
 class ConcernCreate(ConcernBase):
-    contact_id: int
+    contact_id: RecordId
     due_date: date | None = Field(default=None, description="省略时为提出之日起 30 天")
 
 

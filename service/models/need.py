@@ -8,7 +8,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.models.common import created_at_field
+from service.models.common import RecordId, created_at_field, required_choice
 from service.validation import check_choice, check_district, check_field, check_phone
 from service.vocab import SERVICE_TYPES, UNIT_KINDS, NeedStatus
 
@@ -20,7 +20,7 @@ class UnitBase(SQLModel):
     contact_name: str = Field(default="", max_length=50)
     address: str = Field(default="", max_length=200)
 
-    _kind = field_validator("kind")(check_choice(UNIT_KINDS, "单位类别"))
+    _kind = field_validator("kind")(required_choice(UNIT_KINDS, "单位类别"))
     _district = field_validator("district")(check_district)
 
 
@@ -54,6 +54,16 @@ class UnitPublic(UnitBase):
     contact_phone: str | None = None
 
 
+def _title_not_blank(value: str | None) -> str | None:
+    """Titles are stripped; a blank one is refused (a need is found and listed by its title)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        raise ValueError("需求标题不能为空")
+    return value
+
+
 class NeedBase(SQLModel):
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=5000)
@@ -63,15 +73,8 @@ class NeedBase(SQLModel):
     wanted_to: date | None = None
     experts_wanted: int = Field(default=1, ge=1, le=10)
 
-    @field_validator("title")
-    @classmethod
-    def _title_not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("需求标题不能为空")
-        return value
-
-    _service_type = field_validator("service_type")(check_choice(SERVICE_TYPES, "服务类型"))
+    _title = field_validator("title")(_title_not_blank)
+    _service_type = field_validator("service_type")(required_choice(SERVICE_TYPES, "服务类型"))
     _field = field_validator("field")(check_field)
 
     @model_validator(mode="after")
@@ -95,7 +98,7 @@ class Need(NeedBase, table=True):
 
 
 class NeedCreate(NeedBase):
-    unit_id: int | None = Field(default=None, description="省略时为当前单位账号的单位")
+    unit_id: RecordId | None = Field(default=None, description="省略时为当前单位账号的单位")
     submit: bool = Field(default=False, description="创建后直接提交审核")
 
 
@@ -108,6 +111,7 @@ class NeedUpdate(SQLModel):
     wanted_to: date | None = None
     experts_wanted: int | None = Field(default=None, ge=1, le=10)
 
+    _title = field_validator("title")(_title_not_blank)
     _service_type = field_validator("service_type")(check_choice(SERVICE_TYPES, "服务类型"))
     _field = field_validator("field")(check_field)
 

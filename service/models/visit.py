@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.models.common import created_at_field
+from service.models.common import RecordId, UtcDateTime, created_at_field
 from service.vocab import VisitOrigin, VisitStatus
 
 
@@ -34,13 +34,13 @@ class Visit(SQLModel, table=True):
     rating: int | None = None
     comment: str = Field(default="", max_length=1000)
     created_at: datetime = created_at_field()
-    accepted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    confirmed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    accepted_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
 
 
 class VisitCreate(SQLModel):
-    need_id: int
-    expert_id: int | None = Field(default=None, description="专家自荐时省略")
+    need_id: RecordId
+    expert_id: RecordId | None = Field(default=None, description="专家自荐时省略")
 
 
 class VisitDecline(SQLModel):

@@ -1,0 +1,263 @@
+"""领导干部联系专家 through the API: pairs, contacts, concerns tracked to a reply, and the overdue flags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from service.api.auth import limiter
+from service.app import create_app
+from service.domain.liaisons import add_months
+from service.models import Concern, Contact, Liaison
+from service.vocab import ConcernStatus
+from tests.service.world import World
+
+API = "/api/v1"
+APP = create_app()
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_PHRASE = re.compile(r"[A-Za-z]{3,} [A-Za-z]{3,}")
+
+
+@pytest.fixture
+def app(engine: Engine) -> FastAPI:
+    limiter.reset()
+    return APP
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """World objects stay readable after commit (on SQLite a read transaction would block the app)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def stored(engine: Engine, model: type[SQLModel], record_id: int | None) -> dict[str, Any]:
+    with Session(engine) as fresh:
+        record = fresh.get(model, record_id)
+        assert record is not None
+        return record.model_dump()
+
+
+def refused(answer: Response, status: int) -> str:
+    assert answer.status_code == status, answer.text
+    detail = answer.json()["detail"]
+    assert CHINESE.search(detail), detail
+    assert not ENGLISH_PHRASE.search(detail), detail
+    return str(detail)
+
+
+def raise_concern(client: TestClient, world: World, **fields: Any) -> dict[str, Any]:
+    body = {"contact_id": world.contact.id, "category": "子女入学", "content": "孩子明年上小学，希望协调学位", **fields}
+    answer = client.post(f"{API}/concerns", json=body, headers=world.headers("leader"))
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def test_contact_concern_reply_and_rating(client: TestClient, world: World, engine: Engine) -> None:
+    leader, city, expert = world.headers("leader"), world.headers("city_official"), world.headers("expert")
+    contact = client.post(
+        f"{API}/contacts",
+        json={"liaison_id": world.liaison.id, "date": date.today().isoformat(), "mode": "交流座谈", "summary": "座谈"},
+        headers=leader,
+    )
+    assert contact.status_code == 201, contact.text
+    concern = raise_concern(client, world, contact_id=contact.json()["id"])
+    assert concern["status"] == "open"
+    assert concern["due_date"] == (date.today() + timedelta(days=30)).isoformat()
+    assert concern["overdue"] is False
+    # The expert sees the concern raised on their behalf.
+    assert client.get(f"{API}/concerns/{concern['id']}", headers=expert).status_code == 200
+    refused(client.post(f"{API}/concerns/{concern['id']}/reply", json={"reply": "已协调"}, headers=city), 409)
+    assigned = client.post(f"{API}/concerns/{concern['id']}/assign", json={"department": "市教育局"}, headers=city)
+    assert assigned.json()["department"] == "市教育局"
+    replied = client.post(f"{API}/concerns/{concern['id']}/reply", json={"reply": "已协调就近入学"}, headers=city)
+    assert (replied.json()["status"], replied.json()["replied_on"]) == ("answered", date.today().isoformat())
+    rated = client.post(f"{API}/concerns/{concern['id']}/rate", json={"satisfaction": 5}, headers=expert)
+    assert (rated.json()["status"], rated.json()["satisfaction"]) == ("closed", 5)
+    assert stored(engine, Concern, concern["id"])["status"] == ConcernStatus.closed
+
+
+def test_replying_twice_is_refused_and_keeps_the_first_reply(client: TestClient, world: World, engine: Engine) -> None:
+    city = world.headers("city_official")
+    concern = raise_concern(client, world, department="市住建局")
+    assert (
+        client.post(f"{API}/concerns/{concern['id']}/reply", json={"reply": "第一次答复"}, headers=city).status_code
+        == 200
+    )
+    before = stored(engine, Concern, concern["id"])
+    assert "已答复" in refused(
+        client.post(f"{API}/concerns/{concern['id']}/reply", json={"reply": "第二次答复"}, headers=city), 409
+    )
+    assert "已答复" in refused(
+        client.post(f"{API}/concerns/{concern['id']}/assign", json={"department": "别的部门"}, headers=city), 409
+    )
+    assert stored(engine, Concern, concern["id"]) == before
+
+
+def test_rating_an_unanswered_concern_is_refused(client: TestClient, world: World, engine: Engine) -> None:
+    concern = raise_concern(client, world)
+    before = stored(engine, Concern, concern["id"])
+    answer = client.post(
+        f"{API}/concerns/{concern['id']}/rate", json={"satisfaction": 4}, headers=world.headers("expert")
+    )
+    assert "尚未答复" in refused(answer, 409)
+    assert stored(engine, Concern, concern["id"]) == before
+
+
+def test_rating_twice_is_refused(client: TestClient, world: World, engine: Engine) -> None:
+    city, expert = world.headers("city_official"), world.headers("expert")
+    concern = raise_concern(client, world, department="市住建局")
+    client.post(f"{API}/concerns/{concern['id']}/reply", json={"reply": "已答复"}, headers=city)
+    assert (
+        client.post(f"{API}/concerns/{concern['id']}/rate", json={"satisfaction": 2}, headers=expert).status_code == 200
+    )
+    before = stored(engine, Concern, concern["id"])
+    refused(client.post(f"{API}/concerns/{concern['id']}/rate", json={"satisfaction": 5}, headers=expert), 409)
+    assert stored(engine, Concern, concern["id"]) == before
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "words"),
+    [
+        ("contacts", {"mode": "喝茶"}, "联系方式“喝茶”无效"),
+        ("contacts", {"date": "2999-01-01"}, "联系日期不能晚于今天"),
+        ("contacts", {"date": "昨天"}, "日期应为日期"),
+        ("concerns", {"category": "其他"}, "诉求类别“其他”无效"),
+        ("concerns", {"content": ""}, "内容不能为空"),
+        ("concerns", {"due_date": "2000-01-01"}, "答复期限不能早于提出日期"),
+    ],
+)
+def test_bad_contact_or_concern_answers_422(
+    client: TestClient, world: World, engine: Engine, url: str, body: dict[str, Any], words: str
+) -> None:
+    base = {
+        "contacts": {"liaison_id": world.liaison.id, "date": date.today().isoformat(), "mode": "电话"},
+        "concerns": {"contact_id": world.contact.id, "category": "住房", "content": "住房困难"},
+    }[url]
+    answer = client.post(f"{API}/{url}", json={**base, **body}, headers=world.headers("leader"))
+    assert words in refused(answer, 422)
+    with Session(engine) as fresh:
+        assert len(fresh.exec(select(Contact)).all()) == 1
+        assert fresh.exec(select(Concern)).first() is None
+
+
+def test_satisfaction_out_of_range_answers_422(client: TestClient, world: World) -> None:
+    concern = raise_concern(client, world)
+    answer = client.post(
+        f"{API}/concerns/{concern['id']}/rate", json={"satisfaction": 6}, headers=world.headers("expert")
+    )
+    assert "满意度不能大于 5" in refused(answer, 422)
+
+
+def test_no_contact_on_a_stopped_liaison(client: TestClient, world: World) -> None:
+    city = world.headers("city_official")
+    assert client.patch(f"{API}/liaisons/{world.liaison.id}", json={"active": False}, headers=city).status_code == 200
+    body = {"liaison_id": world.liaison.id, "date": date.today().isoformat(), "mode": "电话"}
+    assert "已停用" in refused(client.post(f"{API}/contacts", json=body, headers=world.headers("leader")), 409)
+
+
+def test_one_leader_per_expert_and_year(client: TestClient, world: World) -> None:
+    body = {"leader_id": world.leader.id, "expert_id": world.expert.id, "year": world.liaison.year}
+    assert "已由其他领导联系" in refused(
+        client.post(f"{API}/liaisons", json=body, headers=world.headers("city_official")), 409
+    )
+    next_year = client.post(
+        f"{API}/liaisons", json={**body, "year": world.liaison.year + 1}, headers=world.headers("city_official")
+    )
+    assert next_year.status_code == 201, next_year.text
+
+
+def _age_liaison(session: Session, world: World, *, months_since_contact: int) -> None:
+    """Pretend the pair started a year ago and its one contact was `months_since_contact` months ago."""
+    liaison = world.liaison
+    liaison.created_at = datetime.now(UTC) - timedelta(days=400)
+    contact = world.contact
+    contact.date = add_months(date.today(), -months_since_contact) - timedelta(days=1)
+    session.add_all([liaison, contact])
+    session.commit()
+
+
+def _liaison_flag(client: TestClient, world: World) -> bool:
+    answer = client.get(f"{API}/liaisons/{world.liaison.id}", headers=world.headers("city_official"))
+    return bool(answer.json()["contact_overdue"])
+
+
+def test_contact_overdue_after_six_months(client: TestClient, world: World, session: Session) -> None:
+    city = world.headers("city_official")
+    assert _liaison_flag(client, world) is False
+    _age_liaison(session, world, months_since_contact=5)
+    assert _liaison_flag(client, world) is False
+    _age_liaison(session, world, months_since_contact=6)
+    assert _liaison_flag(client, world) is True
+    overdue = client.get(f"{API}/liaisons", params={"overdue": True}, headers=city).json()
+    assert [x["id"] for x in overdue["data"]] == [world.liaison.id]
+    assert overdue["count"] == 1
+    assert client.get(f"{API}/liaisons", params={"overdue": False}, headers=city).json()["count"] == 0
+    # A fresh contact clears the flag.
+    body = {"liaison_id": world.liaison.id, "date": date.today().isoformat(), "mode": "节日慰问"}
+    assert client.post(f"{API}/contacts", json=body, headers=world.headers("leader")).status_code == 201
+    assert _liaison_flag(client, world) is False
+
+
+def test_new_pair_without_contact_is_overdue_six_months_after_it_began(
+    client: TestClient, world: World, session: Session
+) -> None:
+    session.delete(world.contact)
+    liaison = world.liaison
+    liaison.created_at = datetime.now(UTC) - timedelta(days=100)
+    session.add(liaison)
+    session.commit()
+    assert _liaison_flag(client, world) is False
+    liaison.created_at = datetime.now(UTC) - timedelta(days=200)
+    session.add(liaison)
+    session.commit()
+    assert _liaison_flag(client, world) is True
+    # A stopped pair is not chased.
+    liaison.active = False
+    session.add(liaison)
+    session.commit()
+    assert _liaison_flag(client, world) is False
+
+
+def test_concern_overdue_after_its_due_date(client: TestClient, world: World, session: Session) -> None:
+    city = world.headers("city_official")
+    concern = raise_concern(client, world, department="市卫健委")
+    url = f"{API}/concerns/{concern['id']}"
+    assert client.get(url, headers=city).json()["overdue"] is False
+    with Session(session.get_bind()) as fresh:
+        record = fresh.get(Concern, concern["id"])
+        assert record is not None
+        record.raised_on = date.today() - timedelta(days=40)
+        record.due_date = date.today() - timedelta(days=10)
+        fresh.add(record)
+        fresh.commit()
+    assert client.get(url, headers=city).json()["overdue"] is True
+    listed = client.get(f"{API}/concerns", params={"overdue": True}, headers=city).json()
+    assert [c["id"] for c in listed["data"]] == [concern["id"]]
+    # Answered late stays flagged: the reply was not on time.
+    client.post(f"{API}/concerns/{concern['id']}/reply", json={"reply": "已安排专家门诊"}, headers=city)
+    assert client.get(url, headers=city).json()["overdue"] is True
+
+
+def test_expert_sees_only_own_contacts_and_concerns(client: TestClient, world: World, session: Session) -> None:
+    raise_concern(client, world)
+    other = Liaison(leader_id=world.leader.id or 0, expert_id=world.other_expert.id or 0, year=world.liaison.year)
+    session.add(other)
+    session.flush()
+    session.add(Contact(liaison_id=other.id or 0, date=date.today(), mode="电话"))
+    session.commit()
+    expert = world.headers("expert")
+    contacts = client.get(f"{API}/contacts", headers=expert).json()
+    assert {c["liaison_id"] for c in contacts["data"]} == {world.liaison.id}
+    assert client.get(f"{API}/concerns", headers=expert).json()["count"] == 1
+    leader_view = client.get(f"{API}/contacts", headers=world.headers("leader")).json()
+    assert leader_view["count"] == 2

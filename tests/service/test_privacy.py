@@ -1,0 +1,161 @@
+"""Personal data: phone and ID number masked for anyone not entitled, and never written to the logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from service.api.auth import limiter
+from service.app import create_app
+from service.logging_setup import PersonalDataFilter, install_filter
+from service.models import Account
+from service.security import create_access_token
+from service.validation import id_number_is_valid
+from service.vocab import Role
+from tests.service.world import OTHER_DISTRICT, World, make_account
+
+API = "/api/v1"
+APP = create_app()
+PHONE, PHONE_MASKED = "13812345678", "138****5678"
+ID_NUMBER, ID_MASKED = "510131197001011234", "510131********1234"
+OTHER_PHONE, OTHER_PHONE_MASKED = "13712345678", "137****5678"
+
+
+@pytest.fixture
+def app(engine: Engine) -> FastAPI:
+    limiter.reset()
+    return APP
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """World objects stay readable after commit (on SQLite a read transaction would block the app)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def bearer(account: Account) -> dict[str, str]:
+    return {"Authorization": f"Bearer {create_access_token(account.id or 0, account.role)}"}
+
+
+def personal(client: TestClient, expert_id: int | None, headers: dict[str, str]) -> tuple[str, str]:
+    answer = client.get(f"{API}/experts/{expert_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["phone"], answer.json()["id_number"]
+
+
+def test_expert_and_city_see_the_expert_in_full(client: TestClient, world: World) -> None:
+    assert personal(client, world.expert.id, world.headers("expert")) == (PHONE, ID_NUMBER)
+    assert personal(client, world.expert.id, world.headers("city_official")) == (PHONE, ID_NUMBER)
+
+
+def test_district_official_of_another_district_sees_masked(client: TestClient, world: World, session: Session) -> None:
+    other_district = bearer(make_account(session, "jinjiang", Role.district_official, district=OTHER_DISTRICT))
+    session.commit()
+    assert personal(client, world.expert.id, other_district) == (PHONE_MASKED, ID_MASKED)
+    # Their own district's list: its experts only; the phone is theirs to use, the ID number is not.
+    listed = client.get(f"{API}/experts", headers=other_district).json()["data"]
+    assert [(e["id"], e["phone"]) for e in listed] == [(world.other_expert.id, OTHER_PHONE)]
+    # The world's district official is entitled to the phone of an expert in their district, not the ID.
+    assert personal(client, world.expert.id, world.headers("district_official")) == (PHONE, ID_MASKED)
+
+
+def test_leader_sees_own_pair_only_in_full(client: TestClient, world: World) -> None:
+    leader = world.headers("leader")
+    assert personal(client, world.other_expert.id, leader) == (OTHER_PHONE_MASKED, None)
+    assert personal(client, world.expert.id, leader) == (PHONE, ID_MASKED)
+    listed = client.get(f"{API}/experts", headers=leader).json()["data"]
+    assert [(e["id"], e["phone"], e["id_number"]) for e in listed] == [(world.expert.id, PHONE, ID_MASKED)]
+
+
+def test_unit_sees_the_phone_once_the_visit_is_accepted(client: TestClient, world: World, session: Session) -> None:
+    unit = world.headers("unit")
+    other_unit = bearer(make_account(session, "chunxi", Role.unit, unit_id=world.other_unit.id))
+    session.commit()
+    assert personal(client, world.expert.id, unit) == (PHONE_MASKED, ID_MASKED)
+    accepted = client.post(f"{API}/visits/{world.visit.id}/accept", headers=world.headers("expert"))
+    assert accepted.status_code == 200, accepted.text
+    assert personal(client, world.expert.id, unit) == (PHONE, ID_MASKED)
+    # Another unit, with no visit from this expert, still sees it masked.
+    assert personal(client, world.expert.id, other_unit) == (PHONE_MASKED, ID_MASKED)
+
+
+def test_no_get_route_shows_a_unit_the_experts_full_personal_data(client: TestClient, world: World) -> None:
+    """Sweep every parameterless or world-parameterised GET the unit may call (lists, search, candidates)."""
+    unit = world.headers("unit")
+    ids = {
+        "need_id": world.need.id,
+        "expert_id": world.expert.id,
+        "visit_id": world.visit.id,
+        "unit_id": world.unit.id,
+    }
+    checked = 0
+    for route in APP.openapi()["paths"].items():
+        path, operations = route
+        if "get" not in operations or not path.startswith(API):
+            continue
+        names = re.findall(r"{(\w+)}", path)
+        if any(n not in ids for n in names):
+            continue
+        url = re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), path)
+        answer = client.get(url, headers=unit, params={"q": "猕猴桃"} if "search" in path else None)
+        if answer.status_code != 200 or "json" not in answer.headers.get("content-type", ""):
+            continue
+        checked += 1
+        assert PHONE not in answer.text, f"{url} shows the unit the expert's phone"
+        assert ID_NUMBER not in answer.text, f"{url} shows the unit the expert's ID number"
+    assert checked >= 5
+
+
+def _id_number_ending_in_x() -> str:
+    for serial in range(100, 1000):
+        candidate = f"51010719850101{serial}X"
+        if id_number_is_valid(candidate):
+            return candidate
+    raise AssertionError("no valid ID number with check digit X")
+
+
+def test_personal_data_never_reaches_the_logs(
+    client: TestClient, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With SQL logging on (parameters included), phone and ID numbers sent in bodies and query strings
+    appear in the log only masked."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
+    install_filter()  # as the app does at start-up: every handler on the root logger now masks
+    assert any(isinstance(f, PersonalDataFilter) for f in caplog.handler.filters)
+    city = world.headers("city_official")
+    new_phone, new_id = "15987654321", _id_number_ending_in_x()
+    created = client.post(
+        f"{API}/experts",
+        json={"name": "周敏", "district": "锦江区", "phone": new_phone, "id_number": new_id},
+        headers=city,
+    )
+    assert created.status_code == 201, created.text
+    client.get(f"{API}/experts", params={"q": PHONE}, headers=city)
+    client.patch(f"{API}/experts/{world.expert.id}", json={"phone": "18611112222"}, headers=city)
+    client.patch(f"{API}/units/{world.unit.id}", json={"contact_phone": "13500009999"}, headers=city)
+    bad = client.post(
+        f"{API}/experts", json={"name": "错号", "district": "锦江区", "phone": "1381234567"}, headers=city
+    )
+    assert bad.status_code == 422
+    assert "1381234567" not in bad.text
+    duplicate = client.post(
+        f"{API}/experts", json={"name": "重号", "district": "锦江区", "id_number": new_id}, headers=city
+    )
+    assert duplicate.status_code == 409
+    assert new_id not in duplicate.text
+
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "159****4321" in logged, "the SQL log carried the new phone (masked): the check below can fail"
+    for secret in (PHONE, new_phone, new_id, new_id.lower(), "18611112222", "13500009999"):
+        assert secret not in logged
+        assert secret not in caplog.text
+    assert f"{new_id[:6]}********{new_id[-4:]}" in logged

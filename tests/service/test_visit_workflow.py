@@ -1,0 +1,302 @@
+"""Visits through the API: proposed → accepted | declined → scheduled → done → confirmed and rated.
+
+Illegal steps answer 409 with a Chinese message and change nothing; capacity and conflicts of interest hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from service.api.auth import limiter
+from service.app import create_app
+from service.models import Need, Visit
+from service.vocab import NeedStatus, VisitStatus
+from tests.service.world import World
+
+API = "/api/v1"
+APP = create_app()
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_PHRASE = re.compile(r"[A-Za-z]{3,} [A-Za-z]{3,}")
+RECORD = {"service_date": "2026-11-01", "service_days": 1, "content": "现场指导溃疡病防治", "people_trained": 30}
+
+
+@pytest.fixture
+def app(engine: Engine) -> FastAPI:
+    limiter.reset()
+    return APP
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """World objects stay readable after commit (on SQLite a read transaction would block the app)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def stored(engine: Engine, model: type[SQLModel], record_id: int | None) -> dict[str, Any]:
+    with Session(engine) as fresh:
+        record = fresh.get(model, record_id)
+        assert record is not None
+        return record.model_dump()
+
+
+def refused(answer: Response, status: int) -> str:
+    assert answer.status_code == status, answer.text
+    detail = answer.json()["detail"]
+    assert CHINESE.search(detail), detail
+    assert not ENGLISH_PHRASE.search(detail), detail
+    return str(detail)
+
+
+def set_visit(session: Session, visit: Visit, status: VisitStatus) -> None:
+    visit.status = status
+    session.add(visit)
+    session.commit()
+
+
+def act(client: TestClient, world: World, visit_id: int | None, action: str, role: str, body: Any = None) -> Response:
+    return client.post(f"{API}/visits/{visit_id}/{action}", json=body, headers=world.headers(role))
+
+
+def test_visit_from_proposal_to_rating(client: TestClient, world: World, engine: Engine) -> None:
+    visit_id = world.visit.id
+    assert act(client, world, visit_id, "accept", "expert").json()["status"] == "accepted"
+    assert stored(engine, Need, world.need.id)["status"] == NeedStatus.matched
+    scheduled = act(client, world, visit_id, "schedule", "expert", {"scheduled_from": "2026-12-01"})
+    assert (scheduled.json()["status"], scheduled.json()["scheduled_from"]) == ("scheduled", "2026-12-01")
+    # Rescheduling is allowed while scheduled.
+    again = act(client, world, visit_id, "schedule", "city_official", {"scheduled_from": "2026-12-03"})
+    assert again.json()["scheduled_from"] == "2026-12-03"
+    done = act(client, world, visit_id, "record", "expert", RECORD)
+    assert (done.json()["status"], done.json()["people_trained"]) == ("done", 30)
+    rated = act(client, world, visit_id, "confirm", "unit", {"rating": 4, "comment": "讲得实在"})
+    assert (rated.json()["status"], rated.json()["rating"]) == ("confirmed", 4)
+    assert stored(engine, Need, world.need.id)["status"] == NeedStatus.done
+    assert stored(engine, Visit, visit_id)["confirmed_at"] is not None
+
+
+def test_expert_volunteering_accepts_at_once(client: TestClient, world: World, session: Session) -> None:
+    set_visit(session, world.visit, VisitStatus.declined)
+    answer = client.post(f"{API}/visits", json={"need_id": world.need.id}, headers=world.headers("expert"))
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["status"], answer.json()["origin"]) == ("accepted", "volunteer")
+
+
+def test_decline_needs_a_reason_and_frees_the_need(client: TestClient, world: World, engine: Engine) -> None:
+    refused(act(client, world, world.visit.id, "decline", "expert", {"reason": ""}), 422)
+    refused(act(client, world, world.visit.id, "decline", "expert", {"reason": "   "}), 422)
+    refused(act(client, world, world.visit.id, "decline", "expert", {}), 422)
+    assert stored(engine, Visit, world.visit.id)["status"] == VisitStatus.proposed
+    declined = act(client, world, world.visit.id, "decline", "expert", {"reason": "本月在外地"})
+    assert (declined.json()["status"], declined.json()["decline_reason"]) == ("declined", "本月在外地")
+    assert stored(engine, Need, world.need.id)["status"] == NeedStatus.open
+
+
+ILLEGAL = [
+    # (case, visit state, action, role, body, words in the message)
+    ("rate a visit that never happened", VisitStatus.proposed, "confirm", "unit", {"rating": 5}, "尚无服务记录"),
+    ("rate an accepted visit", VisitStatus.accepted, "confirm", "unit", {"rating": 5}, "尚无服务记录"),
+    ("rate twice", VisitStatus.confirmed, "confirm", "unit", {"rating": 1}, "单位已确认"),
+    ("accept a declined visit", VisitStatus.declined, "accept", "expert", None, "专家已婉拒"),
+    ("accept twice", VisitStatus.accepted, "accept", "expert", None, "专家已接受"),
+    ("accept a cancelled visit", VisitStatus.cancelled, "accept", "expert", None, "已取消"),
+    (
+        "schedule a proposed visit",
+        VisitStatus.proposed,
+        "schedule",
+        "expert",
+        {"scheduled_from": "2026-12-01"},
+        "不能排期",
+    ),
+    ("record a proposed visit", VisitStatus.proposed, "record", "expert", RECORD, "不能填写服务记录"),
+    ("record twice", VisitStatus.done, "record", "expert", RECORD, "已服务"),
+    ("decline a done visit", VisitStatus.done, "decline", "expert", {"reason": "不想去"}, "不能婉拒"),
+    ("cancel a confirmed visit", VisitStatus.confirmed, "cancel", "city_official", None, "不能取消"),
+]
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "role", "body", "words"), [c[1:] for c in ILLEGAL], ids=[c[0] for c in ILLEGAL]
+)
+def test_illegal_step_is_refused_and_changes_nothing(
+    client: TestClient,
+    world: World,
+    session: Session,
+    engine: Engine,
+    state: VisitStatus,
+    action: str,
+    role: str,
+    body: Any,
+    words: str,
+) -> None:
+    set_visit(session, world.visit, state)
+    before_visit = stored(engine, Visit, world.visit.id)
+    before_need = stored(engine, Need, world.need.id)
+    assert words in refused(act(client, world, world.visit.id, action, role, body), 409)
+    assert stored(engine, Visit, world.visit.id) == before_visit
+    assert stored(engine, Need, world.need.id) == before_need
+
+
+BAD_INPUT = [
+    ("rating 6", VisitStatus.done, "confirm", {"rating": 6}, "评分不能大于 5"),
+    ("rating 0", VisitStatus.done, "confirm", {"rating": 0}, "评分不能小于 1"),
+    ("rating missing", VisitStatus.done, "confirm", {}, "评分为必填项"),
+    (
+        "end before start",
+        VisitStatus.accepted,
+        "schedule",
+        {"scheduled_from": "2026-12-05", "scheduled_to": "2026-12-01"},
+        "结束日期不能早于开始日期",
+    ),
+    (
+        "service in the future",
+        VisitStatus.accepted,
+        "record",
+        {**RECORD, "service_date": str(date.today() + timedelta(days=3))},
+        "服务日期不能晚于今天",
+    ),
+    ("no service days", VisitStatus.accepted, "record", {**RECORD, "service_days": 0}, "服务天数须大于 0"),
+    ("empty content", VisitStatus.accepted, "record", {**RECORD, "content": ""}, "内容不能为空"),
+]
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "body", "words"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
+)
+def test_bad_visit_input_answers_422_in_chinese(
+    client: TestClient,
+    world: World,
+    session: Session,
+    engine: Engine,
+    state: VisitStatus,
+    action: str,
+    body: Any,
+    words: str,
+) -> None:
+    set_visit(session, world.visit, state)
+    before = stored(engine, Visit, world.visit.id)
+    role = "unit" if action == "confirm" else "expert"
+    assert words in refused(act(client, world, world.visit.id, action, role, body), 422)
+    assert stored(engine, Visit, world.visit.id) == before
+
+
+def _fill_places(session: Session, world: World, capacity: int, used: int) -> None:
+    """Give the world's expert `capacity` places this year, `used` of them taken by other needs' visits."""
+    expert = world.expert
+    expert.yearly_capacity = capacity
+    session.add(expert)
+    for n in range(used):
+        need = Need(
+            unit_id=world.other_unit.id or 0,
+            title=f"已服务需求{n}",
+            service_type="技术服务",
+            district="510104",
+            status=NeedStatus.in_service,
+        )
+        session.add(need)
+        session.flush()
+        session.add(
+            Visit(need_id=need.id or 0, expert_id=expert.id or 0, year=world.visit.year, status=VisitStatus.scheduled)
+        )
+    session.commit()
+
+
+def test_expert_at_capacity_cannot_accept(client: TestClient, world: World, session: Session, engine: Engine) -> None:
+    _fill_places(session, world, capacity=2, used=2)
+    message = refused(act(client, world, world.visit.id, "accept", "expert"), 409)
+    assert "名额已满" in message
+    assert "2/2" in message
+    assert stored(engine, Visit, world.visit.id)["status"] == VisitStatus.proposed
+    assert (
+        client.get(f"{API}/experts/{world.expert.id}", headers=world.headers("expert")).json()["visits_this_year"] == 2
+    )
+
+
+def test_expert_at_capacity_cannot_volunteer(
+    client: TestClient, world: World, session: Session, engine: Engine
+) -> None:
+    set_visit(session, world.visit, VisitStatus.declined)
+    _fill_places(session, world, capacity=1, used=1)
+    answer = client.post(f"{API}/visits", json={"need_id": world.need.id}, headers=world.headers("expert"))
+    assert "名额已满" in refused(answer, 409)
+    assert stored(engine, Visit, world.visit.id)["status"] == VisitStatus.declined
+
+
+def test_last_place_can_be_taken(client: TestClient, world: World, session: Session) -> None:
+    _fill_places(session, world, capacity=3, used=2)
+    assert act(client, world, world.visit.id, "accept", "expert").status_code == 200
+
+
+def test_conflict_of_interest_is_refused(client: TestClient, world: World, session: Session, engine: Engine) -> None:
+    other = world.other_expert
+    other.employer = world.unit.name  # the expert works for the very unit that asks
+    session.add(other)
+    session.commit()
+    proposal = {"need_id": world.need.id, "expert_id": other.id}
+    assert "利益回避" in refused(
+        client.post(f"{API}/visits", json=proposal, headers=world.headers("city_official")), 409
+    )
+    with Session(engine) as fresh:
+        assert fresh.exec(select(Visit).where(Visit.expert_id == other.id)).first() is None
+
+
+def test_unavailable_expert_cannot_be_proposed(client: TestClient, world: World, session: Session) -> None:
+    other = world.other_expert
+    other.available = False
+    session.add(other)
+    session.commit()
+    proposal = {"need_id": world.need.id, "expert_id": other.id}
+    refused(client.post(f"{API}/visits", json=proposal, headers=world.headers("city_official")), 409)
+
+
+def test_same_expert_cannot_be_proposed_twice(client: TestClient, world: World) -> None:
+    proposal = {"need_id": world.need.id, "expert_id": world.expert.id}
+    assert "已安排" in refused(client.post(f"{API}/visits", json=proposal, headers=world.headers("city_official")), 409)
+
+
+def test_declined_expert_can_be_proposed_again(client: TestClient, world: World, session: Session) -> None:
+    set_visit(session, world.visit, VisitStatus.declined)
+    proposal = {"need_id": world.need.id, "expert_id": world.expert.id}
+    answer = client.post(f"{API}/visits", json=proposal, headers=world.headers("city_official"))
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["id"], answer.json()["status"], answer.json()["decline_reason"]) == (
+        world.visit.id,
+        "proposed",
+        "",
+    )
+
+
+def test_cancel_frees_the_place(client: TestClient, world: World, session: Session) -> None:
+    set_visit(session, world.visit, VisitStatus.accepted)
+    expert_url = f"{API}/experts/{world.expert.id}"
+    assert client.get(expert_url, headers=world.headers("expert")).json()["visits_this_year"] == 1
+    assert act(client, world, world.visit.id, "cancel", "district_official").json()["status"] == "cancelled"
+    assert client.get(expert_url, headers=world.headers("expert")).json()["visits_this_year"] == 0
+
+
+def test_expert_cannot_confirm_own_visit(client: TestClient, world: World, session: Session, engine: Engine) -> None:
+    set_visit(session, world.visit, VisitStatus.done)
+    assert act(client, world, world.visit.id, "confirm", "expert", {"rating": 5}).status_code == 403
+    assert stored(engine, Visit, world.visit.id)["rating"] is None
+
+
+def test_unit_sees_its_visits_and_experts_their_own(client: TestClient, world: World, session: Session) -> None:
+    visit = Visit(need_id=world.need.id or 0, expert_id=world.other_expert.id or 0, year=2026)
+    session.add(visit)
+    session.commit()
+    unit = client.get(f"{API}/visits", headers=world.headers("unit")).json()
+    assert {v["id"] for v in unit["data"]} == {world.visit.id, visit.id}
+    expert = client.get(f"{API}/visits", headers=world.headers("expert")).json()
+    assert {v["id"] for v in expert["data"]} == {world.visit.id}
+    assert unit["count"] == 2
+    assert expert["count"] == 1
