@@ -20,11 +20,13 @@ from service.domain.visits import VisitFilters
 from service.errors import AppError, InvalidInput
 from service.models import Account
 from service.models.expert import ExpertUpdate
+from service.models.leader import ConcernRate
 from service.models.visit import ServiceRecord, VisitDecline
 from service.vocab import SERVICE_TYPES, Role, VisitStatus
 from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
 from service.web.matching_view import matcher_of
 from service.web.routing import PageRoute
+from service.web.scheduling import schedule_state, schedule_visit
 from service.web.session import PostedForm, page_guard
 from service.web.templating import render
 
@@ -162,6 +164,7 @@ def _visit_page(
     *,
     decline: FormState | None = None,
     record: FormState | None = None,
+    schedule: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
     visit = visit_service.get_visit(session=session, viewer=account, visit_id=visit_id)
@@ -174,6 +177,7 @@ def _visit_page(
             "need": need,
             "decline": decline or FormState(),
             "record": record or FormState(),
+            "schedule": schedule or schedule_state(visit),
             "can_answer": visit.status == VisitStatus.proposed,
             "can_record": visit.status in (VisitStatus.accepted, VisitStatus.scheduled),
         },
@@ -211,6 +215,16 @@ def decline(request: Request, session: SessionDep, account: ExpertAccount, form:
     return _visit_page(request, session, account, visit_id, decline=state, status_code=422)
 
 
+@router.post("/visits/{visit_id}/schedule")
+def schedule(
+    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: int
+) -> Response:
+    state, status_code = schedule_visit(session=session, actor=account, visit_id=visit_id, form=form)
+    if state.ok:
+        return RedirectResponse(f"/expert/visits/{visit_id}?msg=visit_scheduled", status_code=303)
+    return _visit_page(request, session, account, visit_id, schedule=state, status_code=status_code)
+
+
 @router.post("/visits/{visit_id}/record")
 def record_service(
     request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: int
@@ -227,8 +241,14 @@ def record_service(
     return _visit_page(request, session, account, visit_id, record=state, status_code=422)
 
 
-@router.get("/liaison")
-def liaison(request: Request, session: SessionDep, account: ExpertAccount) -> Response:
+def _liaison_page(
+    request: Request,
+    session: SessionDep,
+    account: Account,
+    *,
+    rating_failed: tuple[int, FormState] | None = None,
+    status_code: int = 200,
+) -> Response:
     liaisons, _ = liaison_service.list_liaisons(
         session=session, viewer=account, year=None, leader_id=None, overdue=None, limit=20, offset=0, sort="-year"
     )
@@ -248,9 +268,36 @@ def liaison(request: Request, session: SessionDep, account: ExpertAccount) -> Re
     return render(
         request,
         "expert/liaison.html",
-        {"liaisons": liaisons, "contacts": contacts, "concerns": concerns},
+        {"liaisons": liaisons, "contacts": contacts, "concerns": concerns, "rating_failed": rating_failed},
         account=account,
+        status_code=status_code,
     )
+
+
+@router.get("/liaison")
+def liaison(request: Request, session: SessionDep, account: ExpertAccount) -> Response:
+    return _liaison_page(request, session, account)
+
+
+@router.post("/concerns/{concern_id}/rate")
+def rate_concern(
+    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, concern_id: int
+) -> Response:
+    """满意度 1–5 for the reply to one of the expert's concerns, which closes it."""
+    state = FormState(values=form_values(form, ("satisfaction",)))
+    rating = parse_into(ConcernRate, state.values, state)
+    status_code = 422
+    if rating is not None:
+        try:
+            liaison_service.rate_concern(session=session, actor=account, concern_id=concern_id, data=rating)
+        except AppError as error:
+            state.add(FORM_ERROR, error.message)
+            status_code = error.status_code
+        else:
+            return RedirectResponse(f"/expert/liaison?msg=concern_rated#concern-{concern_id}", status_code=303)
+    if "satisfaction" in state.errors and not state.values["satisfaction"]:
+        state.errors["satisfaction"] = "请选择 1–5 星满意度"
+    return _liaison_page(request, session, account, rating_failed=(concern_id, state), status_code=status_code)
 
 
 def _profile_page(

@@ -21,11 +21,12 @@ from service.importing.report import ImportReport
 from service.matcher import MATCHABLE_NEEDS
 from service.models import Account
 from service.models.leader import ConcernAssign, ConcernReply
-from service.vocab import NeedStatus, Role
+from service.vocab import NeedStatus, Role, VisitStatus
 from service.web.dashboard import work_queue
 from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
 from service.web.matching_view import matcher_of
 from service.web.routing import PageRoute
+from service.web.scheduling import schedule_state, schedule_visit
 from service.web.session import PostedForm, page_guard
 from service.web.templating import render
 
@@ -33,6 +34,8 @@ router = APIRouter(prefix="/official", route_class=PageRoute, include_in_schema=
 OfficialAccount = Annotated[Account, page_guard(Role.district_official, Role.city_official)]
 CityAccount = Annotated[Account, page_guard(Role.city_official)]
 PAGE_SIZE = 20
+#: Visits whose service dates can be agreed (as `visits.act_on_visit(action="schedule")` accepts).
+SCHEDULABLE = (VisitStatus.accepted, VisitStatus.scheduled)
 
 
 @router.get("")
@@ -74,6 +77,7 @@ def _need_page(
     account: Account,
     need_id: int,
     review: FormState | None = None,
+    schedule_failed: tuple[int, FormState] | None = None,
     status_code: int = 200,
 ) -> Response:
     need = need_service.get_need(session=session, viewer=account, need_id=need_id)
@@ -94,6 +98,11 @@ def _need_page(
             "candidates": candidates,
             "review": review or FormState(),
             "can_review": need.status == NeedStatus.submitted,
+            "schedule_forms": {
+                v.id: schedule_failed[1] if schedule_failed and schedule_failed[0] == v.id else schedule_state(v)
+                for v in visits
+                if v.status in SCHEDULABLE
+            },
         },
         account=account,
         status_code=status_code,
@@ -137,6 +146,21 @@ def propose_expert(
     expert_id = int(raw) if isinstance(raw, str) and raw.isdigit() else None
     visit_service.propose_visit(session=session, actor=account, need_id=need_id, expert_id=expert_id)
     return RedirectResponse(f"/official/needs/{need_id}?msg=visit_proposed", status_code=303)
+
+
+@router.post("/visits/{visit_id}/schedule")
+def schedule_visit_page(
+    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, visit_id: int
+) -> Response:
+    visit = visit_service.get_visit(session=session, viewer=account, visit_id=visit_id)
+    state, status_code = schedule_visit(session=session, actor=account, visit_id=visit_id, form=form)
+    if state.ok:
+        return RedirectResponse(
+            f"/official/needs/{visit.need_id}?msg=visit_scheduled#visit-{visit_id}", status_code=303
+        )
+    return _need_page(
+        request, session, account, visit.need_id, schedule_failed=(visit_id, state), status_code=status_code
+    )
 
 
 @router.get("/liaisons")
