@@ -71,8 +71,22 @@ class Vocabulary:
         return self.words[i] if 0 <= i < len(self.words) else None
 
 
-def term_counts(normalized: Sequence[str], word_lists: Sequence[list[str]], vocab: Vocabulary) -> sp.csr_matrix:
-    """Raw term counts, one row per text (texts already normalised, words already cut)."""
+def term_counts(
+    normalized: Sequence[str], word_lists: Sequence[list[str]], vocab: Vocabulary, block: int = 10_000
+) -> sp.csr_matrix:
+    """Raw term counts, one row per text (texts already normalised, words already cut).
+
+    Texts are counted `block` at a time so that the per-occurrence temporaries (tens of millions of entries for
+    100,000 profiles) never exist all at once; only the summed counts are kept.
+    """
+    n = len(normalized)
+    if n > block:
+        parts = [_block_counts(normalized[i : i + block], word_lists[i : i + block], vocab) for i in range(0, n, block)]
+        return sp.vstack(parts, format="csr")
+    return _block_counts(normalized, word_lists, vocab)
+
+
+def _block_counts(normalized: Sequence[str], word_lists: Sequence[list[str]], vocab: Vocabulary) -> sp.csr_matrix:
     n = len(normalized)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
@@ -80,22 +94,22 @@ def term_counts(normalized: Sequence[str], word_lists: Sequence[list[str]], voca
     id_of = vocab.id_of
     word_cols = [id_of(w) for ws in word_lists for w in ws]
     if word_cols:
-        rows.append(np.repeat(np.arange(n, dtype=np.int64), [len(ws) for ws in word_lists]))
-        cols.append(np.asarray(word_cols, dtype=np.int64))
+        rows.append(np.repeat(np.arange(n, dtype=np.int32), [len(ws) for ws in word_lists]))
+        cols.append(np.asarray(word_cols, dtype=np.int32))
     # character n-grams over the whole batch: one code-point array, "\n" between texts stops bigrams
     joined = "\n".join(normalized) + "\n"
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter((len(t) + 1 for t in normalized), dtype=np.int64, count=n)
-    owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    owner = np.repeat(np.arange(n, dtype=np.int32), lengths)
     is_cjk = (cps >= CJK_FIRST) & (cps <= CJK_LAST)
     uni_pos = np.flatnonzero(is_cjk)
     if uni_pos.size:
         rows.append(owner[uni_pos])
-        cols.append((cps[uni_pos] - CJK_FIRST).astype(np.int64))
+        cols.append((cps[uni_pos] - CJK_FIRST).astype(np.int32))
         bi_pos = np.flatnonzero(is_cjk[:-1] & is_cjk[1:])
         if bi_pos.size:
             rows.append(owner[bi_pos])
-            cols.append(UNI + _bigram_bucket(cps[bi_pos], cps[bi_pos + 1]).astype(np.int64))
+            cols.append((UNI + _bigram_bucket(cps[bi_pos], cps[bi_pos + 1])).astype(np.int32))
     if not rows:
         return sp.csr_matrix((n, N_COLS), dtype=np.float32)
     r = np.concatenate(rows)

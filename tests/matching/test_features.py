@@ -75,3 +75,12 @@ def test_transform_before_fit_fails() -> None:
     counts, _ = _counts(["水稻"])
     with pytest.raises(RuntimeError):
         TfidfWeighter().transform(counts)
+
+
+def test_counting_in_blocks_gives_the_same_counts() -> None:
+    texts = ["水稻栽培技术", "rice farming networks", "生猪养殖，疫病防控", "", "果树 栽培 技术 培训"]
+    normalized, words = analyze(texts)
+    whole = term_counts(normalized, words, Vocabulary())
+    blocked = term_counts(normalized, words, Vocabulary(), block=2)
+    assert (whole != blocked).nnz == 0
+    assert whole.shape == blocked.shape
