@@ -82,8 +82,8 @@ def cn_date(value: date | datetime | None) -> str:
 
 
 def figure(value: object) -> str:
-    """A report cell: a dash for no value, whole numbers without decimals, others to two places."""
-    if value is None or value == "":
+    """A report cell: a dash for a missing figure, whole numbers without decimals, others to two places."""
+    if value is None:
         return "—"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")

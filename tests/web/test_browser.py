@@ -1,12 +1,15 @@
 """End to end in a real Chromium: each role's journey through the pages of a live server, with screenshots.
 
 Runs Debian's /usr/bin/chromium through Playwright against uvicorn on 127.0.0.1 (a free port) and a temporary
-SQLite database seeded with the small world of tests/service/world.py. Screenshots of the main pages at desktop
-(1280) and phone (375) width go to tests/artifacts/ (git-ignored).
+SQLite database seeded with the small world of tests/service/world.py plus a few records for the liaison planner
+and a concern to rate. The live server always uses its own SQLite file, so the suite runs the same on the SQLite
+and the PostgreSQL lane. Screenshots of the main pages at desktop (1280) and phone (375) width go to
+tests/artifacts/ (git-ignored).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +28,12 @@ import pytest
 from sqlmodel import Session, SQLModel
 
 import service.models  # noqa: F401  (registers the tables)
+from service import config
+from service.api.deps import SESSION_COOKIE
 from service.db import make_engine
-from tests.service.world import PASSWORD, make_world
+from service.models import Concern, Expert, Leader, Liaison
+from service.security import create_access_token
+from tests.service.world import DISTRICT, PASSWORD, World, make_world
 
 pytestmark = pytest.mark.browser
 
@@ -58,9 +66,53 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+SECRET_KEY = "browser-tests-" + "k" * 40
+YEAR = date.today().year
+
+
+def seed_planner_and_concern(session: Session, world: World) -> None:
+    """A leader with clinical medicine in their portfolio, three high-tier experts (one paired with them last
+    year) for the liaison planner, and a reply waiting for the world's expert to rate."""
+    chief = Leader(name="钱书记", rank="主要领导", portfolio=["320"])
+    experts = [
+        Expert(name=name, talent_tier=tier, fields=["320"], specialties=text, district=DISTRICT)
+        for name, tier, text in (
+            ("院士甲", "院士", "心血管内科临床医学研究"),
+            ("领军乙", "国家级领军", "肿瘤临床诊疗与临床医学研究"),
+            ("领军丙", "地方级领军", "呼吸内科临床医学"),
+        )
+    ]
+    session.add_all([chief, *experts])
+    session.flush()
+    session.add(Liaison(leader_id=chief.id or 0, expert_id=experts[1].id or 0, year=YEAR - 1))
+    session.add(
+        Concern(
+            contact_id=world.contact.id,
+            liaison_id=world.liaison.id or 0,
+            expert_id=world.expert.id or 0,
+            category="科研条件",
+            content="希望协调实验用地",
+            department="市科技局",
+            raised_on=date.today(),
+            due_date=date.today(),
+            status="answered",
+            reply="已协调试验基地 20 亩",
+            replied_on=date.today(),
+        )
+    )
+    session.commit()
+
+
+@dataclass
+class LiveServer:
+    base: str
+    #: Session cookie per username, signed with the server's key (for journeys that do not test logging in).
+    tokens: dict[str, str]
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """uvicorn serving the app on a seeded temporary database; yields its base URL."""
+def _server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[bytes], Path, str]]:
+    """uvicorn started on a seeded temporary database (not yet waited for, so Chromium starts meanwhile)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install -y chromium fonts-wqy-microhei)")
     root = tmp_path_factory.mktemp("live")
@@ -68,13 +120,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
-        make_world(session)
+        world = make_world(session)
+        seed_planner_and_concern(session, world)
+        accounts = [(a.username, a.id or 0, a.role) for a in world.accounts.values()]
     engine.dispose()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ZHIQIAO_SECRET_KEY", SECRET_KEY)
+        config.get_settings.cache_clear()
+        tokens = {username: create_access_token(account_id, role) for username, account_id, role in accounts}
+    config.get_settings.cache_clear()
+    (root / "tokens.json").write_text(json.dumps(tokens))
     port = _free_port()
     env = {
         **os.environ,
-        "ZHIQIAO_DATABASE_URL": url,
-        "ZHIQIAO_SECRET_KEY": "browser-tests-" + "k" * 40,
+        "ZHIQIAO_DATABASE_URL": url,  # its own SQLite file on either test lane
+        "ZHIQIAO_SECRET_KEY": SECRET_KEY,
         "ZHIQIAO_VAR_DIR": str(root / "var"),
         "ZHIQIAO_SEARCH_DB_PATH": str(root / "search.db"),
         "ZHIQIAO_SEARCH_SYNC_INTERVAL_SECONDS": "0.5",
@@ -89,23 +149,29 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start:\n" + (root / "server.log").read_text())
-            time.sleep(0.2)
-        yield base
+        yield server, root, f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(_server_process: tuple[subprocess.Popen[bytes], Path, str]) -> LiveServer:
+    """The started server, once it answers /healthz."""
+    server, root, base = _server_process
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("server did not start:\n" + (root / "server.log").read_text())
+        time.sleep(0.2)
+    return LiveServer(base=base, tokens=json.loads((root / "tokens.json").read_text()))
 
 
 @dataclass
@@ -114,6 +180,7 @@ class Visitor:
 
     page: Any
     base: str
+    tokens: dict[str, str]
     errors: list[str] = field(default_factory=list)
 
     def note_console(self, message: Any) -> None:
@@ -128,12 +195,17 @@ class Visitor:
     def go(self, path: str) -> None:
         self.page.goto(self.base + path)
 
-    def login(self, username: str) -> None:
-        self.go("/login")
+    def login(self, username: str, next_path: str = "") -> None:
+        """Through the login form (Argon2 and all), then to `next_path` or the role's home."""
+        self.go(f"/login?next={next_path}" if next_path else "/login")
         self.page.get_by_label("用户名").fill(username)
         self.page.get_by_label("密码").fill(PASSWORD)
         self.page.get_by_role("button", name="登录").click()
         self.page.wait_for_load_state()
+
+    def signed_in_as(self, username: str) -> None:
+        """The session cookie the login form would set, for journeys that are not about logging in."""
+        self.page.context.add_cookies([{"name": SESSION_COOKIE, "value": self.tokens[username], "url": self.base}])
 
     def shoot(self, name: str) -> None:
         """Screenshots at desktop and phone width; at phone width nothing scrolls sideways but tables."""
@@ -152,7 +224,7 @@ class Visitor:
 
 
 @pytest.fixture
-def visitor_for(browser: Any, live_server: str) -> Iterator[Any]:
+def visitor_for(_server_process: object, browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """Opens a fresh browser context (its own cookies) per person."""
     contexts = []
     visitors: list[Visitor] = []
@@ -162,7 +234,7 @@ def visitor_for(browser: Any, live_server: str) -> Iterator[Any]:
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
-        visitor = Visitor(page=page, base=live_server)
+        visitor = Visitor(page=page, base=live_server.base, tokens=live_server.tokens)
         page.on("console", lambda m: visitor.note_console(m))
         page.on("pageerror", lambda e: visitor.errors.append(str(e)))
         visitors.append(visitor)
@@ -204,8 +276,7 @@ def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
     assert "需求已提交" in unit.page.locator(".notice").inner_text()
 
     district = visitor_for()
-    district.login("district")
-    district.go("/official/needs")
+    district.login("district", "/official/needs")
     district.page.get_by_role("link", name=NEED_TITLE).click()
     district.page.get_by_role("button", name="审核通过").click()
     assert "审核通过" in district.page.locator(".notice").inner_text()
@@ -227,11 +298,16 @@ def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
     campaign_url = district.page.url.split("?")[0]
 
     expert = visitor_for()
-    expert.login("expert")
+    expert.signed_in_as("expert")
+    expert.go("/expert")
     expert.shoot("expert-home")
     expert.page.locator(".invite", has_text=NEED_TITLE).get_by_role("link", name="查看并答复").click()
     expert.page.get_by_role("button", name="接受邀请").click()
     assert "接受" in expert.page.locator(".notice").inner_text()
+    expert.page.get_by_label("开始日期").fill(time.strftime("%Y-%m-%d"))
+    expert.page.get_by_role("button", name="保存服务时间").click()
+    assert "服务时间已约定" in expert.page.locator(".notice").inner_text()
+    assert "约定服务时间" in expert.page.locator(".facts").inner_text()
     expert.page.get_by_label("服务日期").fill(time.strftime("%Y-%m-%d"))
     expert.page.get_by_label("服务天数").fill("1")
     expert.page.get_by_label("服务内容").fill("现场讲解溃疡病冬季清园与滴灌布设。")
@@ -259,6 +335,52 @@ def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
     city.page.wait_for_selector("#chart-month .main-svg")
     assert int(city.kpi("needs_posted")) == needs_before + 1
     assert int(city.kpi("visits_done")) == counted_before + 1
+
+
+def test_city_plans_liaisons_then_reads_and_exports_the_reports(visitor_for: Any) -> None:
+    city = visitor_for()
+    city.signed_in_as("city")
+    city.go("/official/liaisons")
+    city.page.get_by_role("link", name="生成年度联系方案").click()
+    assert city.page.get_by_label("年度").input_value() == str(YEAR)
+    city.page.get_by_role("button", name="生成建议方案").click()
+    plan = city.page.locator("section.leader-plan", has_text="钱书记")
+    assert "延续上年联系" in plan.locator("tr", has_text="领军乙").inner_text()
+    assert "临床医学" in plan.locator("tr", has_text="院士甲").inner_text()
+    assert "赵市长" in city.page.locator(".short-leaders").inner_text()
+    city.shoot("official-liaison-plan")
+    plan.get_by_label("领军丙").uncheck()
+    city.page.once("dialog", lambda dialog: dialog.accept())
+    city.page.get_by_role("button", name="确认勾选的配对").click()
+    result = city.page.locator("#confirm-result").inner_text()
+    assert "已建立 2 对联系关系" in result
+    assert "领军丙" not in result
+
+    city.page.get_by_role("link", name="考核问效").click()
+    city.page.get_by_label("区县").select_option("510131")
+    city.page.get_by_role("button", name="查看").click()
+    assert city.page.locator("#report-districts tbody tr").count() == 1
+    leaders = city.page.locator("#report-liaisons tbody tr", has_text="钱书记").inner_text()
+    assert leaders.split()[:3] == ["钱书记", "主要领导", "2"]
+    city.shoot("official-reports")
+    with city.page.expect_download() as download:
+        city.page.locator("#report-districts").get_by_role("link", name="导出 Excel").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    assert "蒲江县" in download.value.suggested_filename
+
+
+def test_expert_rates_the_reply_to_a_concern(visitor_for: Any) -> None:
+    expert = visitor_for()
+    expert.signed_in_as("expert")
+    expert.go("/expert/liaison")
+    concern = expert.page.locator("li.card", has_text="希望协调实验用地")
+    concern.locator("label[title='4 星']").click()
+    expert.shoot("expert-liaison")
+    concern.get_by_role("button", name="提交评价并办结").click()
+    assert "感谢您的评价" in expert.page.locator(".notice").inner_text()
+    rated = expert.page.locator("li.card", has_text="希望协调实验用地")
+    assert "4 星" in rated.locator(".rating").inner_text()
+    assert rated.get_by_role("button", name="提交评价并办结").count() == 0
 
 
 def test_leader_logs_a_contact(visitor_for: Any) -> None:
