@@ -427,6 +427,9 @@ def _copy_readme_screenshots() -> Iterator[None]:
         "official-campaign-desktop",
         "unit-need-form-errors-phone",
         "expert-home-phone",
+        "official-liaison-plan-desktop",
+        "official-reports-phone",
+        "expert-liaison-phone",
     ]
     target = REPO / "docs" / "screenshots"
     if os.environ.get("ZHIQIAO_UPDATE_SCREENSHOTS") == "1":
