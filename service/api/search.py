@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from search.base import SearchBackend
 from search.query import SearchResult
-from service.api.deps import Officials, guard
+from service.api.deps import Officials, SessionDep, guard
 from service.domain import search as service
 from service.models import Account
 from service.vocab import Role
@@ -39,7 +39,13 @@ class SearchAnswer(BaseModel):
     per_page: int
 
 
-def _backend(request: Request) -> SearchBackend:
+def _backend(request: Request, session: SessionDep) -> SearchBackend:
+    """The search backend, once the request's database session is done with.
+
+    Search reads only the index; the guard's account lookup opened a database transaction (on SQLite, BEGIN
+    IMMEDIATE: the write lock), which would otherwise be held for the whole search and serialise every
+    concurrent search. Closing the session ends it; the account stays usable (its columns are loaded)."""
+    session.close()
     backend: SearchBackend = request.app.state.search
     return backend
 
@@ -63,6 +69,7 @@ _UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "搜索服
 @router.get("/needs", summary="搜索需求（专家、单位只见征集中的需求）", responses=_UNAVAILABLE)
 def search_needs(
     request: Request,
+    session: SessionDep,
     viewer: NeedSearchers,
     q: Text = "",
     district: str | None = None,
@@ -87,12 +94,13 @@ def search_needs(
         page=page,
         per_page=per_page,
     )
-    return _answer(service.search_needs(backend=_backend(request), viewer=viewer, params=params))
+    return _answer(service.search_needs(backend=_backend(request, session), viewer=viewer, params=params))
 
 
 @router.get("/experts", summary="搜索专家（组织部门）", responses=_UNAVAILABLE)
 def search_experts(
     request: Request,
+    session: SessionDep,
     viewer: Officials,
     q: Text = "",
     district: str | None = None,
@@ -115,4 +123,4 @@ def search_experts(
         page=page,
         per_page=per_page,
     )
-    return _answer(service.search_experts(backend=_backend(request), viewer=viewer, params=params))
+    return _answer(service.search_experts(backend=_backend(request, session), viewer=viewer, params=params))
