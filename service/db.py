@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+from starlette.requests import Request
 
 from service.config import get_settings
 
@@ -58,7 +59,21 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request."""
-    with Session(get_engine()) as session:
+@lru_cache(maxsize=1)
+def get_reader_engine() -> Engine:
+    """For requests that only read: on a SQLite file, SELECTs that never take the write lock (so readers do
+    not queue behind writers or each other); elsewhere simply the app's engine."""
+    url = get_settings().database_url
+    if not url.startswith("sqlite") or url in ("sqlite://", "sqlite:///:memory:"):
+        return get_engine()
+    return make_engine(url, immediate_transactions=False)
+
+
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: one session per request; GET and HEAD requests get a reader session."""
+    engine = get_reader_engine() if request.method in _READ_ONLY_METHODS else get_engine()
+    with Session(engine) as session:
         yield session

@@ -58,11 +58,14 @@ def engine(_postgres_migrated: bool, tmp_path: Path, monkeypatch: pytest.MonkeyP
         monkeypatch.setenv("ZHIQIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'test.db'}")
         config.get_settings.cache_clear()
         db.get_engine.cache_clear()
+        db.get_reader_engine.cache_clear()
         engine = db.get_engine()
         SQLModel.metadata.create_all(engine)
         yield engine
         engine.dispose()
+        db.get_reader_engine().dispose()
         db.get_engine.cache_clear()
+        db.get_reader_engine.cache_clear()
     config.get_settings.cache_clear()
 
 
