@@ -374,6 +374,9 @@ def reply_concern(*, session: Session, actor: Account, concern_id: int, data: Co
 
 
 def rate_concern(*, session: Session, actor: Account, concern_id: int, data: ConcernRate) -> ConcernPublic:
+    """The expert who raised the concern rates the reply (满意度), which closes it."""
+    if actor.role != Role.expert:
+        raise Forbidden("诉求答复由提出诉求的专家本人评价")
     concern = _concern_for(session, actor, concern_id)
     if concern.status != ConcernStatus.answered:
         raise Conflict("诉求尚未答复，不能评价")

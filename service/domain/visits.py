@@ -200,6 +200,9 @@ def act_on_visit(
         raise Forbidden(f"{_ACTION_LABELS[action]}服务须由{'、'.join(ROLE_LABELS[r] for r in who)}操作")
     if visit.status not in _FROM[action]:
         raise Conflict(_state_message(visit.status, action))
+    payload = {"schedule": schedule, "record": record, "confirm": rating}
+    if action in payload and payload[action] is None:
+        raise InvalidInput(f"{_ACTION_LABELS[action]}须填写相应内容")
     if action == "accept":
         if need.status not in SERVABLE:
             raise Conflict("需求已不再征集专家")
@@ -209,19 +212,22 @@ def act_on_visit(
             raise InvalidInput("婉拒时请填写原因")
         visit.status = VisitStatus.declined
         visit.decline_reason = reason.strip()
-    elif action == "schedule" and schedule is not None:
+    elif action == "schedule":
+        assert schedule is not None
         if schedule.scheduled_to and schedule.scheduled_to < schedule.scheduled_from:
             raise InvalidInput("结束日期不能早于开始日期")
         visit.scheduled_from = schedule.scheduled_from
         visit.scheduled_to = schedule.scheduled_to
         visit.status = VisitStatus.scheduled
-    elif action == "record" and record is not None:
+    elif action == "record":
+        assert record is not None
         if record.service_date > date.today():
             raise InvalidInput("服务日期不能晚于今天")
         for key, value in record.model_dump().items():
             setattr(visit, key, value)
         visit.status = VisitStatus.done
-    elif action == "confirm" and rating is not None:
+    elif action == "confirm":
+        assert rating is not None
         visit.rating = rating.rating
         visit.comment = rating.comment
         visit.status = VisitStatus.confirmed

@@ -19,7 +19,11 @@ from sqlmodel import Session, SQLModel, select
 
 from service.api.auth import limiter
 from service.app import create_app
-from service.models import Need, Visit
+from service.domain.liaisons import rate_concern
+from service.domain.visits import act_on_visit
+from service.errors import Forbidden, InvalidInput
+from service.models import Account, Need, Visit
+from service.models.leader import ConcernRate
 from service.vocab import NeedStatus, VisitStatus
 from tests.service.world import World
 
@@ -300,3 +304,23 @@ def test_unit_sees_its_visits_and_experts_their_own(client: TestClient, world: W
     assert {v["id"] for v in expert["data"]} == {world.visit.id}
     assert unit["count"] == 2
     assert expert["count"] == 1
+
+
+def test_domain_refuses_an_action_without_its_form(world: World, session: Session) -> None:
+    """Schedule, record and confirm need their data; without it nothing changes."""
+    expert = session.get(Account, world.accounts["expert"].id)
+    assert expert is not None
+    act_on_visit(session=session, actor=expert, visit_id=world.visit.id or 0, action="accept")
+    with pytest.raises(InvalidInput):
+        act_on_visit(session=session, actor=expert, visit_id=world.visit.id or 0, action="schedule")
+    session.rollback()
+    stored = session.get(Visit, world.visit.id)
+    assert stored is not None
+    assert stored.status == "accepted"
+
+
+def test_only_the_expert_rates_a_concern_reply(world: World, session: Session) -> None:
+    leader = session.get(Account, world.accounts["leader"].id)
+    assert leader is not None
+    with pytest.raises(Forbidden):
+        rate_concern(session=session, actor=leader, concern_id=1, data=ConcernRate(satisfaction=5))
