@@ -17,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from slowapi.errors import RateLimitExceeded
+from sqlalchemy.exc import DataError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -26,7 +27,7 @@ from service.api import accounts, auth, experts, health, liaisons, matching, nee
 from service.api import exports, imports
 from service.api import campaigns, liaison_planning, reports
 from service.config import get_settings
-from service.errors import ERROR_RESPONSES, AppError, http_refusal_body
+from service.errors import ERROR_RESPONSES, UNSTORABLE_INPUT, AppError, http_refusal_body
 from service.logging_setup import install_filter
 from service.matcher import MatchIndex
 from service.messages import validation_details
@@ -139,6 +140,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     def http_refusal(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         body = http_refusal_body(error.status_code, error.detail)
         return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(DataError)
+    def unstorable(_request: Request, _error: DataError) -> JSONResponse:
+        # The database refused a value the validation let through (a NUL character, a number out of range).
+        return JSONResponse({"detail": UNSTORABLE_INPUT, "code": "invalid_input"}, status_code=422)
 
     @app.exception_handler(RateLimitExceeded)
     def too_many(_request: Request, _error: RateLimitExceeded) -> JSONResponse:

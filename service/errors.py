@@ -66,6 +66,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {"description": "请求过于频繁", "model": ErrorBody},
 }
 
+#: The answer when the database refuses a value that passed validation (answered 422, not 500).
+UNSTORABLE_INPUT = "输入含有无法保存的内容（如空字符）或超出范围的数值"
+
 #: What the framework's own refusals say (a body that cannot be parsed, an unknown address, a wrong method).
 HTTP_REFUSALS: dict[int, tuple[str, str]] = {
     400: ("请求内容无法解析，请检查格式和编码（应为 UTF-8 的 JSON 或表单）", "bad_request"),

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from service import exporting
 from service.api.deps import SessionDep, guard
+from service.api.paging import IdFilter, YearFilter
 from service.domain import experts as expert_service
 from service.domain import needs as need_service
 from service.domain import visits as visit_service
@@ -74,7 +75,7 @@ def export_needs(
     field: str | None = None,
     status: str | None = None,
     service_type: str | None = None,
-    unit_id: int | None = None,
+    unit_id: IdFilter = None,
     created_from: date | None = None,
     created_to: date | None = None,
     q: Q = None,
@@ -89,10 +90,10 @@ def export_visits(
     session: SessionDep,
     viewer: Officials,
     status: str | None = None,
-    need_id: int | None = None,
-    expert_id: int | None = None,
-    campaign_id: int | None = None,
-    year: int | None = None,
+    need_id: IdFilter = None,
+    expert_id: IdFilter = None,
+    campaign_id: IdFilter = None,
+    year: YearFilter = None,
     district: str | None = None,
 ) -> Response:
     filters = visit_service.VisitFilters(status, need_id, expert_id, campaign_id, year, district)

@@ -263,3 +263,23 @@ def test_unit_sees_only_its_own_needs_and_experts_only_open_ones(
     assert {n["id"] for n in seen_by_expert["data"]} == {world.need.id}
     assert client.get(f"{API}/needs/{world.draft_need.id}", headers=world.headers("expert")).status_code == 404
     assert NeedStatus.open == world.need.status
+
+
+def test_out_of_range_ids_unparsable_bodies_and_nul_characters_never_fail_the_server(
+    client: TestClient, world: World
+) -> None:
+    unit = world.headers("unit")
+    huge = 2**70
+    refused(client.get(f"{API}/needs/{huge}", headers=unit), 422)
+    refused(client.get(f"{API}/needs", params={"unit_id": huge}, headers=unit), 422)
+    refused(client.post(f"{API}/visits", json={"need_id": huge}, headers=world.headers("expert")), 422)
+    assert client.get(f"{API}/needs/{2**31 - 1}", headers=unit).status_code == 404
+    garbled = client.post(f"{API}/needs", content=b"\xff\xfe{", headers={**unit, "content-type": "application/json"})
+    assert refused(garbled, 400).startswith("请求内容无法解析")
+    assert garbled.json()["code"] == "bad_request"
+    assert client.get("/api/v1/no-such-thing", headers=unit).json()["code"] == "not_found"
+    # PostgreSQL cannot store a NUL character; the answer is a refusal, never a server error.
+    nul = client.get(f"{API}/needs", params={"q": "猕猴\x00桃"}, headers=unit)
+    assert nul.status_code in (200, 422), nul.text
+    named = client.post(f"{API}/needs", json={"title": "茶园\x00改造", "service_type": "技术服务"}, headers=unit)
+    assert named.status_code in (201, 422), named.text

@@ -1,10 +1,9 @@
 """Property-based fuzzing of the whole OpenAPI with schemathesis: no 5xx, and every answer as documented.
 
-The cases are generated from the app's own OpenAPI document and sent through the test client of each test
-(so the app's lifespan and database are the test's own), authenticated with the `world`'s accounts. Path ids
+The cases are generated from the app's own OpenAPI document and sent through this module's test client (one
+database, one lifespan and one `world` for the whole run), authenticated with the world's accounts. Path ids
 that come out even are pointed at the world's records, so that operations reach real rows and their workflow
-checks; odd ones stay random and exercise the 404 paths.
-"""
+checks; odd ones stay random and exercise the 404 paths."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -25,14 +23,17 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
+from service import config, db
 from service.api.auth import limiter
 from service.api.deps import RoleGuard
 from service.app import create_app
 from service.vocab import Role
-from tests.service.world import World
+from tests.conftest import ON_POSTGRES
+from tests.service.world import World, make_world
 
 APP = create_app()
 # The document the app serves at /openapi.json; loaded with from_dict rather than from_asgi, because from_asgi
@@ -82,17 +83,43 @@ def _operations_admitting(role: Role) -> set[tuple[str, str]]:
 UNIT_OPERATIONS = _operations_admitting(Role.unit)
 
 
-@pytest.fixture
-def app(engine: Engine) -> FastAPI:
+@pytest.fixture(scope="module")
+def fuzz_engine(_postgres_migrated: bool, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One database for the whole run (as tests/conftest.py's `engine`, but shared): the fuzz is about inputs,
+    and a fresh database per operation would cost more than the examples themselves."""
+    place = tmp_path_factory.mktemp("fuzz")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ZHIQIAO_LOGIN_RATE_LIMIT", "10000/minute")
+        env.setenv("ZHIQIAO_VAR_DIR", str(place / "var"))
+        env.setenv("ZHIQIAO_SEARCH_DB_PATH", str(place / "search.db"))
+        if not ON_POSTGRES:
+            env.setenv("ZHIQIAO_DATABASE_URL", f"sqlite:///{place / 'fuzz.db'}")
+        config.get_settings.cache_clear()
+        db.get_engine.cache_clear()
+        engine = db.get_engine()
+        if ON_POSTGRES:
+            tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            SQLModel.metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        db.get_engine.cache_clear()
+    config.get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def fuzz_world(fuzz_engine: Engine) -> World:
+    with Session(fuzz_engine, expire_on_commit=False) as session:
+        return make_world(session)
+
+
+@pytest.fixture(scope="module")
+def fuzz_client(fuzz_world: World) -> Iterator[TestClient]:
     limiter.reset()
-    return APP
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """World objects stay readable after commit (on SQLite a read transaction would block the app)."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+    with TestClient(APP) as client:
+        yield client
 
 
 def _as_httpx_files(files: Any) -> list[tuple[str, Any]]:
@@ -132,13 +159,13 @@ def _send(client: TestClient, case: Any, world: World, role: str) -> Response:
 
 @SCHEMA.parametrize()
 @FUZZ
-def test_api_as_city_official(case: Any, client: TestClient, world: World) -> None:
-    response = _send(client, case, world, Role.city_official)
+def test_api_as_city_official(case: Any, fuzz_client: TestClient, fuzz_world: World) -> None:
+    response = _send(fuzz_client, case, fuzz_world, Role.city_official)
     case.validate_response(response, checks=CHECKS)
 
 
 @SCHEMA.include(lambda ctx: (ctx.operation.method.upper(), ctx.operation.path) in UNIT_OPERATIONS).parametrize()
 @FUZZ
-def test_api_as_unit(case: Any, client: TestClient, world: World) -> None:
-    response = _send(client, case, world, Role.unit)
+def test_api_as_unit(case: Any, fuzz_client: TestClient, fuzz_world: World) -> None:
+    response = _send(fuzz_client, case, fuzz_world, Role.unit)
     case.validate_response(response, checks=CHECKS)
