@@ -23,9 +23,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from search.base import SearchBackend
 from service import db, web
-from service.api import accounts, auth, experts, health, liaisons, matching, needs, search, units, visits
-from service.api import exports, imports
-from service.api import campaigns, liaison_planning, reports
+from service.api import (
+    accounts,
+    auth,
+    campaigns,
+    experts,
+    exports,
+    health,
+    imports,
+    liaison_planning,
+    liaisons,
+    matching,
+    needs,
+    reports,
+    search,
+    units,
+    visits,
+)
 from service.config import get_settings
 from service.errors import ERROR_RESPONSES, UNSTORABLE_INPUT, AppError, http_refusal_body
 from service.logging_setup import install_filter
