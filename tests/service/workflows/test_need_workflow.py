@@ -5,57 +5,17 @@ Every illegal transition answers 409 with a Chinese message and changes nothing;
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx import Response
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-from service.api.auth import limiter
-from service.app import create_app
 from service.models import Need, Visit
 from service.vocab import NeedStatus, VisitStatus
+from tests.service.workflows.helpers import API, refused, stored
 from tests.service.world import World
-
-API = "/api/v1"
-APP = create_app()
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
-ENGLISH_PHRASE = re.compile(r"[A-Za-z]{3,} [A-Za-z]{3,}")
-
-
-@pytest.fixture
-def app(engine: Engine) -> FastAPI:
-    limiter.reset()
-    return APP
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """World objects stay readable after commit (on SQLite a read transaction would block the app)."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
-def stored(engine: Engine, model: type[SQLModel], record_id: int | None) -> dict[str, Any]:
-    """The row as it is in the database now, read in a transaction of its own."""
-    with Session(engine) as fresh:
-        record = fresh.get(model, record_id)
-        assert record is not None
-        return record.model_dump()
-
-
-def refused(answer: Response, status: int) -> str:
-    """Assert `answer` is a refusal with `status` and a Chinese message; return the message."""
-    assert answer.status_code == status, answer.text
-    detail = answer.json()["detail"]
-    assert CHINESE.search(detail), detail
-    assert not ENGLISH_PHRASE.search(detail), detail
-    return str(detail)
 
 
 def new_need(client: TestClient, world: World, **fields: Any) -> dict[str, Any]:

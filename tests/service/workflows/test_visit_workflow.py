@@ -5,61 +5,25 @@ Illegal steps answer 409 with a Chinese message and change nothing; capacity and
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
-from service.api.auth import limiter
-from service.app import create_app
 from service.domain.liaisons import rate_concern
 from service.domain.visits import act_on_visit
 from service.errors import Forbidden, InvalidInput
 from service.models import Account, Need, Visit
 from service.models.leader import ConcernRate
 from service.vocab import NeedStatus, VisitStatus
+from tests.service.workflows.helpers import API, refused, stored
 from tests.service.world import World
 
-API = "/api/v1"
-APP = create_app()
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
-ENGLISH_PHRASE = re.compile(r"[A-Za-z]{3,} [A-Za-z]{3,}")
 RECORD = {"service_date": "2026-11-01", "service_days": 1, "content": "现场指导溃疡病防治", "people_trained": 30}
-
-
-@pytest.fixture
-def app(engine: Engine) -> FastAPI:
-    limiter.reset()
-    return APP
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """World objects stay readable after commit (on SQLite a read transaction would block the app)."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
-def stored(engine: Engine, model: type[SQLModel], record_id: int | None) -> dict[str, Any]:
-    with Session(engine) as fresh:
-        record = fresh.get(model, record_id)
-        assert record is not None
-        return record.model_dump()
-
-
-def refused(answer: Response, status: int) -> str:
-    assert answer.status_code == status, answer.text
-    detail = answer.json()["detail"]
-    assert CHINESE.search(detail), detail
-    assert not ENGLISH_PHRASE.search(detail), detail
-    return str(detail)
 
 
 def set_visit(session: Session, visit: Visit, status: VisitStatus) -> None:
