@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
@@ -67,6 +68,9 @@ def rows_to_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any
 
 
 def _cell(sheet: Any, value: Any) -> Any:
+    if isinstance(value, str):
+        # Control characters are not allowed in a worksheet; they carry nothing a reader needs.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(DISPLAY_TIMEZONE).replace(tzinfo=None)

@@ -88,6 +88,12 @@ def test_rows_to_xlsx_freezes_the_header_fits_widths_and_keeps_dates_as_dates() 
     assert 6 <= sheet.column_dimensions["A"].width <= 10
 
 
+def test_control_characters_are_dropped_not_a_failed_export() -> None:
+    content = rows_to_xlsx("名单", ["姓名", "专业特长"], [["李\x00果", "猕猴桃\x07溃疡病\x1b防治"]])
+    _sheet, values = read_xlsx(content)
+    assert values[1] == ["李果", "猕猴桃溃疡病防治"]
+
+
 def test_content_disposition_carries_the_chinese_name_per_rfc5987() -> None:
     header = content_disposition("专家名单_20250501.xlsx")
 
