@@ -343,6 +343,15 @@ def raise_concern(*, session: Session, actor: Account, data: ConcernCreate) -> C
     return concern_view(session, concern)
 
 
+def _save_concern(session: Session, concern: Concern) -> ConcernPublic:
+    """Commit a change to a concern and answer it as the API shows it."""
+    concern.updated_at = utcnow()
+    session.add(concern)
+    session.commit()
+    session.refresh(concern)
+    return concern_view(session, concern)
+
+
 def assign_concern(*, session: Session, actor: Account, concern_id: int, data: ConcernAssign) -> ConcernPublic:
     concern = _concern_for(session, actor, concern_id)
     if concern.status != ConcernStatus.open:
@@ -350,11 +359,7 @@ def assign_concern(*, session: Session, actor: Account, concern_id: int, data: C
     concern.department = data.department
     if data.due_date:
         concern.due_date = data.due_date
-    concern.updated_at = utcnow()
-    session.add(concern)
-    session.commit()
-    session.refresh(concern)
-    return concern_view(session, concern)
+    return _save_concern(session, concern)
 
 
 def reply_concern(*, session: Session, actor: Account, concern_id: int, data: ConcernReply) -> ConcernPublic:
@@ -366,11 +371,7 @@ def reply_concern(*, session: Session, actor: Account, concern_id: int, data: Co
     concern.reply = data.reply
     concern.replied_on = date.today()
     concern.status = ConcernStatus.answered
-    concern.updated_at = utcnow()
-    session.add(concern)
-    session.commit()
-    session.refresh(concern)
-    return concern_view(session, concern)
+    return _save_concern(session, concern)
 
 
 def rate_concern(*, session: Session, actor: Account, concern_id: int, data: ConcernRate) -> ConcernPublic:
@@ -382,8 +383,4 @@ def rate_concern(*, session: Session, actor: Account, concern_id: int, data: Con
         raise Conflict("诉求尚未答复，不能评价")
     concern.satisfaction = data.satisfaction
     concern.status = ConcernStatus.closed
-    concern.updated_at = utcnow()
-    session.add(concern)
-    session.commit()
-    session.refresh(concern)
-    return concern_view(session, concern)
+    return _save_concern(session, concern)
