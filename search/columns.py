@@ -97,6 +97,8 @@ class Columns:
         self.times: dict[str, npt.NDArray[np.float64]] = {}
         self.tags: dict[str, Tags] = {}
         self._alive_cache: tuple[Version, BoolArray] | None = None
+        #: Whole-index sort orders, computed on first use (see `search.embedded._sorted_page`).
+        self.orders: dict[tuple[Any, ...], IntArray] = {}
 
     def alive(self, version: Version) -> BoolArray:
         """Rows that exist in the snapshot at `version` (which may be older than these columns)."""

@@ -13,12 +13,16 @@ def make_backend(
     path: str | Path = ":memory:",
     *,
     index_prefix: str = "zhiqiao_",
+    match_cache_bytes: int | None = None,
 ) -> SearchBackend:
-    """A `MeilisearchBackend` on `url` when it is set, else an `EmbeddedBackend` stored at `path`."""
+    """A `MeilisearchBackend` on `url` when it is set, else an `EmbeddedBackend` stored at `path`
+    (`match_cache_bytes`: its per-process memory for query words' matches; None: the default)."""
     if url:
         from search.meili import MeilisearchBackend
 
         return MeilisearchBackend(url, api_key, index_prefix=index_prefix)
-    from search.embedded import EmbeddedBackend
+    from search.embedded import MATCH_CACHE_BYTES, EmbeddedBackend
 
-    return EmbeddedBackend(path)
+    return EmbeddedBackend(
+        path, match_cache_bytes=MATCH_CACHE_BYTES if match_cache_bytes is None else match_cache_bytes
+    )

@@ -40,6 +40,7 @@ from service.api import (
     units,
     visits,
 )
+from service.api.deps import AccountCache
 from service.config import get_settings
 from service.errors import ERROR_RESPONSES, UNSTORABLE_INPUT, AppError, http_refusal_body
 from service.logging_setup import install_filter
@@ -70,6 +71,7 @@ async def _sync_forever(backend: SearchBackend, interval: float) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     backend = open_search_backend()
     app.state.search = backend
+    app.state.accounts = AccountCache(get_settings().account_cache_seconds)
     app.state.matcher = MatchIndex()
     app.state.search_health = lambda: backend.health().ok
     worker = None

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     database_url: str = _DEFAULT_SQLITE
     secret_key: str = Field(default="", description="empty: a key kept in var/secret.key (development only)")
     access_token_minutes: int = 60 * 8
+    #: How long a process reuses an account it has read for a token (0: read it on every request). A change to
+    #: an account (deactivated, new role) reaches requests within this many seconds.
+    account_cache_seconds: float = Field(default=10.0, ge=0)
     data_dir: Path = DATA_DIR
     var_dir: Path = REPO_ROOT / "var"
 
@@ -32,6 +35,8 @@ class Settings(BaseSettings):
     meili_api_key: str | None = None
     search_db_path: Path | None = None
     search_sync_interval_seconds: float = 2.0
+    #: Embedded backend: memory per process for the matches of recent query words (0: none).
+    search_match_cache_mb: float = Field(default=32.0, ge=0)
 
     login_rate_limit: str = "10/minute"
     rate_limit_storage: str = "memory://"

@@ -35,7 +35,8 @@ def open_search_backend() -> SearchBackend:
     path = settings.search_db_path or settings.var_dir / "search.db"
     if not settings.meili_url:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return make_backend(settings.meili_url, settings.meili_api_key, path)
+    cache_bytes = int(settings.search_match_cache_mb * (1 << 20))
+    return make_backend(settings.meili_url, settings.meili_api_key, path, match_cache_bytes=cache_bytes)
 
 
 def need_document(need: Need, unit_name: str) -> NeedDocument:

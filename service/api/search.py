@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from search.base import SearchBackend
 from search.query import SearchResult
-from service.api.deps import Officials, SessionDep, guard
+from service.api.deps import Officials, guard
 from service.domain import search as service
 from service.models import Account
 from service.vocab import Role
@@ -39,15 +42,17 @@ class SearchAnswer(BaseModel):
     per_page: int
 
 
-def _backend(request: Request, session: SessionDep) -> SearchBackend:
-    """The search backend, once the request's database session is done with.
+SearchOn = Callable[..., SearchResult]  # service.search_needs / search_experts (backend, viewer, params)
 
-    Search reads only the index; the guard's account lookup opened a database transaction (on SQLite, BEGIN
-    IMMEDIATE: the write lock), which would otherwise be held for the whole search and serialise every
-    concurrent search. Closing the session ends it; the account stays usable (its columns are loaded)."""
-    session.close()
+
+async def _search(request: Request, search_on: SearchOn, viewer: Account, params: service.SearchParams) -> SearchAnswer:
+    """Run a search in the thread pool (it reads the index, which blocks) and shape the answer.
+
+    The route itself is async and takes no database session: the guard's account comes from the account
+    cache, so a search costs one thread hop and no SQL."""
     backend: SearchBackend = request.app.state.search
-    return backend
+    run = partial(search_on, backend=backend, viewer=viewer, params=params)
+    return _answer(await run_in_threadpool(run))
 
 
 def _answer(result: SearchResult) -> SearchAnswer:
@@ -67,9 +72,8 @@ _UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "搜索服
 
 
 @router.get("/needs", summary="搜索需求（专家、单位只见征集中的需求）", responses=_UNAVAILABLE)
-def search_needs(
+async def search_needs(
     request: Request,
-    session: SessionDep,
     viewer: NeedSearchers,
     q: Text = "",
     district: str | None = None,
@@ -94,13 +98,12 @@ def search_needs(
         page=page,
         per_page=per_page,
     )
-    return _answer(service.search_needs(backend=_backend(request, session), viewer=viewer, params=params))
+    return await _search(request, service.search_needs, viewer, params)
 
 
 @router.get("/experts", summary="搜索专家（组织部门）", responses=_UNAVAILABLE)
-def search_experts(
+async def search_experts(
     request: Request,
-    session: SessionDep,
     viewer: Officials,
     q: Text = "",
     district: str | None = None,
@@ -123,4 +126,4 @@ def search_experts(
         page=page,
         per_page=per_page,
     )
-    return _answer(service.search_experts(backend=_backend(request, session), viewer=viewer, params=params))
+    return await _search(request, service.search_experts, viewer, params)

@@ -6,9 +6,12 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
+
+from search import embedded
 from search.embedded import EmbeddedBackend
 from search.query import SearchQuery
-from tests.search.corpus import KIWI_NEED, need_documents
+from tests.search.corpus import KIWI_NEED, expert_documents, need_documents
 
 
 def test_fts5_is_available_in_this_python() -> None:
@@ -129,3 +132,69 @@ def test_a_reader_sees_what_another_connection_wrote(tmp_path: Path) -> None:
     assert _district_counts(reader)[0] == 3
     reader.close()
     writer.close()
+
+
+def test_a_word_seen_before_is_searched_afresh_after_another_connection_writes(tmp_path: Path) -> None:
+    """A reader remembers each query word's matches per index version: a write anywhere moves the version."""
+    path = tmp_path / "shared.sqlite"
+    reader, writer = EmbeddedBackend(path), EmbeddedBackend(path)
+    writer.index_documents("needs", [KIWI_NEED])
+
+    def kiwi_ids() -> list[str]:
+        return sorted(str(h.id) for h in reader.search("needs", SearchQuery(q="猕猴桃 溃疡病", per_page=100)).hits)
+
+    assert kiwi_ids() == ["kiwi-1"]
+    assert kiwi_ids() == ["kiwi-1"]  # the second time from what the reader remembered
+    writer.index_documents("needs", [{**KIWI_NEED, "id": "kiwi-2"}])
+    assert kiwi_ids() == ["kiwi-1", "kiwi-2"]
+    writer.delete_documents("needs", ["kiwi-1"])
+    assert kiwi_ids() == ["kiwi-2"]
+    writer.index_documents("needs", [{**KIWI_NEED, "id": "kiwi-2", "title": "柑橘黄龙病", "description": "柑橘"}])
+    assert kiwi_ids() == []
+    reader.close()
+    writer.close()
+
+
+@pytest.mark.parametrize(
+    ("index", "sort", "q"),
+    [
+        ("needs", "newest", ""),
+        ("needs", "newest", "技术"),
+        ("needs", "oldest", "技术"),
+        ("needs", "wanted_from:asc", ""),
+        ("needs", "wanted_from:desc", "技术"),
+        ("experts", "name:asc", ""),
+        ("experts", "name:desc", ""),
+    ],
+)
+def test_a_large_hit_set_is_paged_in_the_same_order_as_a_small_one(
+    monkeypatch: pytest.MonkeyPatch, index: str, sort: str, q: str
+) -> None:
+    """Past SORT_IN_PLACE_MAX hits a page is read off a cached whole-index order: same pages as sorting."""
+    backend = EmbeddedBackend(":memory:")
+    docs = need_documents(300) if index == "needs" else expert_documents(300)
+    for i, doc in enumerate(docs[::7]):  # ties on the sort value, and some documents without one
+        for name in ("created_at", "wanted_from", "name"):
+            if name in doc:
+                doc[name] = None if i % 3 == 0 and name != "name" else docs[0][name]
+    backend.index_documents(index, docs)
+    backend.delete_documents(index, [docs[5]["id"], docs[50]["id"]])
+    filters = {"status": docs[1]["status"]}
+
+    def pages(filters: dict[str, str]) -> list[list[str]]:
+        return [
+            [str(h.id) for h in backend.search(index, SearchQuery(q=q, filters=filters, sort=sort, page=p)).hits]
+            for p in range(1, 18)
+        ]
+
+    for where in ({}, filters):
+        sorted_in_place = pages(where)
+        monkeypatch.setattr(embedded, "SORT_IN_PLACE_MAX", 10)
+        from_whole_order = pages(where)
+        monkeypatch.setattr(embedded, "SORT_IN_PLACE_MAX", 5_000)
+        assert from_whole_order == sorted_in_place
+        flat = [i for page in sorted_in_place for i in page]
+        total = backend.search(index, SearchQuery(q=q, filters=where)).total
+        assert len(flat) == len(set(flat)) == min(total, 17 * 20)
+        assert total > 10
+    backend.close()

@@ -15,10 +15,11 @@ from sqlmodel import Session
 
 from service import config
 from service.api.auth import limiter
-from service.api.deps import SESSION_COOKIE
+from service.api.deps import SESSION_COOKIE, AccountCache
 from service.app import create_app
 from service.models import Account
 from service.security import create_access_token
+from service.vocab import Role
 from tests.service.world import PASSWORD, World
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -72,6 +73,40 @@ def test_inactive_account_cannot_log_in_nor_use_its_token(client: TestClient, se
     session.commit()
     assert client.post(TOKEN_URL, data={"username": "unit", "password": PASSWORD}).status_code == 401
     assert client.get(ME_URL, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_deactivated_account_is_refused_once_the_process_has_reread_it(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Guards reuse an account read in the last `account_cache_seconds`; past that a change takes effect."""
+    account = world.accounts["unit"]
+    headers = {"Authorization": f"Bearer {create_access_token(account.id or 0, account.role)}"}
+    assert client.get(ME_URL, headers=headers).status_code == 200
+    cache: AccountCache = client.app.state.accounts  # type: ignore[attr-defined]
+    now = [0.0]
+    cache.clock = lambda: now[0]
+    cache.clear()
+    assert client.get(ME_URL, headers=headers).status_code == 200  # read at t=0, kept until t=ttl
+    account.active = False
+    session.add(account)
+    session.commit()
+    now[0] = cache.ttl - 0.5
+    assert client.get(ME_URL, headers=headers).status_code == 200
+    now[0] = cache.ttl + 0.5
+    assert client.get(ME_URL, headers=headers).status_code == 401
+
+
+def test_with_the_account_cache_off_a_change_takes_effect_at_once(
+    client: TestClient, session: Session, world: World
+) -> None:
+    account = world.accounts["unit"]
+    headers = {"Authorization": f"Bearer {create_access_token(account.id or 0, account.role)}"}
+    assert client.get(ME_URL, headers=headers).status_code == 200
+    client.app.state.accounts = AccountCache(ttl=0)  # type: ignore[attr-defined]
+    account.role = Role.expert
+    session.add(account)
+    session.commit()
+    assert client.get(ME_URL, headers=headers).json()["role"] == Role.expert
 
 
 def test_missing_form_fields_answer_422_in_chinese(client: TestClient, world: World) -> None:

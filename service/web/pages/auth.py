@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from service.api.auth import limiter
-from service.api.deps import SessionDep, optional_account
+from service.api.deps import SessionDep, account_for_token
 from service.config import get_settings
 from service.domain.accounts import authenticate
 from service.security import create_access_token
@@ -102,7 +102,7 @@ def logout(form: PostedForm) -> Response:
 
 @router.get("/")
 def home(request: Request, session: SessionDep) -> Response:
-    account = optional_account(request, session, None)
+    account = account_for_token(session, request.cookies.get(SESSION_COOKIE))
     if account is None:
         return RedirectResponse("/login", status_code=303)
     return RedirectResponse(home_of(Role(account.role)), status_code=303)
