@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from cachetools import LRUCache
 
 from search.analysis import (
@@ -56,8 +57,9 @@ _CHUNK = 500
 # bm25 costs a few microseconds per match: larger classes of hits are ordered title-first, newest first.
 RANK_LIMIT = 2_000
 MMAP_BYTES = 1 << 30
-# Matches of recent query words kept per process (see `_word_matches`).
+# Matches of recent query words and rankings kept per process (see `_word_matches`, `_by_bm25`).
 MATCH_CACHE_BYTES = 32 << 20
+RankedArray = npt.NDArray[np.float64]  # rows of (rowid, bm25)
 CACHE_KIB = 32 * 1024
 
 
@@ -213,7 +215,8 @@ class EmbeddedBackend(SearchBackend):
         self._shared: sqlite3.Connection | None = None
         self._columns = ColumnStore()
         self._match_lock = threading.Lock()
-        self._match_cache: LRUCache[tuple[str, Version, str], IntArray] = LRUCache(
+        # Query words' matches (IntArray) and ranked classes (RankedArray), keyed by kind, table, version, expr.
+        self._match_cache: LRUCache[tuple[str, str, Version, str], npt.NDArray[Any]] = LRUCache(
             match_cache_bytes, getsizeof=lambda rowids: rowids.nbytes + 100
         )
         if not self._memory:
@@ -405,7 +408,7 @@ class EmbeddedBackend(SearchBackend):
         Words repeat across queries far more than whole queries do (a common word typed by many people, a
         query paged through or refined with filters), and a common word is the costly part for FTS5. Any
         write moves the index's version on, so a stale answer is never used; old entries age out."""
-        key = (layout.fts, version, expr)
+        key = ("words", layout.fts, version, expr)
         with self._match_lock:
             found = self._match_cache.get(key)
         if found is None:
@@ -495,29 +498,36 @@ class EmbeddedBackend(SearchBackend):
                 break
             expr = layout.match_expr(terms, kinds)
             matches = found if kinds == "all" else self._matches(con, layout, version, terms, kinds)
-            size = len(matches)
-            if size == 0:
-                continue
-            if size <= self.rank_limit:
-                page += self._by_bm25(con, layout, expr, mask, placed, room)
+            if not np.any(mask[matches] & ~placed[matches]):
+                placed[matches] = True
+                continue  # nothing new in this class passes the filters: no need to rank it
+            if len(matches) <= self.rank_limit:
+                ranked = self._by_bm25(con, layout, version, expr)
+                rowids = ranked[:, 0].astype(np.int64)
+                best = ranked[mask[rowids] & ~placed[rowids]][:room]
+                page += [(int(rowid), -float(score)) for rowid, score in best]
+                placed[matches] = True
             else:
                 page += self._by_title_then_newest(con, layout, terms, kinds, mask, placed, room)
                 if len(page) < wanted and kinds != "all":
                     placed[matches] = True
         return page
 
-    @staticmethod
-    def _by_bm25(
-        con: sqlite3.Connection, layout: _Layout, expr: str, mask: BoolArray, placed: BoolArray, room: int
-    ) -> list[tuple[int, float]]:
-        rows = con.execute(f"SELECT rowid, {layout.bm25} FROM {layout.fts} WHERE {layout.fts} MATCH ?", (expr,))
-        scored = []
-        for rowid, score in rows:
-            if mask[rowid] and not placed[rowid]:
-                scored.append((score, -rowid))
-            placed[rowid] = True
-        best = sorted(scored)[:room]  # bm25 is lower for better matches; ties: newest-indexed first
-        return [(-neg_rowid, -score) for score, neg_rowid in best]
+    def _by_bm25(self, con: sqlite3.Connection, layout: _Layout, version: Version, expr: str) -> RankedArray:
+        """Every match of `expr` as rows (rowid, bm25), best first (bm25 is lower for better matches; ties:
+        newest-indexed first). Remembered per index version like a word's matches: paging through a query or
+        narrowing it with a facet asks the same again with another filter."""
+        key = ("bm25", layout.fts, version, expr)
+        with self._match_lock:
+            ranked = self._match_cache.get(key)
+        if ranked is None:
+            rows = con.execute(f"SELECT rowid, {layout.bm25} FROM {layout.fts} WHERE {layout.fts} MATCH ?", (expr,))
+            ranked = np.array(rows.fetchall(), dtype=np.float64).reshape(-1, 2)
+            ranked = ranked[np.lexsort((-ranked[:, 0], ranked[:, 1]))]
+            ranked.flags.writeable = False
+            with self._match_lock, contextlib.suppress(ValueError):
+                self._match_cache[key] = ranked
+        return ranked
 
     def _by_title_then_newest(
         self,
