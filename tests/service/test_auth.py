@@ -75,21 +75,25 @@ def test_inactive_account_cannot_log_in_nor_use_its_token(client: TestClient, se
     assert client.get(ME_URL, headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
+def _change_after_first_use(client: TestClient, session: Session, account: Account, **changes: object) -> dict:
+    """Use a token for `account` once, then change the account in the database; the token's headers."""
+    headers = {"Authorization": f"Bearer {create_access_token(account.id or 0, account.role)}"}
+    assert client.get(ME_URL, headers=headers).status_code == 200
+    for name, value in changes.items():
+        setattr(account, name, value)
+    session.add(account)
+    session.commit()
+    return headers
+
+
 def test_a_deactivated_account_is_refused_once_the_process_has_reread_it(
     client: TestClient, session: Session, world: World
 ) -> None:
     """Guards reuse an account read in the last `account_cache_seconds`; past that a change takes effect."""
-    account = world.accounts["unit"]
-    headers = {"Authorization": f"Bearer {create_access_token(account.id or 0, account.role)}"}
-    assert client.get(ME_URL, headers=headers).status_code == 200
     cache: AccountCache = client.app.state.accounts  # type: ignore[attr-defined]
     now = [0.0]
     cache.clock = lambda: now[0]
-    cache.clear()
-    assert client.get(ME_URL, headers=headers).status_code == 200  # read at t=0, kept until t=ttl
-    account.active = False
-    session.add(account)
-    session.commit()
+    headers = _change_after_first_use(client, session, world.accounts["unit"], active=False)  # read at t=0
     now[0] = cache.ttl - 0.5
     assert client.get(ME_URL, headers=headers).status_code == 200
     now[0] = cache.ttl + 0.5
@@ -99,13 +103,8 @@ def test_a_deactivated_account_is_refused_once_the_process_has_reread_it(
 def test_with_the_account_cache_off_a_change_takes_effect_at_once(
     client: TestClient, session: Session, world: World
 ) -> None:
-    account = world.accounts["unit"]
-    headers = {"Authorization": f"Bearer {create_access_token(account.id or 0, account.role)}"}
-    assert client.get(ME_URL, headers=headers).status_code == 200
     client.app.state.accounts = AccountCache(ttl=0)  # type: ignore[attr-defined]
-    account.role = Role.expert
-    session.add(account)
-    session.commit()
+    headers = _change_after_first_use(client, session, world.accounts["unit"], role=Role.expert)
     assert client.get(ME_URL, headers=headers).json()["role"] == Role.expert
 
 
