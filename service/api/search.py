@@ -26,6 +26,32 @@ PerPage = Annotated[int, Query(ge=1, le=100)]
 Sort = Annotated[str, Query(max_length=40, description="relevance | newest | oldest | 字段:asc/desc")]
 
 
+class SearchFilters(BaseModel):
+    """The query parameters both searches take; each route's model adds the filters only its index has.
+
+    FastAPI reads a route's one `Annotated[Model, Query()]` parameter as the model's fields, each its own query
+    parameter with its own checks, so the API takes the same parameters as when each route listed them."""
+
+    q: Text = ""
+    district: str | None = None
+    field: str | None = None
+    status: str | None = None
+    sort: Sort = "relevance"
+    page: Page = 1
+    per_page: PerPage = 20
+
+
+class NeedFilters(SearchFilters):
+    service_type: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+class ExpertFilters(SearchFilters):
+    title_level: str | None = None
+    talent_tier: str | None = None
+
+
 class SearchHit(BaseModel):
     id: str
     score: float
@@ -45,12 +71,13 @@ class SearchAnswer(BaseModel):
 SearchOn = Callable[..., SearchResult]  # service.search_needs / search_experts (backend, viewer, params)
 
 
-async def _search(request: Request, search_on: SearchOn, viewer: Account, params: service.SearchParams) -> SearchAnswer:
+async def _search(request: Request, search_on: SearchOn, viewer: Account, filters: SearchFilters) -> SearchAnswer:
     """Run a search in the thread pool (it reads the index, which blocks) and shape the answer.
 
     The route itself is async and takes no database session: the guard's account comes from the account
     cache, so a search costs one thread hop and no SQL."""
     backend: SearchBackend = request.app.state.search
+    params = service.SearchParams(**filters.model_dump())
     run = partial(search_on, backend=backend, viewer=viewer, params=params)
     return _answer(await run_in_threadpool(run))
 
@@ -73,57 +100,13 @@ _UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "搜索服
 
 @router.get("/needs", summary="搜索需求（专家、单位只见征集中的需求）", responses=_UNAVAILABLE)
 async def search_needs(
-    request: Request,
-    viewer: NeedSearchers,
-    q: Text = "",
-    district: str | None = None,
-    field: str | None = None,
-    service_type: str | None = None,
-    status: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    sort: Sort = "relevance",
-    page: Page = 1,
-    per_page: PerPage = 20,
+    request: Request, viewer: NeedSearchers, filters: Annotated[NeedFilters, Query()]
 ) -> SearchAnswer:
-    params = service.SearchParams(
-        q=q,
-        district=district,
-        field=field,
-        service_type=service_type,
-        status=status,
-        date_from=date_from,
-        date_to=date_to,
-        sort=sort,
-        page=page,
-        per_page=per_page,
-    )
-    return await _search(request, service.search_needs, viewer, params)
+    return await _search(request, service.search_needs, viewer, filters)
 
 
 @router.get("/experts", summary="搜索专家（组织部门）", responses=_UNAVAILABLE)
 async def search_experts(
-    request: Request,
-    viewer: Officials,
-    q: Text = "",
-    district: str | None = None,
-    field: str | None = None,
-    status: str | None = None,
-    title_level: str | None = None,
-    talent_tier: str | None = None,
-    sort: Sort = "relevance",
-    page: Page = 1,
-    per_page: PerPage = 20,
+    request: Request, viewer: Officials, filters: Annotated[ExpertFilters, Query()]
 ) -> SearchAnswer:
-    params = service.SearchParams(
-        q=q,
-        district=district,
-        field=field,
-        status=status,
-        title_level=title_level,
-        talent_tier=talent_tier,
-        sort=sort,
-        page=page,
-        per_page=per_page,
-    )
-    return await _search(request, service.search_experts, viewer, params)
+    return await _search(request, service.search_experts, viewer, filters)
