@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from service import exporting
@@ -31,67 +32,67 @@ XLSX_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _args(year: int | None, district: str | None) -> tuple[int, str | None]:
+@dataclass(frozen=True)
+class ReportScope:
+    """The year and district (a code, or None for the whole city) a report covers."""
+
+    year: int
+    district: str | None
+
+
+async def _scope(year: Year = None, district: District = None) -> ReportScope:
+    """Read and check the two query parameters every report route takes, the same way for JSON and .xlsx."""
     try:
         code = check_district(district) if district else None
     except ValueError as error:
         raise InvalidInput(str(error)) from error
-    return year or date.today().year, code
+    return ReportScope(year or date.today().year, code)
 
 
-def _workbook(title: str, year: int, district: str | None, headers: list[str], rows: list[list[object]]) -> Response:
-    scope = district_name(district) if district else "全市"
-    filename = f"{title}_{scope}_{year}年.xlsx"
-    content = exporting.rows_to_xlsx(f"{title}{year}", headers, rows)
+Scope = Annotated[ReportScope, Depends(_scope)]
+
+
+def _workbook(
+    title: str, viewer: Account, scope: ReportScope, headers: list[str], rows: list[list[object]]
+) -> Response:
+    """A report as an .xlsx download, named after what it covers (a district official's is always their own)."""
+    district = scope.district if viewer.role == Role.city_official else viewer.district
+    place = district_name(district) if district else "全市"
+    filename = f"{title}_{place}_{scope.year}年.xlsx"
+    content = exporting.rows_to_xlsx(f"{title}{scope.year}", headers, rows)
     headers_out = {"Content-Disposition": exporting.content_disposition(filename)}
     return Response(content=content, media_type=exporting.XLSX_MEDIA_TYPE, headers=headers_out)
 
 
 @router.get("/districts", summary="分区县统计：需求、有效服务、培训人数、评分、参与专家")
-def district_report(
-    session: SessionDep, viewer: Officials, year: Year = None, district: District = None
-) -> service.DistrictReport:
-    y, code = _args(year, district)
-    return service.district_report(session=session, viewer=viewer, year=y, district=code)
+def district_report(session: SessionDep, viewer: Officials, scope: Scope) -> service.DistrictReport:
+    return service.district_report(session=session, viewer=viewer, year=scope.year, district=scope.district)
 
 
 @router.get("/departments", summary="分承办部门统计：诉求答复与按期情况")
-def department_report(
-    session: SessionDep, viewer: Officials, year: Year = None, district: District = None
-) -> service.DepartmentReport:
-    y, code = _args(year, district)
-    return service.department_report(session=session, viewer=viewer, year=y, district=code)
+def department_report(session: SessionDep, viewer: Officials, scope: Scope) -> service.DepartmentReport:
+    return service.department_report(session=session, viewer=viewer, year=scope.year, district=scope.district)
 
 
 @router.get("/liaisons", summary="分领导统计：联系专家与近期联系达标情况")
-def liaison_report(
-    session: SessionDep, viewer: Officials, year: Year = None, district: District = None
-) -> service.LiaisonReport:
-    y, code = _args(year, district)
-    return service.liaison_report(session=session, viewer=viewer, year=y, district=code)
+def liaison_report(session: SessionDep, viewer: Officials, scope: Scope) -> service.LiaisonReport:
+    return service.liaison_report(session=session, viewer=viewer, year=scope.year, district=scope.district)
 
 
+# Each workbook is its JSON twin's report laid out as rows; the twin is called as a plain function.
 @router.get("/districts.xlsx", summary="导出分区县统计", response_class=Response, responses=XLSX_RESPONSES)
-def district_workbook(session: SessionDep, viewer: Officials, year: Year = None, district: District = None) -> Response:
-    y, code = _args(year, district)
-    report = service.district_report(session=session, viewer=viewer, year=y, district=code)
-    scope = code if viewer.role == Role.city_official else viewer.district
-    return _workbook("分区县考核统计", y, scope, service.DISTRICT_HEADERS, service.district_sheet(report))
+def district_workbook(session: SessionDep, viewer: Officials, scope: Scope) -> Response:
+    rows = service.district_sheet(district_report(session, viewer, scope))
+    return _workbook("分区县考核统计", viewer, scope, service.DISTRICT_HEADERS, rows)
 
 
 @router.get("/departments.xlsx", summary="导出分承办部门统计", response_class=Response, responses=XLSX_RESPONSES)
-def department_workbook(
-    session: SessionDep, viewer: Officials, year: Year = None, district: District = None
-) -> Response:
-    y, code = _args(year, district)
-    report = service.department_report(session=session, viewer=viewer, year=y, district=code)
-    scope = code if viewer.role == Role.city_official else viewer.district
-    return _workbook("诉求办理统计", y, scope, service.DEPARTMENT_HEADERS, service.department_sheet(report))
+def department_workbook(session: SessionDep, viewer: Officials, scope: Scope) -> Response:
+    rows = service.department_sheet(department_report(session, viewer, scope))
+    return _workbook("诉求办理统计", viewer, scope, service.DEPARTMENT_HEADERS, rows)
 
 
 @router.get("/liaisons.xlsx", summary="导出分领导联系统计", response_class=Response, responses=XLSX_RESPONSES)
-def liaison_workbook(session: SessionDep, viewer: Officials, year: Year = None, district: District = None) -> Response:
-    y, code = _args(year, district)
-    report = service.liaison_report(session=session, viewer=viewer, year=y, district=code)
-    scope = code if viewer.role == Role.city_official else viewer.district
-    return _workbook("领导联系专家统计", y, scope, service.LIAISON_HEADERS, service.liaison_sheet(report))
+def liaison_workbook(session: SessionDep, viewer: Officials, scope: Scope) -> Response:
+    rows = service.liaison_sheet(liaison_report(session, viewer, scope))
+    return _workbook("领导联系专家统计", viewer, scope, service.LIAISON_HEADERS, rows)
