@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,49 +9,25 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from service.config import get_settings
-from service.models import Concern, Expert, Leader, Liaison
+from service.models import Concern, Expert, Liaison
 from service.security import create_access_token
 from service.vocab import Role
-from tests.service.world import DISTRICT, World, make_account
+from tests.service.liaison_cast import Cast, expert, make_cast
+from tests.service.world import World, make_account
 
 PLAN = "/api/v1/liaisons/plan"
 YEAR = date.today().year
 
 
-@dataclass
-class Cast:
-    chief: Leader  # 主要领导, clinical medicine
-    deputy: Leader  # 其他市级, linguistics: nobody fits
-    experts: dict[str, Expert]
-
-
-def _expert(name: str, tier: str | None, field: str, text: str, status: str = "在库") -> Expert:
-    return Expert(name=name, talent_tier=tier, fields=[field], specialties=text, district=DISTRICT, status=status)
-
-
 @pytest.fixture
 def cast(session: Session, world: World) -> Cast:
-    chief = Leader(name="钱书记", rank="主要领导", portfolio=["320"])
-    deputy = Leader(name="孙副市长", rank="其他市级", portfolio=["740"])
-    experts = {
-        "academician": _expert("院士甲", "院士", "320", "心血管内科临床医学研究"),
-        "national_med": _expert("领军乙", "国家级领军", "320", "肿瘤临床诊疗与临床医学研究"),
-        "local_med": _expert("领军丙", "地方级领军", "320", "呼吸内科临床医学"),
-        "national_agri": _expert("农学丁", "国家级领军", "210", "作物育种与农学研究"),
-        "local_agri": _expert("农学戊", "地方级领军", "210", "果树栽培与农学推广"),
-        "other_agri": _expert("农学己", "其他高层次", "210", "植物保护与农学"),
-        "youth": _expert("青年庚", "青年", "210", "农学与作物育种"),
-        "retired": _expert("退出辛", "院士", "320", "临床医学", status="退出"),
+    agriculture = {
+        "national_agri": expert("农学丁", "国家级领军", "210", "作物育种与农学研究"),
+        "local_agri": expert("农学戊", "地方级领军", "210", "果树栽培与农学推广"),
+        "other_agri": expert("农学己", "其他高层次", "210", "植物保护与农学"),
+        "youth": expert("青年庚", "青年", "210", "农学与作物育种"),
     }
-    session.add_all([chief, deputy, *experts.values()])
-    session.commit()
-    for record in (chief, deputy, *experts.values()):
-        session.refresh(record)
-    # last year: 钱书记 with 领军乙 (still 在库: kept) and with 退出辛 (retired: not kept)
-    session.add(Liaison(leader_id=chief.id or 0, expert_id=experts["national_med"].id or 0, year=YEAR - 1))
-    session.add(Liaison(leader_id=chief.id or 0, expert_id=experts["retired"].id or 0, year=YEAR - 1))
-    session.commit()
-    return Cast(chief, deputy, experts)
+    return make_cast(session, YEAR, more=agriculture)
 
 
 def _headers_for_expert(session: Session, expert: Expert) -> dict[str, str]:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from service.models import Expert, Leader, Liaison
+from service.models import Liaison
 from service.vocab import Role
-from tests.service.world import DISTRICT, World
+from tests.service.liaison_cast import Cast, make_cast
+from tests.service.world import World
 from tests.web.conftest import csrf_of, login_as
 
 PLAN = "/official/liaisons/plan"
@@ -20,35 +20,9 @@ YEAR = date.today().year
 _PAIR = re.compile(r'name="pair" value="([^"]+)"')
 
 
-@dataclass
-class Cast:
-    chief: Leader  # 主要领导, clinical medicine: two new experts and one kept from last year
-    deputy: Leader  # 其他市级, linguistics: nobody fits, so short of the minimum
-    experts: dict[str, Expert]
-
-
-def _expert(name: str, tier: str | None, field: str, text: str, status: str = "在库") -> Expert:
-    return Expert(name=name, talent_tier=tier, fields=[field], specialties=text, district=DISTRICT, status=status)
-
-
 @pytest.fixture
 def cast(session: Session, world: World) -> Cast:
-    chief = Leader(name="钱书记", rank="主要领导", portfolio=["320"])
-    deputy = Leader(name="孙副市长", rank="其他市级", portfolio=["740"])
-    experts = {
-        "academician": _expert("院士甲", "院士", "320", "心血管内科临床医学研究"),
-        "national": _expert("领军乙", "国家级领军", "320", "肿瘤临床诊疗与临床医学研究"),
-        "local": _expert("领军丙", "地方级领军", "320", "呼吸内科临床医学"),
-        "retired": _expert("退出辛", "院士", "320", "临床医学", status="退出"),
-    }
-    session.add_all([chief, deputy, *experts.values()])
-    session.commit()
-    for record in (chief, deputy, *experts.values()):
-        session.refresh(record)
-    session.add(Liaison(leader_id=chief.id or 0, expert_id=experts["national"].id or 0, year=YEAR - 1))
-    session.add(Liaison(leader_id=chief.id or 0, expert_id=experts["retired"].id or 0, year=YEAR - 1))
-    session.commit()
-    return Cast(chief, deputy, experts)
+    return make_cast(session, YEAR)
 
 
 def _this_years_pairs(session: Session) -> set[tuple[int, int]]:
@@ -104,16 +78,18 @@ def test_confirming_after_unticking_stores_only_the_ticked_pairs_and_reports_cla
     login_as(client, world, Role.city_official)
     page = client.get(f"{PLAN}?year={YEAR}").text
     values = _PAIR.findall(page)
-    unticked = next(v for v in values if v.split(":")[1] == str(cast.experts["local"].id))
+    unticked = next(v for v in values if v.split(":")[1] == str(cast.experts["local_med"].id))
     ticked = [v for v in values if v != unticked]
     before = _this_years_pairs(session)
     answer = client.post(f"{PLAN}/confirm", data={"csrf_token": csrf_of(page), "year": str(YEAR), "pair": ticked})
     assert answer.status_code == 200
     stored = _this_years_pairs(session) - before
     assert stored == {(int(v.split(":")[0]), int(v.split(":")[1])) for v in ticked}
-    assert (cast.chief.id, cast.experts["local"].id) not in stored
+    assert (cast.chief.id, cast.experts["local_med"].id) not in stored
     assert f"已建立 {len(ticked)} 对联系关系" in answer.text
-    kept = session.exec(select(Liaison).where(Liaison.expert_id == cast.experts["national"].id, Liaison.year == YEAR))
+    kept = session.exec(
+        select(Liaison).where(Liaison.expert_id == cast.experts["national_med"].id, Liaison.year == YEAR)
+    )
     assert kept.one().kept_from_last_year
 
     # the world's expert already has 赵市长 this year: the clash is reported by name, nothing else changes
