@@ -31,8 +31,9 @@ import service.models  # noqa: F401  (registers the tables)
 from service import config
 from service.api.deps import SESSION_COOKIE
 from service.db import make_engine
-from service.models import Concern, Expert, Leader, Liaison
+from service.models import Expert, Leader, Liaison
 from service.security import create_access_token
+from tests.service.concerns import answered_concern
 from tests.service.world import DISTRICT, PASSWORD, World, make_world
 
 pytestmark = pytest.mark.browser
@@ -86,18 +87,8 @@ def seed_planner_and_concern(session: Session, world: World) -> None:
     session.flush()
     session.add(Liaison(leader_id=chief.id or 0, expert_id=experts[1].id or 0, year=YEAR - 1))
     session.add(
-        Concern(
-            contact_id=world.contact.id,
-            liaison_id=world.liaison.id or 0,
-            expert_id=world.expert.id or 0,
-            category="科研条件",
-            content="希望协调实验用地",
-            department="市科技局",
-            raised_on=date.today(),
-            due_date=date.today(),
-            status="answered",
-            reply="已协调试验基地 20 亩",
-            replied_on=date.today(),
+        answered_concern(
+            world, category="科研条件", content="希望协调实验用地", department="市科技局", reply="已协调试验基地 20 亩"
         )
     )
     session.commit()

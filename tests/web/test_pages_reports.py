@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from service.models import Concern, Visit
+from service.models import Visit
 from service.vocab import Role, VisitStatus
+from tests.service.concerns import answered_concern
 from tests.service.world import World
 from tests.web.conftest import login_as
 
@@ -43,21 +44,7 @@ def served(session: Session, world: World) -> World:
     visit.status, visit.service_date, visit.service_days = VisitStatus.confirmed, date.today(), 1.5
     visit.people_trained, visit.rating = 20, 4
     session.add(visit)
-    session.add(
-        Concern(
-            contact_id=world.contact.id,
-            liaison_id=world.liaison.id or 0,
-            expert_id=world.expert.id or 0,
-            category="住房",
-            content="人才公寓",
-            department="市住建局",
-            raised_on=date.today(),
-            due_date=date.today(),
-            status="answered",
-            reply="已安排",
-            replied_on=date.today(),
-        )
-    )
+    session.add(answered_concern(world, category="住房", content="人才公寓", department="市住建局", reply="已安排"))
     session.commit()
     return world
 
