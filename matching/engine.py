@@ -22,27 +22,18 @@ Queries run in two stages: every expert is scored without the few very common co
 from __future__ import annotations
 
 import math
-import os
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 
 from matching import text as textmod
-from matching.features import (
-    UNI,
-    WORD_BASE,
-    FeatureWeights,
-    TfidfWeighter,
-    Vocabulary,
-    analyze,
-    term_counts,
-)
+from matching.counting import count_grouped, count_texts, sum_rows_by_owner
+from matching.features import UNI, WORD_BASE, FeatureWeights, TfidfWeighter, Vocabulary
 from matching.rows import RowStore, with_width
 from matching.types import ExpertProfile, Match, NeedText, Reasons
 
@@ -88,26 +79,15 @@ def field_key(label: str) -> str:
     return re.sub(r"[^0-9a-z\u3400-\u9fff]+", "", folded)
 
 
-def _field_keys(label: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _field_keys(label: str) -> tuple[str, ...]:
     key = field_key(label)
     if not key:
-        return []
+        return ()
     # GB/T 13745 codes: "52010" is inside "520"; index both so a need's 3-digit code meets longer codes.
     if key.isdigit() and len(key) > 3:
-        return [key, key[:3]]
-    return [key]
-
-
-def _sum_rows_by_owner(counts: sp.csr_matrix, owner: np.ndarray, n_owners: int) -> sp.csr_matrix:
-    """Row sums of `counts` grouped by `owner` (one row per owner); no work proportional to the column count."""
-    entry_owner = np.repeat(owner.astype(np.int32), np.diff(counts.indptr))
-    out = sp.csr_matrix((counts.data, (entry_owner, counts.indices)), shape=(n_owners, counts.shape[1]))
-    out.sum_duplicates()
-    return out
-
-
-def _analyze_chunk(texts: list[str]) -> tuple[list[str], list[list[str]]]:
-    return analyze(texts)
+        return (key, key[:3])
+    return (key,)
 
 
 @dataclass
@@ -136,9 +116,9 @@ class MatchEngine:
         self.weighter_ = TfidfWeighter(FeatureWeights(s.word_weight, s.unigram_weight, s.bigram_weight))
         self._experts: list[_Expert | None] = []
         self._expert_slot: dict[str, int] = {}
-        self._profiles = RowStore(s.delta_limit)
-        self._documents = RowStore(s.delta_limit)
-        self._needs_rows = RowStore(s.delta_limit)
+        self._profiles = RowStore(s.delta_limit, s.prune_fraction, s.prune_min_rows)
+        self._documents = RowStore(s.delta_limit, postings=False)
+        self._needs_rows = RowStore(s.delta_limit, s.prune_fraction, s.prune_min_rows)
         self._needs: list[NeedText | None] = []
         self._need_slot: dict[str, int] = {}
         self._field_index: dict[str, int] = {}
@@ -158,23 +138,9 @@ class MatchEngine:
         """Experts currently in the index."""
         return len(self._expert_slot)
 
-    def _analyze(self, texts: Sequence[str]) -> tuple[list[str], list[list[str]]]:
-        s = self.settings
-        if len(texts) >= s.parallel_min_texts and s.analysis_workers > 1 and os.name == "posix":
-            step = math.ceil(len(texts) / (4 * s.analysis_workers))
-            chunks = [list(texts[i : i + step]) for i in range(0, len(texts), step)]
-            normalized: list[str] = []
-            word_lists: list[list[str]] = []
-            with ProcessPoolExecutor(s.analysis_workers, mp_context=get_context("fork")) as pool:
-                for n, w in pool.map(_analyze_chunk, chunks):
-                    normalized.extend(n)
-                    word_lists.extend(w)
-            return normalized, word_lists
-        return analyze(texts)
-
     def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        normalized, word_lists = self._analyze(texts)
-        return term_counts(normalized, word_lists, self.vocab_)
+        s = self.settings
+        return count_texts(texts, self.vocab_, s.analysis_workers, s.parallel_min_texts)
 
     @staticmethod
     def _expert_texts(expert: ExpertProfile) -> list[str]:
@@ -194,27 +160,38 @@ class MatchEngine:
         self._reset()
         expert_list = list({e.id: e for e in experts}.values())
         need_list = list({n.id: n for n in needs}.values())
-        doc_texts: list[str] = []
-        owners: list[int] = []
-        for i, e in enumerate(expert_list):
-            texts = self._expert_texts(e)
-            doc_texts.extend(texts)
-            owners.extend([i] * len(texts))
-        doc_counts = self._counts(doc_texts)
-        owner = np.asarray(owners, dtype=np.int64)
-        profile_counts = _sum_rows_by_owner(doc_counts, owner, len(expert_list))
-        need_counts = self._counts([n.text for n in need_list])
-        self.weighter_.fit(sp.vstack([profile_counts, need_counts], format="csr"))
-        self._profiles.append(self.weighter_.transform(profile_counts))
-        doc_positions = self._documents.append(self.weighter_.transform(doc_counts))
-        bounds = np.searchsorted(owner, np.arange(len(expert_list) + 1))
+        expert_texts = [self._expert_texts(e) for e in expert_list]
+        lengths = np.fromiter((len(t) for t in expert_texts), dtype=np.int64, count=len(expert_list))
+        s = self.settings
+        space = self.weighter_.space
+        grouped = count_grouped(
+            [t for texts in expert_texts for t in texts],
+            lengths,
+            self.vocab_,
+            space,
+            s.analysis_workers,
+            s.parallel_min_texts,
+        )
+        del expert_texts
+        need_counts = count_texts(
+            [n.text for n in need_list], self.vocab_, s.analysis_workers, s.parallel_min_texts, space
+        )
+        # idf from whole profiles and needs; then every block is weighted in place (no second copy of the counts)
+        self.weighter_.fit_compact(grouped.owners, need_counts)
+        self._profiles.append(self.weighter_.transform_inplace(grouped.owners))
+        doc_positions = self._documents.append(self.weighter_.transform_inplace(grouped.texts))
+        del grouped
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
         for i, e in enumerate(expert_list):
             self._register_expert(e, doc_positions[bounds[i] : bounds[i + 1]])
-        self._needs_rows.append(self.weighter_.transform(need_counts))
+        self._needs_rows.append(self.weighter_.transform_inplace(need_counts))
         for n in need_list:
             self._need_slot[n.id] = len(self._needs)
             self._needs.append(n)
-        self._fit_centroids()
+        self._centroids = None
+        # the postings belong to the index: build them now, not in the first query
+        self._profiles.postings()
+        self._needs_rows.postings()
         return self
 
     def _register_expert(self, expert: ExpertProfile, doc_rows: np.ndarray) -> None:
@@ -228,18 +205,20 @@ class MatchEngine:
             self._district_slots.setdefault(expert.district, set()).add(len(self._experts) - 1)
         self._membership_cache = None
 
-    def _fit_centroids(self) -> None:
-        """Field centroids: the normalised mean profile vector of each field's experts."""
+    def _fit_centroids(self) -> sp.csr_matrix | None:
+        """Field centroids (n_cols x n_fields): the normalised mean profile vector of each field's experts.
+
+        Only the predicted-field signal uses them, so they are made on first use and kept as fitted."""
         nf = len(self._field_index)
-        if nf == 0 or self._profiles.n_rows == 0:
-            self._centroids = None
-            return
+        if self._centroids is not None or nf == 0 or self._profiles.n_rows == 0:
+            return self._centroids
         member = self._membership()
         sums = (member.T @ self._profiles.rows(np.arange(self._profiles.n_rows))).tocsr()
         norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         # kept transposed (n_cols x n_fields) so query products need no per-call transpose
         self._centroids = (sp.diags((1.0 / norms).astype(np.float32)) @ sums).T.tocsr()
+        return self._centroids
 
     def _membership(self) -> sp.csr_matrix:
         """(n_slots x n_fields) 0/1 matrix: which fields each live expert slot has."""
@@ -271,9 +250,7 @@ class MatchEngine:
         self.remove_expert(expert.id)
         texts = self._expert_texts(expert)
         counts = self._counts(texts)
-        total = sp.csr_matrix(counts.sum(axis=0)) if texts else counts[:0]
-        if not texts:
-            total = sp.csr_matrix((1, counts.shape[1]), dtype=np.float32)
+        total = sum_rows_by_owner(counts, np.array([len(texts)]))
         self._profiles.append(self.weighter_.transform(total, grow=True))
         doc_rows = self._documents.append(self.weighter_.transform(counts, grow=True))
         self._register_expert(expert, doc_rows)
@@ -312,9 +289,10 @@ class MatchEngine:
 
     def _field_probabilities(self, queries: sp.csr_matrix) -> np.ndarray:
         """(n_queries x n_fields) soft-max over cosine similarity to each field centroid."""
-        if self._centroids is None or self._centroids.shape[1] == 0:
+        centroids = self._fit_centroids()
+        if centroids is None or centroids.shape[1] == 0:
             return np.zeros((queries.shape[0], len(self._field_index)), dtype=np.float32)
-        sims = (with_width(queries, self._centroids.shape[0]) @ self._centroids).toarray()
+        sims = (with_width(queries, centroids.shape[0]) @ centroids).toarray()
         sims /= self.settings.field_temperature
         sims -= sims.max(axis=1, keepdims=True)
         e = np.exp(sims)
@@ -455,7 +433,7 @@ class MatchEngine:
         # Past a few thousand rows the postings product beats gathering rows.
         dense = len(slots) > 2000
         if dense:
-            whole = self._profiles.scores(query)[0][slots]
+            whole = self._profiles.dots(query)[slots]
         else:
             whole = self._profiles.range_dots(slots, np.ones(slots.size, dtype=np.int64), query)
         w = self.settings.document_weight
@@ -464,7 +442,7 @@ class MatchEngine:
         first, count = self._doc_ranges()
         lengths = count[slots]
         if dense:
-            all_docs = self._documents.scores(query)[0]
+            all_docs = self._documents.dots(query)
             rows = np.repeat(first[slots], lengths) + (
                 np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
             )
@@ -486,11 +464,10 @@ class MatchEngine:
         n_eligible = int(eligible.sum())
         want = n_eligible if k <= 0 else min(k, n_eligible)
         exhaustive = k <= 0 or n_eligible <= max(s.candidates, want)
-        skip = None if exhaustive else self._profiles.common_columns(s.prune_fraction, s.prune_min_rows)
         all_slots = np.flatnonzero(eligible)
         structure = self._structure(needs, queries, None)
         if not exhaustive:
-            approx = self._profiles.scores(queries, skip)
+            approx = self._profiles.first_stage(queries)
             approx += structure
             approx[:, ~eligible] = -np.inf
         for i, need in enumerate(needs):
@@ -558,8 +535,7 @@ class MatchEngine:
         s = self.settings
         profile = self._profiles.rows(np.array([slot]))
         if live.sum() > max(s.candidates, k):
-            skip = self._needs_rows.common_columns(s.prune_fraction, s.prune_min_rows)
-            approx = self._needs_rows.scores(profile, skip)[0]
+            approx = self._needs_rows.first_stage(profile)[0]
             approx[~live] = -np.inf
             cand = np.argpartition(-approx, s.candidates - 1)[: s.candidates]
         else:

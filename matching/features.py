@@ -65,6 +65,14 @@ class Vocabulary:
         self.ids[word] = col
         return col
 
+    def word_ids(self, words: Sequence[str]) -> np.ndarray:
+        """The column of each word (allocating new ones), as an int32 array."""
+        return np.fromiter((self.id_of(w) for w in words), dtype=np.int32, count=len(words))
+
+    def globalize(self, local: LocalCounts) -> sp.csr_matrix:
+        """`local`'s counts with word columns mapped to this vocabulary (in place)."""
+        return globalize(local.counts, self.word_ids(local.words))
+
     def word_at(self, col: int) -> str | None:
         """The word stored at a word column, or None."""
         i = col - WORD_BASE
@@ -84,6 +92,32 @@ def term_counts(
         parts = [_block_counts(normalized[i : i + block], word_lists[i : i + block], vocab) for i in range(0, n, block)]
         return sp.vstack(parts, format="csr")
     return _block_counts(normalized, word_lists, vocab)
+
+
+@dataclass
+class LocalCounts:
+    """Term counts made without the shared vocabulary (in a worker process): word columns are `WORD_BASE +` an
+    index into `words`, n-gram columns are already global. `Vocabulary.globalize` turns them into global ids."""
+
+    counts: sp.csr_matrix
+    words: list[str]
+
+
+def globalize(counts: sp.csr_matrix, word_ids: np.ndarray) -> sp.csr_matrix:
+    """`counts` with local word columns (`WORD_BASE + i`) replaced by `word_ids[i]`, in place (rows stay sorted
+    only if they were, which products do not need)."""
+    if word_ids.size:
+        is_word = counts.indices >= WORD_BASE
+        counts.indices[is_word] = word_ids[counts.indices[is_word] - WORD_BASE]
+        counts.has_sorted_indices = False
+    return counts
+
+
+def local_counts(texts: Sequence[str], block: int = 10_000) -> LocalCounts:
+    """Normalise, cut and count `texts` with a private vocabulary; picklable, so workers can do all of it."""
+    normalized, word_lists = analyze(texts)
+    vocab = Vocabulary()
+    return LocalCounts(term_counts(normalized, word_lists, vocab, block), vocab.words)
 
 
 def _block_counts(normalized: Sequence[str], word_lists: Sequence[list[str]], vocab: Vocabulary) -> sp.csr_matrix:
@@ -155,6 +189,18 @@ class ColumnSpace:
         self._globals.append(fresh)
         return fresh
 
+    def compact_inplace(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """`counts` (global ids) with its ids joined to the space and replaced by compact columns, in place."""
+        code = self._code[counts.indices]
+        if not code.all():
+            self.add(counts.indices[code == 0])
+            code = self._code[counts.indices]
+        code -= 1
+        counts.indices[:] = code
+        out = sp.csr_matrix((counts.data, counts.indices, counts.indptr), shape=(counts.shape[0], self.n_cols))
+        out.has_sorted_indices = False
+        return out
+
     def global_ids(self) -> np.ndarray:
         """The global id of each compact column."""
         if len(self._globals) != 1:
@@ -182,13 +228,52 @@ class TfidfWeighter:
 
     def fit(self, counts: sp.csr_matrix) -> TfidfWeighter:
         """Learn document frequencies from count rows (each row one document); their ids join the space."""
-        self.space.add(counts.indices)
-        df = np.bincount(self.space.lookup(counts.indices), minlength=self.space.n_cols).astype(np.float64)
-        n = counts.shape[0]
+        return self.fit_compact(self.space.compact_inplace(counts.copy()))
+
+    def fit_compact(self, *blocks: sp.csr_matrix) -> TfidfWeighter:
+        """`fit` on count rows already in the compact space (`ColumnSpace.compact_inplace`), over all `blocks`."""
+        df = np.zeros(self.space.n_cols, dtype=np.float64)
+        for block in blocks:
+            df += np.bincount(block.indices, minlength=df.size)
+        n = sum(block.shape[0] for block in blocks)
         idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
         self.idf_ = (idf * self._group_weights(self.space.global_ids())).astype(np.float32)
         self.n_docs_ = n
         return self
+
+    @staticmethod
+    def _weigh(tf: np.ndarray, idf: np.ndarray, row_lengths: np.ndarray) -> np.ndarray:
+        """The one place rows get their weights: sublinear tf times idf, then each row L2-normalised.
+
+        `tf` (float32 raw counts, rows back to back as `row_lengths` says) is overwritten and returned; `idf` is
+        the weight per entry. A BM25-style weighting would replace this function (and the query side with it).
+        """
+        np.log(tf, out=tf)
+        tf += 1.0
+        tf *= idf
+        row_of = np.repeat(np.arange(row_lengths.size, dtype=np.int32), row_lengths)
+        norms = np.sqrt(np.bincount(row_of, weights=tf * tf, minlength=row_lengths.size))
+        norms[norms == 0] = 1.0
+        tf *= (1.0 / norms).astype(np.float32)[row_of]
+        return tf
+
+    def transform_inplace(self, counts: sp.csr_matrix, block_rows: int = 20_000) -> sp.csr_matrix:
+        """`transform(counts, grow=True)` for counts already in the compact space, reusing their arrays (which it
+        overwrites), `block_rows` rows at a time so that no temporary is as large as the matrix: how a
+        100,000-expert fit stays within memory."""
+        if self.idf_ is None:
+            raise RuntimeError("TfidfWeighter.fit must run before transform")
+        idf = self._sync_idf()
+        indptr = counts.indptr
+        n = counts.shape[0]
+        data = counts.data if counts.data.dtype == np.float32 else counts.data.astype(np.float32)
+        for a in range(0, n, block_rows):
+            b = min(a + block_rows, n)
+            lo, hi = int(indptr[a]), int(indptr[b])
+            self._weigh(data[lo:hi], idf[counts.indices[lo:hi]], np.diff(indptr[a : b + 1]))
+        out = sp.csr_matrix((data, counts.indices, indptr), shape=(n, self.space.n_cols), copy=False)
+        out.has_sorted_indices = False
+        return out
 
     def unseen_idf(self) -> float:
         """The idf of a term no fitted document had."""
@@ -235,16 +320,12 @@ class TfidfWeighter:
             weights[known] = idf[compact[known]]
             unknown = indices[~known]
             weights[~known] = self.unseen_idf() * self._group_weights(unknown)
-        data = ((1.0 + np.log(counts.data.astype(np.float32))) * weights).astype(np.float32)
         lengths = np.diff(counts.indptr)
-        row_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
-        sq = np.bincount(row_of, weights=data * data, minlength=n)
-        norms = np.sqrt(sq)
-        norms[norms == 0] = 1.0
-        data *= (1.0 / norms).astype(np.float32)[row_of]
+        data = self._weigh(counts.data.astype(np.float32), weights, lengths)
         if not all_known:
             data = data[known]
             compact = compact[known]
+            row_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
             lengths = np.bincount(row_of[known], minlength=n)
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])

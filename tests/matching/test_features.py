@@ -84,3 +84,13 @@ def test_counting_in_blocks_gives_the_same_counts() -> None:
     blocked = term_counts(normalized, words, Vocabulary(), block=2)
     assert (whole != blocked).nnz == 0
     assert whole.shape == blocked.shape
+
+
+def test_weighting_in_place_equals_transform() -> None:
+    counts, _ = _counts(["水稻 技术 水稻", "生猪 技术", "", "果树 技术 培训"])
+    expected = TfidfWeighter().fit(counts).transform(counts)
+    weighter = TfidfWeighter()
+    compact = weighter.space.compact_inplace(counts.copy())
+    weighed = weighter.fit_compact(compact).transform_inplace(compact, block_rows=2)
+    assert weighed.shape == expected.shape
+    assert abs(weighed - expected).max() < 1e-6

@@ -1,0 +1,59 @@
+"""The row store: exact dot products, and a first stage that leaves out only the common columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from matching.rows import RowStore
+
+
+def _rows() -> sp.csr_matrix:
+    rng = np.random.default_rng(3)
+    dense = rng.random((40, 12)).astype(np.float32)
+    dense[dense < 0.6] = 0.0
+    dense[:, 0] = 1.0  # a column every row holds
+    return sp.csr_matrix(dense)
+
+
+def _query() -> sp.csr_matrix:
+    return sp.csr_matrix(np.linspace(1.0, 2.0, 12, dtype=np.float32)[None, :])
+
+
+def test_dots_and_range_dots_are_exact_products() -> None:
+    rows, query = _rows(), _query()
+    store = RowStore()
+    store.append(rows[:30])
+    store.append(rows[30:])  # a delta block
+    exact = (rows @ query.T).toarray().ravel()
+    assert store.dots(query) == pytest.approx(exact, rel=1e-5)
+    assert store.range_dots(np.array([3, 31]), np.array([2, 3]), query) == pytest.approx(
+        exact[[3, 4, 31, 32, 33]], rel=1e-5
+    )
+
+
+def test_first_stage_is_exact_without_pruning_and_skips_common_columns_with_it() -> None:
+    rows, query = _rows(), _query()
+    exact = (rows @ query.T).toarray().ravel()
+    plain = RowStore()
+    plain.append(rows)
+    assert plain.common_columns() is None
+    assert plain.first_stage(query)[0] == pytest.approx(exact, rel=1e-5)
+    pruned = RowStore(prune_fraction=0.9, prune_min_rows=10)
+    pruned.append(rows)
+    common = pruned.common_columns()
+    assert common is not None
+    assert common.tolist() == [True] + [False] * 11
+    without_first = exact - rows[:, 0].toarray().ravel() * query[0, 0]
+    assert pruned.first_stage(query)[0] == pytest.approx(without_first, rel=1e-5, abs=1e-6)
+    assert pruned.dots(query) == pytest.approx(exact, rel=1e-5)
+
+
+def test_appended_rows_are_scored_exactly_in_the_first_stage() -> None:
+    rows, query = _rows(), _query()
+    store = RowStore(prune_fraction=0.9, prune_min_rows=10)
+    store.append(rows[:20])
+    store.append(rows[20:25])
+    exact = (rows[20:25] @ query.T).toarray().ravel()
+    assert store.first_stage(query)[0, 20:] == pytest.approx(exact, rel=1e-5)
