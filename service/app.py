@@ -72,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     backend = open_search_backend()
     app.state.search = backend
     app.state.accounts = AccountCache(get_settings().account_cache_seconds)
+    app.state.search_slots = anyio.CapacityLimiter(get_settings().search_threads)
     app.state.matcher = MatchIndex()
     app.state.search_health = lambda: backend.health().ok
     worker = None

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     search_sync_interval_seconds: float = 2.0
     #: Embedded backend: memory per process for the matches of recent query words (0: none).
     search_match_cache_mb: float = Field(default=32.0, ge=0)
+    #: Searches one process runs at a time (each is CPU work under the GIL; see service/api/search.py).
+    search_threads: int = Field(default=1, ge=1)
 
     login_rate_limit: str = "10/minute"
     rate_limit_storage: str = "memory://"
