@@ -85,13 +85,19 @@ def _results(
             yield futures.pop().result()
 
 
-class _RowsBuilder:
-    """Rows appended block by block into arrays grown and finally trimmed in place (`ndarray.resize`, a realloc
-    that large buffers satisfy by remapping pages), so the whole matrix never exists twice."""
+def _capacity(texts: Sequence[str]) -> int:
+    """An upper bound on the entries of the counts of `texts`: each character starts at most one unigram, one
+    bigram and one word."""
+    return 3 * sum(len(t) for t in texts) + 1
 
-    def __init__(self) -> None:
-        self.data = np.zeros(0, dtype=np.float32)
-        self.indices = np.zeros(0, dtype=np.int32)
+
+class _RowsBuilder:
+    """Rows appended block by block into arrays reserved at an upper bound of their size (untouched pages cost
+    no memory) and finally trimmed in place (`ndarray.resize`), so the whole matrix is never copied."""
+
+    def __init__(self, capacity: int = 0) -> None:
+        self.data = np.empty(capacity, dtype=np.float32)
+        self.indices = np.empty(capacity, dtype=np.int32)
         self.lengths: list[np.ndarray] = []
         self.nnz = 0
 
@@ -134,7 +140,7 @@ def count_texts(
         normalized, word_lists = analyze(texts)
         counts = term_counts(normalized, word_lists, vocab)
         return counts if space is None else space.compact_inplace(counts)
-    rows = _RowsBuilder()
+    rows = _RowsBuilder(_capacity(texts))
     for local, _ in _results(texts, np.ones(len(texts), dtype=np.int64), workers, grouped=False):
         block = vocab.globalize(local)
         rows.add(block if space is None else space.compact_inplace(block))
@@ -157,7 +163,8 @@ def count_grouped(
         counts = count_texts(texts, vocab, workers=1)
         owners = space.compact_inplace(sum_rows_by_owner(counts, owner_lengths))
         return GroupedCounts(space.compact_inplace(counts), owners)
-    text_rows, owner_rows = _RowsBuilder(), _RowsBuilder()
+    capacity = _capacity(texts)
+    text_rows, owner_rows = _RowsBuilder(capacity), _RowsBuilder(capacity)
     for local, owners in _results(texts, owner_lengths, workers, grouped=True):
         assert owners is not None
         mapping = vocab.word_ids(local.words)

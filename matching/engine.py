@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from matching import text as textmod
 from matching.counting import count_grouped, count_texts, sum_rows_by_owner
-from matching.features import UNI, WORD_BASE, FeatureWeights, TfidfWeighter, Vocabulary
+from matching.features import UNI, WORD_BASE, FeatureWeights, TfidfWeighter, Vocabulary, column_counts
 from matching.rows import RowStore, with_width
 from matching.types import ExpertProfile, Match, NeedText, Reasons
 
@@ -177,8 +177,10 @@ class MatchEngine:
             [n.text for n in need_list], self.vocab_, s.analysis_workers, s.parallel_min_texts, space
         )
         # idf from whole profiles and needs; then every block is weighted in place (no second copy of the counts)
-        self.weighter_.fit_compact(grouped.owners, need_counts)
-        self._profiles.append(self.weighter_.transform_inplace(grouped.owners))
+        n_cols = space.n_cols
+        profile_df = column_counts(grouped.owners, n_cols)
+        self.weighter_.fit_df(profile_df + column_counts(need_counts, n_cols), len(expert_list) + len(need_list))
+        self._profiles.append(self.weighter_.transform_inplace(grouped.owners), profile_df)
         doc_positions = self._documents.append(self.weighter_.transform_inplace(grouped.texts))
         del grouped
         bounds = np.concatenate([[0], np.cumsum(lengths)])
@@ -494,7 +496,7 @@ class MatchEngine:
         ]
 
     def rank_many(
-        self, needs: Sequence[NeedText], k: int, chunk: int = 256
+        self, needs: Sequence[NeedText], k: int, chunk: int = 64
     ) -> Iterator[tuple[NeedText, list[tuple[str, float]]]]:
         """(need, [(expert_id, score), ...]) for each need, best first; no reasons (fast batch path)."""
         self._require_fit()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ WORDS = 1 << 22
 WORD_BASE = UNI + BI
 N_COLS = UNI + BI + WORDS
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+THREADS = 2  # threads for the large NumPy passes of an index build (the machine's cores)
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,8 @@ def _block_counts(normalized: Sequence[str], word_lists: Sequence[list[str]], vo
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     # words
-    id_of = vocab.id_of
-    word_cols = [id_of(w) for ws in word_lists for w in ws]
+    id_of, known = vocab.id_of, vocab.ids.get
+    word_cols = [known(w) or id_of(w) for ws in word_lists for w in ws]
     if word_cols:
         rows.append(np.repeat(np.arange(n, dtype=np.int32), [len(ws) for ws in word_lists]))
         cols.append(np.asarray(word_cols, dtype=np.int32))
@@ -232,11 +234,12 @@ class TfidfWeighter:
 
     def fit_compact(self, *blocks: sp.csr_matrix) -> TfidfWeighter:
         """`fit` on count rows already in the compact space (`ColumnSpace.compact_inplace`), over all `blocks`."""
-        df = np.zeros(self.space.n_cols, dtype=np.float64)
-        for block in blocks:
-            df += np.bincount(block.indices, minlength=df.size)
-        n = sum(block.shape[0] for block in blocks)
-        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        df = sum((column_counts(b, self.space.n_cols) for b in blocks), np.zeros(self.space.n_cols, np.int64))
+        return self.fit_df(df, sum(block.shape[0] for block in blocks))
+
+    def fit_df(self, df: np.ndarray, n: int) -> TfidfWeighter:
+        """Set the idf from document frequencies per compact column over `n` documents."""
+        idf = np.log((1.0 + n) / (1.0 + df.astype(np.float64))) + 1.0
         self.idf_ = (idf * self._group_weights(self.space.global_ids())).astype(np.float32)
         self.n_docs_ = n
         return self
@@ -257,7 +260,7 @@ class TfidfWeighter:
         tf *= (1.0 / norms).astype(np.float32)[row_of]
         return tf
 
-    def transform_inplace(self, counts: sp.csr_matrix, block_rows: int = 20_000) -> sp.csr_matrix:
+    def transform_inplace(self, counts: sp.csr_matrix, block_rows: int = 4_000) -> sp.csr_matrix:
         """`transform(counts, grow=True)` for counts already in the compact space, reusing their arrays (which it
         overwrites), `block_rows` rows at a time so that no temporary is as large as the matrix: how a
         100,000-expert fit stays within memory."""
@@ -267,10 +270,15 @@ class TfidfWeighter:
         indptr = counts.indptr
         n = counts.shape[0]
         data = counts.data if counts.data.dtype == np.float32 else counts.data.astype(np.float32)
-        for a in range(0, n, block_rows):
+
+        def weigh_block(a: int) -> None:
             b = min(a + block_rows, n)
             lo, hi = int(indptr[a]), int(indptr[b])
             self._weigh(data[lo:hi], idf[counts.indices[lo:hi]], np.diff(indptr[a : b + 1]))
+
+        # NumPy releases the GIL inside these passes, so threads share the blocks across cores.
+        with ThreadPoolExecutor(THREADS) as pool:
+            list(pool.map(weigh_block, range(0, n, block_rows)))
         out = sp.csr_matrix((data, counts.indices, indptr), shape=(n, self.space.n_cols), copy=False)
         out.has_sorted_indices = False
         return out
@@ -333,6 +341,20 @@ class TfidfWeighter:
         # compact ids follow global order within one `add`, not across; products do not need sorted indices
         out.has_sorted_indices = False
         return out
+
+
+def column_counts(counts: sp.csr_matrix, n_cols: int, step: int = 1 << 23) -> np.ndarray:
+    """Rows holding each column (document frequency), for rows with no repeated column.
+
+    Counted `step` entries at a time over two threads: `np.bincount` copies its input to 64-bit integers, which
+    for a 100,000-expert profile matrix would be a 400 MB temporary."""
+    indices = counts.indices
+
+    def count(lo: int) -> np.ndarray:
+        return np.bincount(indices[lo : lo + step], minlength=n_cols)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        return sum(pool.map(count, range(0, indices.size, step)), np.zeros(n_cols, dtype=np.int64))
 
 
 def analyze(texts: Sequence[str]) -> tuple[list[str], list[list[str]]]:

@@ -10,9 +10,12 @@ different widths are widened (a shape change, no copy), and query columns past a
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
+
+from matching.features import THREADS, column_counts
 
 _local = threading.local()
 
@@ -48,17 +51,20 @@ def _empty() -> sp.csr_matrix:
     return sp.csr_matrix((0, 0), dtype=np.float32)
 
 
-def _drop_columns(matrix: sp.csr_matrix, drop: np.ndarray, block_rows: int = 20_000) -> sp.csr_matrix:
-    """`matrix` without the entries in columns where `drop` is true, built block by block (bounded temporaries)."""
-    data, indices, lengths = [], [], []
-    for a in range(0, matrix.shape[0], block_rows):
+def _drop_columns(matrix: sp.csr_matrix, drop: np.ndarray, block_rows: int = 4_000) -> sp.csr_matrix:
+    """`matrix` without the entries in columns where `drop` is true, built block by block (bounded temporaries,
+    blocks shared by threads: NumPy releases the GIL in these passes)."""
+
+    def block(a: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         b = min(a + block_rows, matrix.shape[0])
         lo, hi = int(matrix.indptr[a]), int(matrix.indptr[b])
         keep = ~drop[matrix.indices[lo:hi]]
         row_of = np.repeat(np.arange(b - a, dtype=np.int32), np.diff(matrix.indptr[a : b + 1]))
-        lengths.append(np.bincount(row_of[keep], minlength=b - a))
-        data.append(matrix.data[lo:hi][keep])
-        indices.append(matrix.indices[lo:hi][keep])
+        return matrix.data[lo:hi][keep], matrix.indices[lo:hi][keep], np.bincount(row_of[keep], minlength=b - a)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        parts = list(pool.map(block, range(0, matrix.shape[0], block_rows)))
+    data, indices, lengths = [p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts]
     indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)
     if lengths:
         np.cumsum(np.concatenate(lengths), out=indptr[1:])
@@ -91,6 +97,7 @@ class RowStore:
         self.prune_min_rows = prune_min_rows
         self.keeps_postings = postings
         self._main = _empty()
+        self._column_counts: np.ndarray | None = None
         self._postings: sp.csr_matrix | None = None
         self._common: np.ndarray | None = None
         self._delta: list[sp.csr_matrix] = []
@@ -110,12 +117,14 @@ class RowStore:
         return int(self._main.shape[0])
 
     def _main_changed(self) -> None:
+        self._column_counts = None
         self._postings = None
         self._common = None
         self._stacked = None
 
-    def append(self, block: sp.csr_matrix) -> np.ndarray:
-        """Append rows; returns their positions."""
+    def append(self, block: sp.csr_matrix, column_counts: np.ndarray | None = None) -> np.ndarray:
+        """Append rows; returns their positions. `column_counts` (rows holding each column, when the caller has
+        them) saves a pass when these rows become the main matrix."""
         start = self.n_rows
         if block.shape[0] == 0:
             return np.arange(start, start, dtype=np.int64)
@@ -125,6 +134,7 @@ class RowStore:
         if self.n_main == 0 and not self._delta:
             self._main = block
             self._main_changed()
+            self._column_counts = column_counts
         else:
             self._delta.append(block)
             self._delta_rows += block.shape[0]
@@ -150,7 +160,9 @@ class RowStore:
         if self._common is None:
             if self.n_main < max(self.prune_min_rows, 1) or self.prune_fraction >= 1.0:
                 return None
-            lengths = np.bincount(self._main.indices, minlength=self._main.shape[1])
+            lengths = self._column_counts
+            if lengths is None or lengths.size != self._main.shape[1]:
+                lengths = column_counts(self._main, self._main.shape[1])
             self._common = lengths > self.prune_fraction * self.n_main
         return self._common
 
@@ -230,9 +242,16 @@ class RowStore:
         out = np.zeros((queries.shape[0], self.n_rows), dtype=np.float32)
         if self.n_main:
             postings = self.postings()
-            q = with_width(queries, postings.shape[0])
-            if q.nnz:
-                out[:, : self.n_main] = (q @ postings).toarray()
+            if queries.shape[0] == 1:
+                # one query: gather its columns' postings and add them up (a third of a general sparse product)
+                cols = queries.indices
+                inside = cols < postings.shape[0]
+                touched = postings[cols[inside]]
+                out[0, : self.n_main] = touched.T @ queries.data[inside]
+            else:
+                q = with_width(queries, postings.shape[0])
+                if q.nnz:
+                    out[:, : self.n_main] = (q @ postings).toarray()
         if self._delta_rows:
             if self._delta_postings is None:
                 self._delta_postings = self._delta_csr().T.tocsr()
