@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -19,11 +20,12 @@ ELLIPSIS = "…"
 Span = tuple[int, int]
 
 
-def _normalized_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Normalised text and, per normalised character, the index of the original character it came from."""
+def _normalized_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """Normalised text and, per normalised character, the index of the original character it came from
+    (None when normalising kept every character in place, as it does for almost all text)."""
     normalized = normalize(text)
     if len(normalized) == len(text):
-        return normalized, list(range(len(text)))
+        return normalized, None
     # NFKC can expand or fold characters (① -> 1, ﬁ -> fi); map piece by piece only when lengths differ.
     pieces: list[str] = []
     offsets: list[int] = []
@@ -34,6 +36,14 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), offsets
 
 
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    """Chinese terms match anywhere; English words and numbers only at the start of a word."""
+    if term.isascii():
+        return re.compile(r"(?<![0-9a-z])" + re.escape(term))
+    return re.compile(re.escape(term))
+
+
 def find_spans(text: str, terms: Iterable[str]) -> list[Span]:
     """Merged [start, end) spans of the original text where any normalised term occurs.
 
@@ -41,12 +51,11 @@ def find_spans(text: str, terms: Iterable[str]) -> list[Span]:
     normalized, offsets = _normalized_with_offsets(text)
     spans: list[Span] = []
     for term in {t for t in terms if t}:
-        if term.isascii():
-            pattern = re.compile(r"(?<![0-9a-z])" + re.escape(term))
-        else:
-            pattern = re.compile(re.escape(term))
-        for m in pattern.finditer(normalized):
-            spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))
+        for m in _term_pattern(term).finditer(normalized):
+            if offsets is None:
+                spans.append((m.start(), m.end()))
+            else:
+                spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))
     return merge_spans(spans)
 
 
