@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -37,8 +38,18 @@ def create_access_token(account_id: int, role: str) -> str:
 
 def decode_access_token(token: str) -> int | None:
     """The account id in a valid, unexpired token; None otherwise."""
+    claims = _verified_claims(token, get_settings().secret_key)
+    if claims is None or claims[1] <= datetime.now(UTC).timestamp():
+        return None
+    return claims[0]
+
+
+@lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret_key: str) -> tuple[int, float] | None:
+    """(account id, expiry timestamp) of a token whose signature holds, remembered: a client sends the same
+    token with every request, and checking the signature again cost more than a search's own routing."""
     try:
-        payload = jwt.decode(token, get_settings().secret_key, algorithms=[_ALGORITHM])
-        return int(payload["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
+        payload = jwt.decode(token, secret_key, algorithms=[_ALGORITHM])
+        return int(payload["sub"]), float(payload["exp"])
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None

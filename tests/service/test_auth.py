@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import jwt
 import pytest
@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from service import config
+from service import config, security
 from service.api.auth import limiter
 from service.api.deps import SESSION_COOKIE, AccountCache
 from service.app import create_app
@@ -167,3 +167,20 @@ def test_bad_tokens_are_refused(client: TestClient, world: World, make_token: ob
     assert answer.json()["detail"] == "请先登录"
     cookie = TestClient(client.app, cookies={SESSION_COOKIE: token})
     assert cookie.get(ME_URL).status_code == 401
+
+
+def test_a_token_used_while_valid_is_refused_once_it_expires(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verified tokens are remembered; their expiry is checked again on every request."""
+    token = _token(world.accounts["expert"], expires=datetime.now(UTC) + timedelta(minutes=5))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(ME_URL, headers=headers).status_code == 200
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Later:
+            return cls.fromtimestamp(datetime.now(UTC).timestamp() + 600, tz)
+
+    monkeypatch.setattr(security, "datetime", Later)
+    assert client.get(ME_URL, headers=headers).status_code == 401
