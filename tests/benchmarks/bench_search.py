@@ -347,7 +347,18 @@ def _wrk(base: str, path: str, mix: list[dict[str, str]], auth: str, seconds: in
     [requests, errors, p50, p95, p99, req/s] (latency in ms, per request, from wrk's histogram)."""
     paths = ", ".join(_lua_string(f"{path}?{urlencode(params)}") for params in mix)
     script.write_text(_WRK_SCRIPT % {"paths": paths, "auth": _lua_string(auth)}, encoding="utf-8")
-    command = ["wrk", "-t2", f"-c{HTTP_CLIENTS}", "-s", str(script), base, "--", str(random.randrange(len(mix)))]
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{HTTP_CLIENTS}",
+        "--timeout",
+        "60s",
+        "-s",
+        str(script),
+        base,
+        "--",
+        str(random.randrange(len(mix))),
+    ]
     subprocess.run([*command[:1], f"-d{WARM_UP_SECONDS}s", *command[1:]], check=True, capture_output=True)
     out = subprocess.run([*command[:1], f"-d{seconds}s", *command[1:]], check=True, capture_output=True, text=True)
     line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
