@@ -245,11 +245,13 @@ class TfidfWeighter:
         return self
 
     @staticmethod
-    def _weigh(tf: np.ndarray, idf: np.ndarray, row_lengths: np.ndarray) -> np.ndarray:
+    def _weigh(tf: np.ndarray, idf: np.ndarray, row_lengths: np.ndarray, stored: bool) -> np.ndarray:
         """The one place rows get their weights: sublinear tf times idf, then each row L2-normalised.
 
         `tf` (float32 raw counts, rows back to back as `row_lengths` says) is overwritten and returned; `idf` is
-        the weight per entry. A BM25-style weighting would replace this function (and the query side with it).
+        the weight per entry; `stored` tells index rows (experts' texts, stored needs) from query rows, which
+        cosine weighs alike. A BM25-style weighting replaces this method (saturated, length-normalised tf for
+        stored rows, idf for query rows) and `fit_df` for its idf; nothing else computes weights.
         """
         np.log(tf, out=tf)
         tf += 1.0
@@ -274,7 +276,7 @@ class TfidfWeighter:
         def weigh_block(a: int) -> None:
             b = min(a + block_rows, n)
             lo, hi = int(indptr[a]), int(indptr[b])
-            self._weigh(data[lo:hi], idf[counts.indices[lo:hi]], np.diff(indptr[a : b + 1]))
+            self._weigh(data[lo:hi], idf[counts.indices[lo:hi]], np.diff(indptr[a : b + 1]), stored=True)
 
         # NumPy releases the GIL inside these passes, so threads share the blocks across cores.
         with ThreadPoolExecutor(THREADS) as pool:
@@ -329,7 +331,7 @@ class TfidfWeighter:
             unknown = indices[~known]
             weights[~known] = self.unseen_idf() * self._group_weights(unknown)
         lengths = np.diff(counts.indptr)
-        data = self._weigh(counts.data.astype(np.float32), weights, lengths)
+        data = self._weigh(counts.data.astype(np.float32), weights, lengths, stored=grow)
         if not all_known:
             data = data[known]
             compact = compact[known]

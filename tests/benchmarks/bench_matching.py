@@ -85,8 +85,9 @@ def _char_tfidf_baseline(experts: list[ExpertProfile], needs: list[NeedText], k:
 
 
 def _in_child(work: Callable[[], dict[str, float]]) -> dict[str, float]:
-    """Run `work` in a forked process so that its peak memory is its own (the parent holds the quality run)."""
-    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+    """Run `work` in a fresh interpreter so that its peak memory is its own (a forked child would start with
+    the pages of whatever ran before it: the quality run, other benchmarks)."""
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         return pool.submit(_measured, work).result()
 
 
