@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -127,11 +128,16 @@ def _block_counts(normalized: Sequence[str], word_lists: Sequence[list[str]], vo
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     # words
-    id_of, known = vocab.id_of, vocab.ids.get
-    word_cols = [known(w) or id_of(w) for ws in word_lists for w in ws]
-    if word_cols:
+    flat = list(chain.from_iterable(word_lists))
+    if flat:
+        # new words get columns in order of first occurrence (as a word-by-word loop would), then one C-level
+        # map gives every occurrence its column
+        ids = vocab.ids
+        for word in dict.fromkeys(flat):
+            if word not in ids:
+                vocab.id_of(word)
         rows.append(np.repeat(np.arange(n, dtype=np.int32), [len(ws) for ws in word_lists]))
-        cols.append(np.asarray(word_cols, dtype=np.int32))
+        cols.append(np.fromiter(map(ids.__getitem__, flat), dtype=np.int32, count=len(flat)))
     # character n-grams over the whole batch: one code-point array, "\n" between texts stops bigrams
     joined = "\n".join(normalized) + "\n"
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
