@@ -114,3 +114,13 @@ def test_unfitted_engine_accepts_upserts() -> None:
     engine = MatchEngine()
     engine.upsert_expert(ExpertProfile("a", "水稻栽培"))
     assert engine.experts_for(NeedText("n", "水稻"), k=1)[0].expert_id == "a"
+
+
+def test_fit_with_worker_processes_ranks_like_one_process() -> None:
+    one = MatchEngine(neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
+    many = MatchEngine(MatchSettings(parallel_min_texts=1), neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
+    for need in NEEDS:
+        expected = [(m.expert_id, m.score) for m in one.experts_for(need, k=0)]
+        got = [(m.expert_id, m.score) for m in many.experts_for(need, k=0)]
+        assert [e for e, _ in got] == [e for e, _ in expected]
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected], abs=1e-6)
