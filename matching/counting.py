@@ -101,14 +101,19 @@ class _RowsBuilder:
         self.lengths: list[np.ndarray] = []
         self.nnz = 0
 
-    def add(self, block: sp.csr_matrix) -> None:
+    def add(self, block: sp.csr_matrix, space: ColumnSpace | None = None) -> None:
+        """Append `block`'s rows; with `space`, its global ids are stored as compact columns (mapped on the way
+        in, so the block's own arrays are never rewritten)."""
         end = self.nnz + block.nnz
         if end > self.data.size:
             size = max(end, int(self.data.size * 1.5))
             self.data.resize(size, refcheck=False)
             self.indices.resize(size, refcheck=False)
         self.data[self.nnz : end] = block.data
-        self.indices[self.nnz : end] = block.indices
+        if space is None:
+            self.indices[self.nnz : end] = block.indices
+        else:
+            space.compact_into(block.indices, self.indices[self.nnz : end])
         self.lengths.append(np.diff(block.indptr))
         self.nnz = end
 
@@ -142,8 +147,7 @@ def count_texts(
         return counts if space is None else space.compact_inplace(counts)
     rows = _RowsBuilder(_capacity(texts))
     for local, _ in _results(texts, np.ones(len(texts), dtype=np.int64), workers, grouped=False):
-        block = vocab.globalize(local)
-        rows.add(block if space is None else space.compact_inplace(block))
+        rows.add(vocab.globalize(local), space)
     return rows.matrix(N_COLS if space is None else space.n_cols)
 
 
@@ -169,7 +173,7 @@ def count_grouped(
         assert owners is not None
         mapping = vocab.word_ids(local.words)
         # an owner's ids include its texts' ids, so compacting the owner rows first gives every id its column
-        owner_rows.add(space.compact_inplace(globalize(owners, mapping)))
-        text_rows.add(space.compact_inplace(globalize(local.counts, mapping)))
+        owner_rows.add(globalize(owners, mapping), space)
+        text_rows.add(globalize(local.counts, mapping), space)
         del local, owners
     return GroupedCounts(text_rows.matrix(space.n_cols), owner_rows.matrix(space.n_cols))

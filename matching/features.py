@@ -197,6 +197,17 @@ class ColumnSpace:
         self._globals.append(fresh)
         return fresh
 
+    def compact_into(self, global_cols: np.ndarray, out: np.ndarray) -> None:
+        """Write the compact column of each global id into `out` (int32, same length), joining new ids to the
+        space: one gather straight into the destination, no temporary copy of the ids."""
+        np.take(self._code, global_cols, out=out)
+        missing = out == 0
+        if missing.any():
+            new = global_cols[missing]
+            self.add(new)
+            out[missing] = self._code[new]
+        out -= 1
+
     def compact_inplace(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """`counts` (global ids) with its ids joined to the space and replaced by compact columns, in place."""
         code = self._code[counts.indices]
