@@ -124,3 +124,10 @@ def test_fit_with_worker_processes_ranks_like_one_process() -> None:
         got = [(m.expert_id, m.score) for m in many.experts_for(need, k=0)]
         assert [e for e, _ in got] == [e for e, _ in expected]
         assert [s for _, s in got] == pytest.approx([s for _, s in expected], abs=1e-6)
+
+
+def test_more_results_than_candidates_are_all_scored() -> None:
+    engine = MatchEngine(MatchSettings(candidates=1), neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
+    assert len(engine.needs_for("rice", k=3)) == 3
+    exhaustive = [m.expert_id for m in engine.experts_for(NEEDS[0], k=0)]
+    assert [m.expert_id for m in engine.experts_for(NEEDS[0], k=2)] == exhaustive[:2]
