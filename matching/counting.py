@@ -35,9 +35,10 @@ from matching.features import (
 @dataclass
 class GroupedCounts:
     """Counts of texts that belong to owners (an expert's profile and documents): one row per text, plus one
-    row per owner with the sum of its texts' counts. Owners' texts are contiguous rows."""
+    row per owner with the sum of its texts' counts (`texts` None when not kept). Owners' texts are contiguous
+    rows."""
 
-    texts: sp.csr_matrix
+    texts: sp.csr_matrix | None
     owners: sp.csr_matrix
 
 
@@ -50,9 +51,17 @@ def sum_rows_by_owner(counts: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matr
     return out
 
 
-def _count_chunk(texts: list[str], lengths: np.ndarray | None) -> tuple[LocalCounts, sp.csr_matrix | None]:
+def _count_chunk(
+    texts: list[str], lengths: np.ndarray | None, keep_texts: bool = True
+) -> tuple[LocalCounts, sp.csr_matrix | None]:
     local = local_counts(texts)
-    return local, None if lengths is None else sum_rows_by_owner(local.counts, lengths)
+    if lengths is None:
+        return local, None
+    owners = sum_rows_by_owner(local.counts, lengths)
+    if not keep_texts:
+        # only the owner rows cross the process boundary
+        local.counts = sp.csr_matrix((0, local.counts.shape[1]), dtype=np.float32)
+    return local, owners
 
 
 def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int]]:
@@ -66,7 +75,7 @@ def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int
 
 
 def _results(
-    texts: Sequence[str], lengths: np.ndarray, workers: int, grouped: bool
+    texts: Sequence[str], lengths: np.ndarray, workers: int, grouped: bool, keep_texts: bool = True
 ) -> Iterator[tuple[LocalCounts, sp.csr_matrix | None]]:
     # Load the dictionary and the folding table once, before the fork, so no worker repeats it.
     textmod.words(textmod.normalize("预热"))
@@ -76,7 +85,7 @@ def _results(
     plan = _chunks(lengths, n_chunks)
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
         futures = [
-            pool.submit(_count_chunk, list(texts[t0:t1]), lengths[o0:o1] if grouped else None)
+            pool.submit(_count_chunk, list(texts[t0:t1]), lengths[o0:o1] if grouped else None, keep_texts)
             for o0, o1, t0, t1 in plan
         ]
         futures.reverse()
@@ -158,22 +167,27 @@ def count_grouped(
     space: ColumnSpace,
     workers: int = 2,
     parallel_min_texts: int = 20_000,
+    keep_texts: bool = True,
 ) -> GroupedCounts:
     """Counts of `texts` and of each owner's texts summed (owner i has the next `lengths[i]` texts), in compact
     columns of `space` (which grows). Batches of `parallel_min_texts` texts or more use `workers` processes,
-    while this process maps each finished chunk's words and columns."""
+    while this process maps each finished chunk's words and columns. `keep_texts=False` keeps only the owner
+    rows (the engine scores whole profiles), which saves the memory of the per-text rows."""
     owner_lengths = np.asarray(lengths, dtype=np.int64)
     if not _parallel(len(texts), workers, parallel_min_texts):
         counts = count_texts(texts, vocab, workers=1)
         owners = space.compact_inplace(sum_rows_by_owner(counts, owner_lengths))
-        return GroupedCounts(space.compact_inplace(counts), owners)
+        return GroupedCounts(space.compact_inplace(counts) if keep_texts else None, owners)
     capacity = _capacity(texts)
-    text_rows, owner_rows = _RowsBuilder(capacity), _RowsBuilder(capacity)
-    for local, owners in _results(texts, owner_lengths, workers, grouped=True):
+    owner_rows = _RowsBuilder(capacity)
+    text_rows = _RowsBuilder(capacity) if keep_texts else None
+    for local, owners in _results(texts, owner_lengths, workers, grouped=True, keep_texts=keep_texts):
         assert owners is not None
         mapping = vocab.word_ids(local.words)
         # an owner's ids include its texts' ids, so compacting the owner rows first gives every id its column
         owner_rows.add(globalize(owners, mapping), space)
-        text_rows.add(globalize(local.counts, mapping), space)
+        if text_rows is not None:
+            text_rows.add(globalize(local.counts, mapping), space)
         del local, owners
-    return GroupedCounts(text_rows.matrix(space.n_cols), owner_rows.matrix(space.n_cols))
+    texts_matrix = None if text_rows is None else text_rows.matrix(space.n_cols)
+    return GroupedCounts(texts_matrix, owner_rows.matrix(space.n_cols))

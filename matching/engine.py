@@ -2,11 +2,14 @@
 
 Score of a (need, expert) pair, absolute and comparable across needs:
 
-    text  = (1 - document_weight) * cos(need, whole profile) + document_weight * softmax-pool_d cos(need, doc d)
+    text  = sum_t q(t) w(t, e) / cap(q) ** alpha        (BM25 over the expert's whole text)
     score = text + field + district + activity + rating
 
-- whole profile: the expert's profile and documents as one TF-IDF vector (words + character 1-2-grams);
-  documents: each of the expert's texts on its own, pooled by a soft maximum (temperature `pool_temperature`).
+- w(t, e) = idf(t) tf (k1 + 1) / (tf + k1 (1 - b + b L_g(e) / avgL_g)): the expert's profile and documents counted
+  as one text, in three term blocks g (CJK characters, CJK character pairs, words), L_g its token count in the
+  term's block; idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)) over experts and needs; idf and avgL_g frozen at fit.
+- q(t) = 1 + ln(count of t in the need, plus `title_weight` times its count in the title); cap(q) = sum_t q(t)
+  idf(t) (k1 + 1) depends on the need alone, so the score stays absolute.
 - field: `field_weight` when the need's field is one of the expert's fields; otherwise `field_weight *
   predicted_field_weight * P(expert's field | need text)`, where P is a soft-max over cosine similarities to the
   field centroids learned from the pool (the mean profile of each field's experts).
@@ -34,36 +37,52 @@ import scipy.sparse as sp
 
 from matching import text as textmod
 from matching.counting import count_grouped, count_texts, sum_rows_by_owner
-from matching.features import UNI, WORD_BASE, FeatureWeights, TfidfWeighter, Vocabulary, column_counts
+from matching.features import (
+    UNI,
+    WORD_BASE,
+    Bm25Params,
+    Bm25Weighter,
+    ColumnSpace,
+    FeatureWeights,
+    Vocabulary,
+    column_counts,
+)
 from matching.rows import RowStore, with_width
 from matching.types import ExpertProfile, Match, NeedText, Reasons
 
 
 @dataclass
 class MatchSettings:
-    """Weights and knobs of the engine, defaults measured on csl-dev / nssf-dev (`zhiqiao match evaluate`).
+    """Weights and knobs of the engine, chosen on csl-dev / nssf-dev (`zhiqiao match evaluate`; docs/matching.md
+    has the sensitivity table).
 
-    - field_weight 0.2: nssf-dev MRR 0.134 at 0.1, 0.140 at 0.2, 0.139 at 0.35 (800-request sample).
-    - predicted_field_weight 0: field-centroid prediction measured no gain (0.1398 vs 0.1403); kept switchable.
-    - document_weight 0.3, pool_temperature 0.1: per-document soft-max pooling is neutral on csl-dev (0.5637 vs
-      0.5642 whole-profile only) and +0.001 on nssf-dev; weight 0.6 loses on csl-dev.
+    - k1 2.0, b 0.4, alpha 0.5: see `Bm25Params`. title_weight 1.0: the need's title (text before the first
+      "。" or line break) counted once more (0: csl MRR -0.005; 2: +0.002).
+    - field_weight 2.0 (on the text score's scale, alpha 0.5): nssf-dev MRR 0.121 without, 0.136 at 1, 0.138 at 2
+      and 3.
+    - predicted_field_weight 0: field-centroid prediction measured no gain (cosine engine); kept switchable.
+    - Per-document scoring is gone: pooling per-document scores (max, sum, top-3, soft-max) measured below the
+      whole-profile score on both sets.
     - activity_weight 0: a document-count prior gained +0.001-0.003 on nssf-dev but cost 0.06 MRR on csl-dev
       (field-level experts with 1-18 documents), so it is off.
-    - district / rating weights are tie-breakers, kept below the typical top-1..top-10 text-score gap.
+    - district / rating weights are tie-breakers, in the same proportion to the field bonus as before BM25
+      (x10 with it), below the typical top-1..top-10 text-score gap.
     """
 
     word_weight: float = 1.0
     unigram_weight: float = 1.0
     bigram_weight: float = 1.0
-    document_weight: float = 0.3
-    pool_temperature: float = 0.1
-    field_weight: float = 0.2
+    k1: float = 2.0
+    b: float = 0.4
+    alpha: float = 0.5
+    title_weight: float = 1.0
+    field_weight: float = 2.0
     predicted_field_weight: float = 0.0
     field_temperature: float = 0.05
     activity_weight: float = 0.0
-    district_same: float = 0.03
-    district_neighbour: float = 0.015
-    rating_weight: float = 0.01
+    district_same: float = 0.3
+    district_neighbour: float = 0.15
+    rating_weight: float = 0.1
     exclude_unavailable: bool = True
     candidates: int = 100
     candidates_per_result: int = 3
@@ -92,10 +111,14 @@ def _field_keys(label: str) -> tuple[str, ...]:
     return (key,)
 
 
+def title_of(text: str) -> str:
+    """A need's title: its text before the first "。" or line break (the whole text when it has neither)."""
+    return re.split("[。\n]", text, maxsplit=1)[0]
+
+
 @dataclass
 class _Expert:
     expert: ExpertProfile
-    doc_rows: np.ndarray
     field_keys: list[str] = field(default_factory=list)
 
 
@@ -115,11 +138,12 @@ class MatchEngine:
     def _reset(self) -> None:
         s = self.settings
         self.vocab_ = Vocabulary()
-        self.weighter_ = TfidfWeighter(FeatureWeights(s.word_weight, s.unigram_weight, s.bigram_weight))
+        self.weighter_ = Bm25Weighter(
+            FeatureWeights(s.word_weight, s.unigram_weight, s.bigram_weight), params=Bm25Params(s.k1, s.b, s.alpha)
+        )
         self._experts: list[_Expert | None] = []
         self._expert_slot: dict[str, int] = {}
         self._profiles = RowStore(s.delta_limit, s.prune_fraction, s.prune_min_rows)
-        self._documents = RowStore(s.delta_limit, postings=False)
         self._needs_rows = RowStore(s.delta_limit, s.prune_fraction, s.prune_min_rows)
         self._needs: list[NeedText | None] = []
         self._need_slot: dict[str, int] = {}
@@ -130,7 +154,6 @@ class MatchEngine:
         self._district_slots: dict[str, set[int]] = {}
         self._static_cache: np.ndarray | None = None
         self._ids_cache: np.ndarray | None = None
-        self._ranges_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._terms_cache: dict[int, tuple[frozenset[str], str]] = {}
         self._eligible_cache: np.ndarray | None = None
         self._field_slots_cache: list[np.ndarray] | None = None
@@ -143,6 +166,19 @@ class MatchEngine:
     def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         s = self.settings
         return count_texts(texts, self.vocab_, s.analysis_workers, s.parallel_min_texts)
+
+    def _need_counts(self, texts: Sequence[str], space: ColumnSpace | None = None) -> sp.csr_matrix:
+        """Term counts of needs with their titles counted `title_weight` more times (a title names the topic)."""
+        s = self.settings
+        if not s.title_weight:
+            return count_texts(texts, self.vocab_, s.analysis_workers, s.parallel_min_texts, space)
+        both = count_texts(
+            [*texts, *(title_of(t) for t in texts)], self.vocab_, s.analysis_workers, s.parallel_min_texts, space
+        )
+        n = len(texts)
+        titles = both[n:]
+        titles.data *= np.float32(s.title_weight)
+        return (both[:n] + titles).tocsr()
 
     @staticmethod
     def _expert_texts(expert: ExpertProfile) -> list[str]:
@@ -173,22 +209,25 @@ class MatchEngine:
             space,
             s.analysis_workers,
             s.parallel_min_texts,
+            keep_texts=False,
         )
         del expert_texts
-        need_counts = count_texts(
-            [n.text for n in need_list], self.vocab_, s.analysis_workers, s.parallel_min_texts, space
-        )
-        # idf from whole profiles and needs; then every block is weighted in place (no second copy of the counts)
+        need_counts = self._need_counts([n.text for n in need_list], space)
+        # idf from whole profiles and needs, mean lengths from profiles; then the rows are weighted in place (no
+        # second copy of the counts)
         n_cols = space.n_cols
         profile_df = column_counts(grouped.owners, n_cols)
-        self.weighter_.fit_df(profile_df + column_counts(need_counts, n_cols), len(expert_list) + len(need_list))
-        self._profiles.append(self.weighter_.transform_inplace(grouped.owners), profile_df)
-        doc_positions = self._documents.append(self.weighter_.transform_inplace(grouped.texts))
+        self.weighter_.fit_df(
+            profile_df + column_counts(need_counts, n_cols),
+            len(expert_list) + len(need_list),
+            self.weighter_.mean_lengths(grouped.owners),
+        )
+        self._profiles.append(self.weighter_.transform_inplace(grouped.owners, stored=True), profile_df)
         del grouped
-        bounds = np.concatenate([[0], np.cumsum(lengths)])
-        for i, e in enumerate(expert_list):
-            self._register_expert(e, doc_positions[bounds[i] : bounds[i + 1]])
-        self._needs_rows.append(self.weighter_.transform_inplace(need_counts))
+        for e, n_texts in zip(expert_list, lengths.tolist(), strict=True):
+            self._register_expert(e, n_texts)
+        # stored needs are weighed as queries: a need row times a profile row is the pair's text score
+        self._needs_rows.append(self.weighter_.transform_inplace(need_counts, stored=False))
         for n in need_list:
             self._need_slot[n.id] = len(self._needs)
             self._needs.append(n)
@@ -198,13 +237,13 @@ class MatchEngine:
         self._needs_rows.postings()
         return self
 
-    def _register_expert(self, expert: ExpertProfile, doc_rows: np.ndarray) -> None:
+    def _register_expert(self, expert: ExpertProfile, n_docs: int) -> None:
         keys = sorted({k for f in expert.fields for k in _field_keys(f)})
         for k in keys:
             self._field_index.setdefault(k, len(self._field_index))
         self._expert_slot[expert.id] = len(self._experts)
-        self._experts.append(_Expert(expert, doc_rows, keys))
-        self._static.append(self._static_prior(expert, len(doc_rows)))
+        self._experts.append(_Expert(expert, keys))
+        self._static.append(self._static_prior(expert, n_docs))
         if expert.district:
             self._district_slots.setdefault(expert.district, set()).add(len(self._experts) - 1)
         self._membership_cache = None
@@ -255,9 +294,8 @@ class MatchEngine:
         texts = self._expert_texts(expert)
         counts = self._counts(texts)
         total = sum_rows_by_owner(counts, np.array([len(texts)]))
-        self._profiles.append(self.weighter_.transform(total, grow=True))
-        doc_rows = self._documents.append(self.weighter_.transform(counts, grow=True))
-        self._register_expert(expert, doc_rows)
+        self._profiles.append(self.weighter_.transform(total, grow=True, stored=True))
+        self._register_expert(expert, len(texts))
 
     def remove_expert(self, expert_id: str) -> None:
         """Drop an expert from every later query (no-op when unknown)."""
@@ -268,14 +306,13 @@ class MatchEngine:
                 self._district_slots.get(item.expert.district, set()).discard(slot)
             self._experts[slot] = None
             self._membership_cache = None
-            self._ranges_cache = None
             self._eligible_cache = None
 
     def upsert_need(self, need: NeedText) -> None:
         """Add or replace a need (used by `needs_for`)."""
         self._require_fit()
         self.remove_need(need.id)
-        self._needs_rows.append(self.weighter_.transform(self._counts([need.text]), grow=True))
+        self._needs_rows.append(self.weighter_.transform(self._need_counts([need.text]), grow=True, stored=False))
         self._need_slot[need.id] = len(self._needs)
         self._needs.append(need)
 
@@ -287,9 +324,9 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ scoring helpers
     def vectorize(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """TF-IDF rows for texts, with the fitted idf."""
+        """Query rows for need texts (titles counted again), with the fitted idf."""
         self._require_fit()
-        return self.weighter_.transform(self._counts(texts))
+        return self.weighter_.transform(self._need_counts(texts), stored=False)
 
     def _field_probabilities(self, queries: sp.csr_matrix) -> np.ndarray:
         """(n_queries x n_fields) soft-max over cosine similarity to each field centroid."""
@@ -405,55 +442,14 @@ class MatchEngine:
                 ok[excluded] = False
         return ok
 
-    def _pool(self, sims: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Soft maximum of each group of document similarities (groups given by `lengths`; empty -> 0)."""
-        out = np.zeros(lengths.size, dtype=np.float32)
-        nonempty = lengths > 0
-        if not nonempty.any():
-            return out
-        t = self.settings.pool_temperature
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[nonempty]
-        top = np.maximum.reduceat(sims, starts)
-        group_top = np.repeat(top, lengths[nonempty])
-        mean_exp = np.add.reduceat(np.exp((sims - group_top) / t), starts) / lengths[nonempty]
-        out[nonempty] = top + t * np.log(mean_exp)
-        return out
-
-    def _doc_ranges(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per slot: first document row and number of document rows (rows of one expert are contiguous)."""
-        if self._ranges_cache is None or self._ranges_cache[0].size != len(self._experts):
-            first = np.zeros(len(self._experts), dtype=np.int64)
-            count = np.zeros(len(self._experts), dtype=np.int64)
-            for slot, item in enumerate(self._experts):
-                if item is not None and item.doc_rows.size:
-                    first[slot] = item.doc_rows[0]
-                    count[slot] = item.doc_rows.size
-            self._ranges_cache = (first, count)
-        return self._ranges_cache
-
     def _text_scores(self, query: sp.csr_matrix, slots: np.ndarray) -> np.ndarray:
-        """Exact text score of one query row against expert `slots`."""
+        """Exact text score of one query row against expert `slots`: the query row (already divided by its cap)
+        times each whole-profile row."""
         slots = np.asarray(slots, dtype=np.int64)
         # Past a few thousand rows the postings product beats gathering rows.
-        dense = len(slots) > 2000
-        if dense:
-            whole = self._profiles.dots(query)[slots]
-        else:
-            whole = self._profiles.range_dots(slots, np.ones(slots.size, dtype=np.int64), query)
-        w = self.settings.document_weight
-        if not w:
-            return whole
-        first, count = self._doc_ranges()
-        lengths = count[slots]
-        if dense:
-            all_docs = self._documents.dots(query)
-            rows = np.repeat(first[slots], lengths) + (
-                np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-            )
-            sims = all_docs[rows]
-        else:
-            sims = self._documents.range_dots(first[slots], lengths, query)
-        return ((1.0 - w) * whole + w * self._pool(sims.astype(np.float32), lengths)).astype(np.float32)
+        if len(slots) > 2000:
+            return self._profiles.dots(query)[slots]
+        return self._profiles.range_dots(slots, np.ones(slots.size, dtype=np.int64), query)
 
     # ------------------------------------------------------------------ queries
     def _n_candidates(self, want: int) -> int:

@@ -1,4 +1,4 @@
-"""Sparse TF-IDF features: dictionary words plus character 1- and 2-grams, in one column space.
+"""Sparse BM25 features: dictionary words plus character 1- and 2-grams, in one column space.
 
 Column layout (`N_COLS` columns, float32 CSR rows):
   [0, UNI)                    CJK character unigrams, one column per code point (U+3400..U+9FFF)
@@ -6,8 +6,8 @@ Column layout (`N_COLS` columns, float32 CSR rows):
   [UNI + BI, N_COLS)          words (jieba words, English words), ids from a growable vocabulary
 
 Character n-grams are computed with NumPy over the whole batch at once (no Python loop per character), which is
-what makes indexing 100,000 profiles fast; words go through jieba-rs. Weights are sublinear tf (1 + ln tf) times
-a smoothed idf frozen at `fit`, times a per-group weight, and each row is L2-normalised.
+what makes indexing 100,000 profiles fast; words go through jieba-rs. Weights are BM25 (`Bm25Weighter`): expert
+rows saturated, length-normalised tf (lengths per block) times idf; query rows log tf over a query-only constant.
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ WORDS = 1 << 22
 WORD_BASE = UNI + BI
 N_COLS = UNI + BI + WORDS
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+N_BLOCKS = 3  # term blocks: CJK unigrams, CJK bigrams, words
 THREADS = 2  # threads for the large NumPy passes of an index build (the machine's cores)
 
 
 @dataclass(frozen=True)
 class FeatureWeights:
-    """Multipliers per feature group, applied after tf-idf and before L2 normalisation."""
+    """Multipliers per feature group, applied to the idf."""
 
     words: float = 1.0
     unigrams: float = 1.0
@@ -227,64 +228,119 @@ class ColumnSpace:
         return self._globals[0]
 
 
-class TfidfWeighter:
-    """Turns term counts into L2-normalised sublinear tf-idf rows with an idf frozen at `fit`.
+@dataclass(frozen=True)
+class Bm25Params:
+    """BM25 knobs, chosen on csl-dev / nssf-dev (docs/matching.md has the sensitivity table).
 
+    - k1 2.0: term-frequency saturation (1.2: csl MRR -0.006; 3.0: +0.007, within noise).
+    - b 0.4: length normalisation, per term block; the one knob where the two sets pull apart (csl best at 0.5,
+      nssf at 0.2): low b favours long profiles, a hidden prior on document count.
+    - alpha 0.5: query rows are divided by cap^alpha, cap = what an expert holding every query term at
+      saturation would score; a query-only constant, so scores stay absolute (alpha 1 bounds the text score by 1
+      but loses csl pairwise loss 0.190 -> 0.199).
+    """
+
+    k1: float = 2.0
+    b: float = 0.4
+    alpha: float = 0.5
+
+
+def column_blocks(global_cols: np.ndarray) -> np.ndarray:
+    """Term block of each global id: 0 CJK unigrams, 1 CJK bigrams, 2 words (BM25 normalises lengths per block)."""
+    return np.where(global_cols < UNI, 0, np.where(global_cols < WORD_BASE, 1, 2)).astype(np.int8)
+
+
+class Bm25Weighter:
+    """Turns term counts into BM25 rows: expert rows hold saturated, length-normalised tf times idf; query rows
+    hold log tf divided by the query's own cap^alpha, so one dot product is the absolute text score.
+
+    idf and the mean block lengths are frozen at `fit_df`, so an added or edited row is weighed alone.
     Counts come in the global id space (`term_counts`); rows come out in the compact space of `space`.
     """
 
-    def __init__(self, weights: FeatureWeights | None = None, space: ColumnSpace | None = None) -> None:
+    def __init__(
+        self, weights: FeatureWeights | None = None, space: ColumnSpace | None = None, params: Bm25Params | None = None
+    ) -> None:
         self.weights = weights or FeatureWeights()
+        self.params = params or Bm25Params()
         self.space = space or ColumnSpace()
         self.idf_: np.ndarray | None = None
+        self.blocks_: np.ndarray = np.zeros(0, dtype=np.int8)
+        self.avg_lengths_ = np.ones(N_BLOCKS)
         self.n_docs_ = 0
 
     def _group_weights(self, global_cols: np.ndarray) -> np.ndarray:
         w = self.weights
-        return np.where(global_cols < UNI, w.unigrams, np.where(global_cols < WORD_BASE, w.bigrams, w.words)).astype(
-            np.float64
-        )
+        return np.array([w.unigrams, w.bigrams, w.words], dtype=np.float64)[column_blocks(global_cols)]
 
-    def fit(self, counts: sp.csr_matrix) -> TfidfWeighter:
-        """Learn document frequencies from count rows (each row one document); their ids join the space."""
-        return self.fit_compact(self.space.compact_inplace(counts.copy()))
+    def fit(self, counts: sp.csr_matrix, experts: int | None = None) -> Bm25Weighter:
+        """Learn document frequencies from count rows (each row one document; the first `experts` rows, all by
+        default, are experts and set the mean block lengths); their ids join the space."""
+        compact = self.space.compact_inplace(counts.copy())
+        n = compact.shape[0] if experts is None else experts
+        return self.fit_compact(compact[:n], compact[n:])
 
-    def fit_compact(self, *blocks: sp.csr_matrix) -> TfidfWeighter:
-        """`fit` on count rows already in the compact space (`ColumnSpace.compact_inplace`), over all `blocks`."""
+    def fit_compact(self, experts: sp.csr_matrix, *others: sp.csr_matrix) -> Bm25Weighter:
+        """`fit` on count rows already in the compact space (`ColumnSpace.compact_inplace`): df over all rows,
+        mean block lengths over `experts`."""
+        blocks = [experts, *others]
         df = sum((column_counts(b, self.space.n_cols) for b in blocks), np.zeros(self.space.n_cols, np.int64))
-        return self.fit_df(df, sum(block.shape[0] for block in blocks))
+        return self.fit_df(df, sum(b.shape[0] for b in blocks), self.mean_lengths(experts))
 
-    def fit_df(self, df: np.ndarray, n: int) -> TfidfWeighter:
-        """Set the idf from document frequencies per compact column over `n` documents."""
-        idf = np.log((1.0 + n) / (1.0 + df.astype(np.float64))) + 1.0
-        self.idf_ = (idf * self._group_weights(self.space.global_ids())).astype(np.float32)
+    def mean_lengths(self, experts: sp.csr_matrix) -> np.ndarray:
+        """Mean token count per block over expert count rows (compact space), 1 where a block is empty."""
+        n = max(experts.shape[0], 1)
+        blocks = column_blocks(self.space.global_ids())[experts.indices]
+        avg = np.bincount(blocks, weights=experts.data, minlength=N_BLOCKS)[:N_BLOCKS] / n
+        avg[avg == 0] = 1.0
+        return avg
+
+    def fit_df(self, df: np.ndarray, n: int, avg_lengths: np.ndarray | None = None) -> Bm25Weighter:
+        """Set the idf, ln(1 + (n - df + 0.5) / (df + 0.5)), from document frequencies per compact column over
+        `n` documents, and the mean expert length per block."""
+        df = df.astype(np.float64)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        global_ids = self.space.global_ids()
+        self.idf_ = (idf * self._group_weights(global_ids)).astype(np.float32)
+        self.blocks_ = column_blocks(global_ids)
+        if avg_lengths is not None:
+            self.avg_lengths_ = np.asarray(avg_lengths, dtype=np.float64)
         self.n_docs_ = n
         return self
 
-    @staticmethod
-    def _weigh(tf: np.ndarray, idf: np.ndarray, row_lengths: np.ndarray, stored: bool) -> np.ndarray:
-        """The one place rows get their weights: sublinear tf times idf, then each row L2-normalised.
+    def _weigh(
+        self, tf: np.ndarray, idf: np.ndarray, blocks: np.ndarray, row_lengths: np.ndarray, stored: bool
+    ) -> np.ndarray:
+        """The one place rows get their weights.
 
-        `tf` (float32 raw counts, rows back to back as `row_lengths` says) is overwritten and returned; `idf` is
-        the weight per entry; `stored` tells index rows (experts' texts, stored needs) from query rows, which
-        cosine weighs alike. A BM25-style weighting replaces this method (saturated, length-normalised tf for
-        stored rows, idf for query rows) and `fit_df` for its idf; nothing else computes weights.
+        `tf` (float32 raw counts, rows back to back as `row_lengths` says) is overwritten and returned; `idf` and
+        `blocks` are per entry. `stored` (expert rows): idf·tf(k1+1)/(tf + k1(1 − b + b·L/avgL)), L the row's
+        token count in the entry's block. Otherwise (query rows, stored needs included): (1 + ln tf) / cap^alpha
+        with cap = Σ (1 + ln tf)·idf·(k1+1); entries the caller drops afterwards still count in cap.
         """
+        p = self.params
+        row_of = np.repeat(np.arange(row_lengths.size, dtype=np.int64), row_lengths)
+        if stored:
+            flat = np.bincount(row_of * N_BLOCKS + blocks, weights=tf, minlength=row_lengths.size * N_BLOCKS)
+            norm = flat.reshape(-1, N_BLOCKS) / self.avg_lengths_
+            scale = (p.k1 * (1.0 - p.b + p.b * norm)).astype(np.float32)
+            denom = tf + scale[row_of, blocks]
+            tf *= idf * np.float32(p.k1 + 1.0)
+            tf /= denom
+            return tf
         np.log(tf, out=tf)
         tf += 1.0
-        tf *= idf
-        row_of = np.repeat(np.arange(row_lengths.size, dtype=np.int32), row_lengths)
-        norms = np.sqrt(np.bincount(row_of, weights=tf * tf, minlength=row_lengths.size))
-        norms[norms == 0] = 1.0
-        tf *= (1.0 / norms).astype(np.float32)[row_of]
+        cap = np.bincount(row_of, weights=tf * idf, minlength=row_lengths.size) * (p.k1 + 1.0)
+        cap[cap <= 0] = 1.0
+        tf *= (cap**-p.alpha).astype(np.float32)[row_of]
         return tf
 
-    def transform_inplace(self, counts: sp.csr_matrix, block_rows: int = 4_000) -> sp.csr_matrix:
-        """`transform(counts, grow=True)` for counts already in the compact space, reusing their arrays (which it
-        overwrites), `block_rows` rows at a time so that no temporary is as large as the matrix: how a
-        100,000-expert fit stays within memory."""
+    def transform_inplace(self, counts: sp.csr_matrix, stored: bool = True, block_rows: int = 4_000) -> sp.csr_matrix:
+        """`transform(counts, grow=True, stored=stored)` for counts already in the compact space, reusing their
+        arrays (which it overwrites), `block_rows` rows at a time so that no temporary is as large as the matrix:
+        how a 100,000-expert fit stays within memory."""
         if self.idf_ is None:
-            raise RuntimeError("TfidfWeighter.fit must run before transform")
+            raise RuntimeError("Bm25Weighter.fit must run before transform")
         idf = self._sync_idf()
         indptr = counts.indptr
         n = counts.shape[0]
@@ -293,7 +349,8 @@ class TfidfWeighter:
         def weigh_block(a: int) -> None:
             b = min(a + block_rows, n)
             lo, hi = int(indptr[a]), int(indptr[b])
-            self._weigh(data[lo:hi], idf[counts.indices[lo:hi]], np.diff(indptr[a : b + 1]), stored=True)
+            cols = counts.indices[lo:hi]
+            self._weigh(data[lo:hi], idf[cols], self.blocks_[cols], np.diff(indptr[a : b + 1]), stored)
 
         # NumPy releases the GIL inside these passes, so threads share the blocks across cores.
         with ThreadPoolExecutor(THREADS) as pool:
@@ -303,8 +360,8 @@ class TfidfWeighter:
         return out
 
     def unseen_idf(self) -> float:
-        """The idf of a term no fitted document had."""
-        return math.log(1.0 + self.n_docs_) + 1.0
+        """The idf of a term no fitted document had (df = 0)."""
+        return math.log1p((self.n_docs_ + 0.5) / 0.5)
 
     def _sync_idf(self) -> np.ndarray:
         """The idf per compact column, columns added since `fit` weighted as unseen terms."""
@@ -314,6 +371,7 @@ class TfidfWeighter:
             added = self.space.global_ids()[self.idf_.size :]
             extra = (self.unseen_idf() * self._group_weights(added)).astype(np.float32)
             self.idf_ = np.concatenate([self.idf_, extra])
+            self.blocks_ = np.concatenate([self.blocks_, column_blocks(added)])
         return self.idf_
 
     def idf_of(self, global_col: int) -> float:
@@ -324,14 +382,15 @@ class TfidfWeighter:
             return float(idf[col])
         return float(self.unseen_idf() * self._group_weights(np.array([global_col]))[0])
 
-    def transform(self, counts: sp.csr_matrix, grow: bool = False) -> sp.csr_matrix:
-        """Sublinear tf times idf, rows L2-normalised (an empty row stays empty), as compact-space rows.
+    def transform(self, counts: sp.csr_matrix, grow: bool = False, stored: bool | None = None) -> sp.csr_matrix:
+        """Weighted rows in the compact space (an empty row stays empty): expert rows when `stored` (by default
+        when `grow`), query rows otherwise.
 
         `grow`: the rows will be stored, so their new ids join the space; otherwise ids outside the space count
-        in the norm and are then dropped.
+        in a query's cap and are then dropped.
         """
         if self.idf_ is None:
-            raise RuntimeError("TfidfWeighter.fit must run before transform")
+            raise RuntimeError("Bm25Weighter.fit must run before transform")
         n = counts.shape[0]
         indices = counts.indices
         if grow:
@@ -342,13 +401,15 @@ class TfidfWeighter:
         all_known = bool(known.all())
         if all_known:
             weights = idf[compact]
+            blocks = self.blocks_[compact]
         else:
             weights = np.empty(indices.size, dtype=np.float32)
             weights[known] = idf[compact[known]]
             unknown = indices[~known]
             weights[~known] = self.unseen_idf() * self._group_weights(unknown)
+            blocks = column_blocks(indices)
         lengths = np.diff(counts.indptr)
-        data = self._weigh(counts.data.astype(np.float32), weights, lengths, stored=grow)
+        data = self._weigh(counts.data.astype(np.float32), weights, blocks, lengths, grow if stored is None else stored)
         if not all_known:
             data = data[known]
             compact = compact[known]

@@ -32,10 +32,20 @@ def test_workers_count_like_one_process() -> None:
     one = count_grouped(TEXTS, LENGTHS, one_vocab, one_space, workers=1)
     many = count_grouped(TEXTS, LENGTHS, many_vocab, many_space, workers=2, parallel_min_texts=1)
     assert one_vocab.words == many_vocab.words
+    assert one.texts is not None
+    assert many.texts is not None
     assert one.texts.shape == many.texts.shape == (len(TEXTS), one_space.n_cols)
     assert one.owners.shape == many.owners.shape == (len(LENGTHS), one_space.n_cols)
     for a, b in ((one.texts, many.texts), (one.owners, many.owners)):
         assert (_global(a, one_space) != _global(b, many_space)).nnz == 0
+
+
+def test_owner_rows_alone_are_the_same_owner_rows() -> None:
+    both_space, alone_space = ColumnSpace(), ColumnSpace()
+    both = count_grouped(TEXTS, LENGTHS, Vocabulary(), both_space, workers=2, parallel_min_texts=1)
+    alone = count_grouped(TEXTS, LENGTHS, Vocabulary(), alone_space, workers=2, parallel_min_texts=1, keep_texts=False)
+    assert alone.texts is None
+    assert (_global(both.owners, both_space) != _global(alone.owners, alone_space)).nnz == 0
 
 
 def test_parallel_text_counts_match_in_process_counts() -> None:

@@ -131,3 +131,56 @@ def test_more_results_than_candidates_are_all_scored() -> None:
     assert len(engine.needs_for("rice", k=3)) == 3
     exhaustive = [m.expert_id for m in engine.experts_for(NEEDS[0], k=0)]
     assert [m.expert_id for m in engine.experts_for(NEEDS[0], k=2)] == exhaustive[:2]
+
+
+def test_a_longer_profile_with_the_same_matches_scores_lower() -> None:
+    pool = [
+        ExpertProfile("short", "水稻栽培"),
+        ExpertProfile("long", "水稻栽培", ("城市规划 桥梁设计 钢结构施工 混凝土养护",)),
+        ExpertProfile("other", "生猪养殖"),
+    ]
+    matches = MatchEngine().fit(pool).experts_for(NeedText("n", "水稻栽培技术"), k=2)
+    assert [m.expert_id for m in matches] == ["short", "long"]
+    assert matches[0].score > matches[1].score
+    flat = MatchEngine(MatchSettings(b=0.0)).fit(pool).experts_for(NeedText("n", "水稻栽培技术"), k=2)
+    assert flat[0].score == pytest.approx(flat[1].score)
+
+
+def test_title_terms_count_more_than_body_terms() -> None:
+    pool = [ExpertProfile("rice", "水稻栽培"), ExpertProfile("fruit", "果树修剪")]
+    engine = MatchEngine().fit(pool)
+    assert engine.experts_for(NeedText("n", "水稻栽培。果树修剪"), k=1)[0].expert_id == "rice"
+    assert engine.experts_for(NeedText("n", "果树修剪。水稻栽培"), k=1)[0].expert_id == "fruit"
+    untitled = MatchEngine(MatchSettings(title_weight=0.0)).fit(pool)
+    scores = [m.score for m in untitled.experts_for(NeedText("n", "水稻栽培。果树修剪"), k=2)]
+    assert scores[0] == pytest.approx(scores[1])
+
+
+def test_terms_the_need_lacks_add_nothing() -> None:
+    pool = [ExpertProfile("a", "水稻栽培"), ExpertProfile("b", "水稻栽培 生猪"), ExpertProfile("c", "桥梁设计")]
+    # b = 0: no length normalisation, so only the shared terms decide the score
+    matches = MatchEngine(MatchSettings(b=0.0)).fit(pool).experts_for(NeedText("n", "水稻栽培"), k=0)
+    by_id = {m.expert_id: m.reasons.text_score for m in matches}
+    assert by_id["a"] == pytest.approx(by_id["b"])
+    assert by_id["c"] == 0.0
+
+
+def test_scores_are_absolute_whatever_else_is_ranked(engine: MatchEngine) -> None:
+    alone = {m.expert_id: m.score for m in engine.candidate_pairs(NEEDS[:1], k=3)}
+    together = {m.expert_id: m.score for m in engine.candidate_pairs(NEEDS, k=3) if m.need_id == NEEDS[0].id}
+    assert together == pytest.approx(alone)
+    batched = dict(next(iter(engine.rank_many([NEEDS[0], NEEDS[2]], k=3)))[1])
+    assert batched == pytest.approx(alone)
+
+
+def test_english_text_ranks_and_other_scripts_score_zero() -> None:
+    pool = [
+        ExpertProfile("nlp", "", ("Neural machine translation with attention", "Statistical parsing of sentences")),
+        ExpertProfile("bio", "Protein folding and molecular dynamics", ("Simulations of protein structures",)),
+        ExpertProfile("opt", "", ("Convex optimization algorithms", "Stochastic gradient methods")),
+    ]
+    engine = MatchEngine().fit(pool)
+    cases = {"Attention models for translation": "nlp", "Molecular dynamics of folding proteins": "bio"}
+    for text, expected in cases.items():
+        assert engine.experts_for(NeedText("n", text), k=1)[0].expert_id == expected
+    assert {m.score for m in engine.experts_for(NeedText("n", "机器翻译的注意力模型"), k=0)} == {0.0}

@@ -1,11 +1,11 @@
-"""Feature extraction and tf-idf weighting."""
+"""Feature extraction and BM25 weighting."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from matching.features import UNI, WORD_BASE, TfidfWeighter, Vocabulary, analyze, term_counts
+from matching.features import UNI, WORD_BASE, Bm25Params, Bm25Weighter, Vocabulary, analyze, term_counts
 
 
 def _counts(texts: list[str]):  # type: ignore[no-untyped-def]
@@ -28,41 +28,70 @@ def test_bigrams_do_not_cross_texts_or_punctuation() -> None:
     assert bigrams == 2  # 水稻 and 栽培, not 稻栽
 
 
-def test_tfidf_rows_are_unit_length_and_rare_terms_weigh_more() -> None:
-    counts, vocab = _counts(["水稻 技术", "生猪 技术", "果树 技术"])
-    weighter = TfidfWeighter().fit(counts)
-    rows = weighter.transform(counts)
-    norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
-    assert norms == pytest.approx(np.ones(3), abs=1e-5)
+def test_expert_rows_follow_the_bm25_formula_and_rare_terms_weigh_more() -> None:
+    counts, vocab = _counts(["水稻 技术 水稻", "生猪 技术", "果树 技术"])
+    weighter = Bm25Weighter(params=Bm25Params(k1=2.0, b=0.4)).fit(counts)
+    rows = weighter.transform(counts, stored=True)
     first = rows[0].toarray().ravel()
     rice, skill = weighter.space.lookup(np.array([vocab.ids["水稻"], vocab.ids["技术"]]))
     assert first[rice] > first[skill]
+    # the word 水稻: tf 2, df 1 of 3 rows; the word block of row 0 holds 3 tokens, 7/3 on average
+    idf = np.log1p((3 - 1 + 0.5) / (1 + 0.5))
+    expected = idf * 2 * 3.0 / (2 + 2.0 * (1 - 0.4 + 0.4 * 3 / (7 / 3)))
+    assert first[rice] == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_longer_profile_with_the_same_term_count_weighs_it_less_when_b_is_positive() -> None:
+    counts, vocab = _counts(["水稻", "水稻 果树 生猪 茶叶"])
+    rice = vocab.ids["水稻"]
+    for b, longer_is_lower in ((0.4, True), (0.0, False)):
+        weighter = Bm25Weighter(params=Bm25Params(b=b)).fit(counts)
+        rows = weighter.transform(counts, stored=True).toarray()
+        col = int(weighter.space.lookup(np.array([rice]))[0])
+        assert bool(rows[1, col] < rows[0, col] - 1e-6) is longer_is_lower
+        if not longer_is_lower:
+            assert rows[1, col] == pytest.approx(rows[0, col])
+
+
+def test_query_rows_are_log_tf_over_the_query_cap() -> None:
+    counts, _ = _counts(["水稻 水稻 技术", "生猪 技术"])
+    params = Bm25Params(k1=2.0, alpha=0.5)
+    weighter = Bm25Weighter(params=params).fit(counts)
+    query = weighter.transform(counts[:1])
+    assert weighter.idf_ is not None
+    cols = query.indices
+    raw = counts[:1]
+    log_tf = 1 + np.log(raw.data)
+    cap = float((log_tf * weighter.idf_[weighter.space.lookup(raw.indices)]).sum()) * (params.k1 + 1)
+    assert sorted(query.data) == pytest.approx(sorted(log_tf / cap**0.5), rel=1e-5)
+    assert cols.size == raw.nnz
 
 
 def test_column_space_is_as_wide_as_the_terms_seen() -> None:
     counts, _ = _counts(["水稻 技术", "生猪 技术"])
-    weighter = TfidfWeighter().fit(counts)
+    weighter = Bm25Weighter().fit(counts)
     assert weighter.space.n_cols == len(set(counts.indices.tolist()))
     assert weighter.transform(counts).shape == (2, weighter.space.n_cols)
 
 
-def test_unseen_query_terms_count_in_the_norm_then_drop_out() -> None:
+def test_unseen_query_terms_count_in_the_cap_then_drop_out() -> None:
     vocab = Vocabulary()
-    normalized, words = analyze(["水稻", "水稻 果树"])
+    normalized, words = analyze(["水稻", "水稻 果树", "水稻"])
     counts = term_counts(normalized, words, vocab)
-    weighter = TfidfWeighter().fit(counts[:1])
-    query = weighter.transform(counts[1:])
+    weighter = Bm25Weighter().fit(counts[:1])
+    query = weighter.transform(counts[1:2])
+    alone = weighter.transform(counts[2:3])
     assert query.shape[1] == weighter.space.n_cols
-    # only the rice terms survive, and the row is shorter than unit length because the unseen terms took a share
-    assert query.nnz == counts[:1].nnz
-    assert 0.0 < float(np.sqrt((query.data**2).sum())) < 0.9
+    # only the rice terms survive, each weighing less than in a query of rice alone: the unseen terms raised the cap
+    assert query.nnz == alone.nnz == counts[:1].nnz
+    assert (query.toarray() < alone.toarray() - 1e-6).sum() == alone.nnz
 
 
 def test_stored_rows_grow_the_space_with_unseen_idf() -> None:
     vocab = Vocabulary()
     normalized, words = analyze(["水稻", "果树"])
     counts = term_counts(normalized, words, vocab)
-    weighter = TfidfWeighter().fit(counts[:1])
+    weighter = Bm25Weighter().fit(counts[:1])
     width = weighter.space.n_cols
     stored = weighter.transform(counts[1:], grow=True)
     assert weighter.space.n_cols > width
@@ -74,7 +103,7 @@ def test_stored_rows_grow_the_space_with_unseen_idf() -> None:
 def test_transform_before_fit_fails() -> None:
     counts, _ = _counts(["水稻"])
     with pytest.raises(RuntimeError):
-        TfidfWeighter().transform(counts)
+        Bm25Weighter().transform(counts)
 
 
 def test_counting_in_blocks_gives_the_same_counts() -> None:
@@ -86,11 +115,12 @@ def test_counting_in_blocks_gives_the_same_counts() -> None:
     assert whole.shape == blocked.shape
 
 
-def test_weighting_in_place_equals_transform() -> None:
+@pytest.mark.parametrize("stored", [True, False])
+def test_weighting_in_place_equals_transform(stored: bool) -> None:
     counts, _ = _counts(["水稻 技术 水稻", "生猪 技术", "", "果树 技术 培训"])
-    expected = TfidfWeighter().fit(counts).transform(counts)
-    weighter = TfidfWeighter()
+    expected = Bm25Weighter().fit(counts).transform(counts, stored=stored)
+    weighter = Bm25Weighter()
     compact = weighter.space.compact_inplace(counts.copy())
-    weighed = weighter.fit_compact(compact).transform_inplace(compact, block_rows=2)
+    weighed = weighter.fit_compact(compact).transform_inplace(compact.copy(), stored=stored, block_rows=2)
     assert weighed.shape == expected.shape
     assert abs(weighed - expected).max() < 1e-6
