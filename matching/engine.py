@@ -56,10 +56,14 @@ class MatchSettings:
     """Weights and knobs of the engine, chosen on csl-dev / nssf-dev (`zhiqiao match evaluate`; docs/matching.md
     has the sensitivity table).
 
-    - k1 2.0, b 0.4, alpha 0.5: see `Bm25Params`. title_weight 1.0: the need's title (text before the first
-      "。" or line break) counted once more (0: csl MRR -0.005; 2: +0.002).
-    - field_weight 2.0 (on the text score's scale, alpha 0.5): nssf-dev MRR 0.121 without, 0.136 at 1, 0.138 at 2
-      and 3.
+    - k1 2.0, b 0.4: see `Bm25Params`. title_weight 1.0: the need's title (text before the first "。" or line
+      break) counted once more (0: csl MRR -0.005; 2: +0.002).
+    - alpha 1.0: the text score is the share of what an expert holding every need term at saturation would
+      score, so it lies in [0, 1] like the cosine it replaced (the UI shows it as 匹配度, the liaison planner mixes
+      it with field overlap). Ranking within a need is the same for any alpha; across needs (the pairwise loss
+      of graded sets) csl-dev measured 0.190 at alpha 0.5 and 0.199 at 1 (cosine: 0.183).
+    - field_weight 0.1 (alpha 1): nssf-dev MRR 0.136 at 0.05, 0.137 at 0.1, 0.135 at 0.2 (alpha 0.5 with 2.0:
+      0.138); csl-dev has no field labels.
     - predicted_field_weight 0: field-centroid prediction measured no gain (cosine engine); kept switchable.
     - Per-document scoring is gone: pooling per-document scores (max, sum, top-3, soft-max) measured below the
       whole-profile score on both sets.
@@ -69,8 +73,7 @@ class MatchSettings:
       idf on the expert side only (cosine had it on both), so common columns weigh more than they did: at 0.05 the
       two-stage top-10 agreed with exhaustive scoring on 73% of 100,000-expert synthetic queries (cosine: 86%),
       at 0.1 on 87%, at 0.2 on 98% (median query 0.92 -> 1.14 ms); nssf-dev R@100 0.417 -> 0.418.
-    - district / rating weights are tie-breakers, in the same proportion to the field bonus as before BM25
-      (x10 with it), below the typical top-1..top-10 text-score gap.
+    - district / rating weights are tie-breakers below the typical top-1..top-10 text-score gap.
     """
 
     word_weight: float = 1.0
@@ -78,15 +81,15 @@ class MatchSettings:
     bigram_weight: float = 1.0
     k1: float = 2.0
     b: float = 0.4
-    alpha: float = 0.5
+    alpha: float = 1.0
     title_weight: float = 1.0
-    field_weight: float = 2.0
+    field_weight: float = 0.1
     predicted_field_weight: float = 0.0
     field_temperature: float = 0.05
     activity_weight: float = 0.0
-    district_same: float = 0.3
-    district_neighbour: float = 0.15
-    rating_weight: float = 0.1
+    district_same: float = 0.03
+    district_neighbour: float = 0.015
+    rating_weight: float = 0.01
     exclude_unavailable: bool = True
     candidates: int = 100
     candidates_per_result: int = 3
