@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -22,6 +23,25 @@ ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
 def pytest_report_header() -> str:
     lane = f"PostgreSQL ({POSTGRES_URL.rsplit('/', 1)[-1]})" if ON_POSTGRES else "SQLite"
     return f"zhiqiao database lane: {lane}"
+
+
+@pytest.fixture(scope="session")
+def one_app() -> FastAPI:
+    """One app for the whole run: building its routes takes about a second, and it holds no per-test state
+    (settings, engine, search index, match index and account cache are looked up per request or set up when a
+    client starts it)."""
+    from service.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def app(engine: Engine, one_app: FastAPI) -> FastAPI:
+    """The app of a test, on the test's database, with the login rate limit's counts forgotten."""
+    from service.api.auth import limiter
+
+    limiter.reset()
+    return one_app
 
 
 @pytest.fixture(scope="session")

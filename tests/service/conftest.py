@@ -7,17 +7,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from service.api.auth import limiter
-from service.app import create_app
 from tests.service.world import World, make_world
-
-
-@pytest.fixture
-def app(engine: object) -> FastAPI:
-    limiter.reset()
-    return create_app()
 
 
 @pytest.fixture
@@ -29,3 +22,11 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def world(session: Session) -> World:
     return make_world(session)
+
+
+@pytest.fixture
+def kept_session(engine: Engine) -> Iterator[Session]:
+    """A session on the app's engine whose objects stay readable after commit, for tests that change world
+    objects and commit them (on SQLite the reader session's open read would block the app's writes)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session

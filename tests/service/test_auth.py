@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 
 import jwt
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from service import config, security
 from service.api.auth import limiter
 from service.api.deps import SESSION_COOKIE, AccountCache
-from service.app import create_app
 from service.models import Account
 from service.security import create_access_token
 from service.vocab import Role
@@ -24,21 +20,12 @@ from tests.service.world import PASSWORD, World
 
 TOKEN_URL = "/api/v1/auth/token"
 ME_URL = "/api/v1/auth/me"
-APP = create_app()
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
-def app(engine: Engine) -> FastAPI:
-    limiter.reset()
-    return APP
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """World objects stay readable after commit (on SQLite a read transaction would block the app)."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+def session(kept_session: Session) -> Session:
+    return kept_session
 
 
 def _login(client: TestClient, username: str, password: str) -> object:

@@ -22,7 +22,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 from starlette.routing import BaseRoute, Mount
 
-from service.api.auth import limiter
 from service.api.deps import RoleGuard
 from service.app import create_app
 from service.models import Campaign, CampaignPair, Concern, Contact, Expert, Leader, Liaison, Need, Visit
@@ -182,13 +181,6 @@ def api_routes(app: FastAPI) -> list[ApiRoute]:
 
 APP = create_app()
 ROUTES = api_routes(APP)
-
-
-@pytest.fixture
-def app(engine: Engine) -> FastAPI:
-    """One app for the module (building one costs a second); the database is still fresh per test."""
-    limiter.reset()
-    return APP
 
 
 def _rule_source(rule: Rule) -> str:

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from service.api.auth import limiter
-from service.app import create_app
 from service.logging_setup import PersonalDataFilter, install_filter
 from service.models import Account
 from service.security import create_access_token
@@ -22,23 +17,14 @@ from service.vocab import Role
 from tests.service.world import OTHER_DISTRICT, World, make_account
 
 API = "/api/v1"
-APP = create_app()
 PHONE, PHONE_MASKED = "13812345678", "138****5678"
 ID_NUMBER, ID_MASKED = "510131197001011234", "510131********1234"
 OTHER_PHONE, OTHER_PHONE_MASKED = "13712345678", "137****5678"
 
 
 @pytest.fixture
-def app(engine: Engine) -> FastAPI:
-    limiter.reset()
-    return APP
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """World objects stay readable after commit (on SQLite a read transaction would block the app)."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+def session(kept_session: Session) -> Session:
+    return kept_session
 
 
 def bearer(account: Account) -> dict[str, str]:
@@ -97,7 +83,7 @@ def test_no_get_route_shows_a_unit_the_experts_full_personal_data(client: TestCl
         "unit_id": world.unit.id,
     }
     checked = 0
-    for route in APP.openapi()["paths"].items():
+    for route in client.app.openapi()["paths"].items():  # type: ignore[attr-defined]
         path, operations = route
         if "get" not in operations or not path.startswith(API):
             continue

@@ -10,26 +10,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from service.api.auth import limiter
 from service.api.deps import SESSION_COOKIE
-from service.app import create_app
 from service.security import create_access_token
 from tests.service.world import World, make_world
 
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]*)"')
-
-
-@pytest.fixture(scope="session")
-def _pages_app() -> FastAPI:
-    """One app for the whole run: building its routes takes about a second, and it holds no per-test state
-    (settings, engine, search index and match index are looked up per request or per client start-up)."""
-    return create_app()
-
-
-@pytest.fixture
-def app(engine: object, _pages_app: FastAPI) -> FastAPI:
-    limiter.reset()
-    return _pages_app
 
 
 @pytest.fixture
