@@ -21,7 +21,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -408,11 +408,17 @@ class EmbeddedBackend(SearchBackend):
         Words repeat across queries far more than whole queries do (a common word typed by many people, a
         query paged through or refined with filters), and a common word is the costly part for FTS5. Any
         write moves the index's version on, so a stale answer is never used; old entries age out."""
-        key = ("words", layout.fts, version, expr)
+        return self._remembered(("words", layout.fts, version, expr), lambda: self._rowids(con, layout, expr))
+
+    def _remembered(
+        self, key: tuple[str, str, Version, str], compute: Callable[[], npt.NDArray[Any]]
+    ) -> npt.NDArray[Any]:
+        """The array cached under `key`, computed (outside the lock) and cached read-only when missing; an array
+        larger than the whole cache is returned without being kept."""
         with self._match_lock:
             found = self._match_cache.get(key)
         if found is None:
-            found = self._rowids(con, layout, expr)
+            found = compute()
             found.flags.writeable = False  # shared between threads
             with self._match_lock, contextlib.suppress(ValueError):  # ValueError: larger than the whole cache
                 self._match_cache[key] = found
@@ -517,17 +523,13 @@ class EmbeddedBackend(SearchBackend):
         """Every match of `expr` as rows (rowid, bm25), best first (bm25 is lower for better matches; ties:
         newest-indexed first). Remembered per index version like a word's matches: paging through a query or
         narrowing it with a facet asks the same again with another filter."""
-        key = ("bm25", layout.fts, version, expr)
-        with self._match_lock:
-            ranked = self._match_cache.get(key)
-        if ranked is None:
+
+        def rank() -> RankedArray:
             rows = con.execute(f"SELECT rowid, {layout.bm25} FROM {layout.fts} WHERE {layout.fts} MATCH ?", (expr,))
             ranked = np.array(rows.fetchall(), dtype=np.float64).reshape(-1, 2)
-            ranked = ranked[np.lexsort((-ranked[:, 0], ranked[:, 1]))]
-            ranked.flags.writeable = False
-            with self._match_lock, contextlib.suppress(ValueError):
-                self._match_cache[key] = ranked
-        return ranked
+            return ranked[np.lexsort((-ranked[:, 0], ranked[:, 1]))]
+
+        return self._remembered(("bm25", layout.fts, version, expr), rank)
 
     def _by_title_then_newest(
         self,
