@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from service.models import Concern
 from service.vocab import ConcernStatus
 from tests.service.world import World
 
 
-def answered_concern(world: World, *, category: str, content: str, department: str, reply: str) -> Concern:
-    """A concern the world's expert raised at the world's contact, due and answered today (so on time)."""
+def raised_concern(
+    world: World,
+    *,
+    content: str,
+    category: str = "住房",
+    raised_on: date | None = None,
+    due_date: date | None = None,
+    **fields: Any,
+) -> Concern:
+    """A concern the world's expert raised at the world's contact, by default raised and due today (not stored)."""
     today = date.today()
     return Concern(
         contact_id=world.contact.id,
@@ -18,10 +27,20 @@ def answered_concern(world: World, *, category: str, content: str, department: s
         expert_id=world.expert.id or 0,
         category=category,
         content=content,
+        raised_on=raised_on or today,
+        due_date=due_date or today,
+        **fields,
+    )
+
+
+def answered_concern(world: World, *, category: str, content: str, department: str, reply: str) -> Concern:
+    """A concern the world's expert raised at the world's contact, due and answered today (so on time)."""
+    return raised_concern(
+        world,
+        category=category,
+        content=content,
         department=department,
-        raised_on=today,
-        due_date=today,
         status=ConcernStatus.answered,
         reply=reply,
-        replied_on=today,
+        replied_on=date.today(),
     )

@@ -26,6 +26,7 @@ from service.api.deps import RoleGuard
 from service.app import create_app
 from service.models import Campaign, CampaignPair, Concern, Contact, Expert, Leader, Liaison, Need, Visit
 from service.vocab import NeedStatus, Role, VisitStatus
+from tests.service.concerns import raised_concern
 from tests.service.world import DISTRICT, OTHER_DISTRICT, World
 
 API = "/api/v1"
@@ -229,15 +230,7 @@ def test_rules_equal_the_expected_table() -> None:
 
 
 def _concern(session: Session, world: World) -> int:
-    concern = Concern(
-        contact_id=world.contact.id,
-        liaison_id=world.liaison.id or 0,
-        expert_id=world.expert.id or 0,
-        category="住房",
-        content="希望协调人才公寓",
-        raised_on=date.today(),
-        due_date=date.today(),
-    )
+    concern = raised_concern(world, content="希望协调人才公寓")
     session.add(concern)
     session.commit()
     return concern.id or 0

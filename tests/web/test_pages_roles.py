@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from service.models import Concern, Contact, Need, Visit
 from service.vocab import NeedStatus, Role, VisitStatus
+from tests.service.concerns import raised_concern
 from tests.service.world import World
 from tests.web.conftest import csrf_of, login_as
 
@@ -219,11 +220,8 @@ def test_leader_logs_a_contact_with_a_concern(client: TestClient, world: World, 
 
 
 def test_city_assigns_and_answers_a_concern(client: TestClient, world: World, session: Session) -> None:
-    concern = Concern(
-        contact_id=world.contact.id,
-        liaison_id=world.liaison.id or 0,
-        expert_id=world.expert.id or 0,
-        category="住房",
+    concern = raised_concern(
+        world,
         content="人才公寓申请",
         raised_on=date.today() - timedelta(days=40),
         due_date=date.today() - timedelta(days=10),

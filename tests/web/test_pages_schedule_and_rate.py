@@ -12,6 +12,7 @@ from service.api.deps import SESSION_COOKIE
 from service.models import Concern, Visit
 from service.security import create_access_token
 from service.vocab import ConcernStatus, Role, VisitStatus
+from tests.service.concerns import raised_concern
 from tests.service.world import World, make_account
 from tests.web.conftest import csrf_of, login_as
 
@@ -36,14 +37,10 @@ def accepted(session: Session, world: World) -> World:
 
 
 def _concern(session: Session, world: World, status: str) -> Concern:
-    concern = Concern(
-        contact_id=world.contact.id,
-        liaison_id=world.liaison.id or 0,
-        expert_id=world.expert.id or 0,
-        category="住房",
+    concern = raised_concern(
+        world,
         content="人才公寓申请",
         department="市住建局",
-        raised_on=date.today(),
         due_date=date.today() + timedelta(days=30),
         status=status,
         reply="已纳入人才公寓" if status == ConcernStatus.answered else "",
