@@ -77,8 +77,8 @@ async def _search(request: Request, search_on: SearchOn, viewer: Account, filter
     The route itself is async and takes no database session: the guard's account comes from the account
     cache, so a search costs one thread hop and no SQL. A process runs `search_threads` searches at a time
     (app.state.search_slots, made in service.app's lifespan): a search is CPU work under the GIL, and sixteen
-    of them at once in one process only took turns slower (1 thread: 462 req/s, p95 41 ms; 2: 321 req/s,
-    p95 79 ms; one uvicorn worker, 16 wrk connections, 100,000 needs)."""
+    of them at once in one process only took turns slower (one uvicorn worker, 16 connections, 100,000 needs,
+    `tests.benchmarks search`: 1 thread 667 req/s, p95 28 ms; ZHIQIAO_SEARCH_THREADS=4: 461 req/s, p95 45 ms)."""
     backend: SearchBackend = request.app.state.search
     params = service.SearchParams(**filters.model_dump())
     run = partial(search_on, backend=backend, viewer=viewer, params=params)
