@@ -595,7 +595,7 @@ def _filter_mask(columns: Columns, query: ResolvedQuery, size: int) -> BoolArray
 def _facets(columns: Columns, mask: BoolArray, names: Sequence[str]) -> dict[str, dict[str, int]]:
     """Documents per value of each facet among the rows in `mask`, most frequent first."""
     out: dict[str, dict[str, int]] = {}
-    rows = np.flatnonzero(mask)  # gathering by index beats masking each column again (4x on 100k rows)
+    rows = np.flatnonzero(mask)  # index the hit rows once rather than masking every column again
     for name in names:
         if name in columns.keywords:
             keywords = columns.keywords[name]
