@@ -1,10 +1,11 @@
 """Term counts for many texts at once, in worker processes, with every expert's profile row summed alongside.
 
-Segmentation is the slow part of an index build (jieba-rs cuts ~5M characters/s on one core; 100,000 experts of
-300 characters take ~6 s), so a large batch is split into chunks that forked workers analyse and count whole:
-each returns compact NumPy arrays (`LocalCounts`, words numbered by the chunk) rather than lists of strings, and
-the parent only maps each chunk's few thousand distinct words to the shared vocabulary and copies the arrays into
-one preallocated matrix, chunk by chunk, so that the counts never exist twice.
+Segmentation is the slow part of an index build, so a large batch is split into chunks that forked workers
+analyse and count whole (`count_batch`: one normalisation and one jieba-rs call per block of owners, each
+distinct token filtered once): each returns compact NumPy arrays (`LocalCounts`, words numbered by the chunk)
+rather than lists of strings, and the parent only maps each chunk's few thousand distinct words to the shared
+vocabulary and copies the arrays into one preallocated matrix, chunk by chunk, so that the counts never exist
+twice. The workers also add up the tokens per term block, from which BM25 takes its mean lengths.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ import scipy.sparse as sp
 
 from matching import text as textmod
 from matching.features import (
+    N_BLOCKS,
     N_COLS,
     ColumnSpace,
     LocalCounts,
     Vocabulary,
-    analyze,
+    block_totals,
+    count_batch,
     globalize,
     local_counts,
-    term_counts,
 )
 
 
@@ -40,6 +42,7 @@ class GroupedCounts:
 
     texts: sp.csr_matrix | None
     owners: sp.csr_matrix
+    block_totals: np.ndarray  # tokens per term block over all owners (BM25's mean lengths), summed in the workers
 
 
 def sum_rows_by_owner(counts: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matrix:
@@ -54,13 +57,17 @@ def sum_rows_by_owner(counts: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matr
 def _count_chunk(
     texts: list[str], lengths: np.ndarray | None, keep_texts: bool = True
 ) -> tuple[LocalCounts, sp.csr_matrix | None]:
-    local = local_counts(texts)
     if lengths is None:
-        return local, None
-    owners = sum_rows_by_owner(local.counts, lengths)
+        return local_counts(texts), None
     if not keep_texts:
-        # only the owner rows cross the process boundary
-        local.counts = sp.csr_matrix((0, local.counts.shape[1]), dtype=np.float32)
+        # only the owner rows are wanted: count straight into them, no per-text rows
+        local = local_counts(texts, lengths)
+        owners = local.counts
+        local.counts = sp.csr_matrix((0, owners.shape[1]), dtype=np.float32)
+    else:
+        local = local_counts(texts)
+        owners = sum_rows_by_owner(local.counts, lengths)
+    local.block_totals = block_totals(owners)
     return local, owners
 
 
@@ -151,8 +158,7 @@ def count_texts(
     """Counts of `texts` (global ids of `vocab`; compact columns of `space`, which grows, when given).
     Batches of `parallel_min_texts` texts or more are counted by `workers` processes."""
     if not _parallel(len(texts), workers, parallel_min_texts):
-        normalized, word_lists = analyze(texts)
-        counts = term_counts(normalized, word_lists, vocab)
+        counts = count_batch(texts, np.ones(len(texts), dtype=np.int64), vocab)
         return counts if space is None else space.compact_inplace(counts)
     rows = _RowsBuilder(_capacity(texts))
     for local, _ in _results(texts, np.ones(len(texts), dtype=np.int64), workers, grouped=False):
@@ -175,14 +181,20 @@ def count_grouped(
     rows (the engine scores whole profiles), which saves the memory of the per-text rows."""
     owner_lengths = np.asarray(lengths, dtype=np.int64)
     if not _parallel(len(texts), workers, parallel_min_texts):
+        if not keep_texts:
+            owners = count_batch(texts, owner_lengths, vocab)
+            return GroupedCounts(None, *_compacted(owners, space))
         counts = count_texts(texts, vocab, workers=1)
-        owners = space.compact_inplace(sum_rows_by_owner(counts, owner_lengths))
-        return GroupedCounts(space.compact_inplace(counts) if keep_texts else None, owners)
+        owners = sum_rows_by_owner(counts, owner_lengths)
+        return GroupedCounts(space.compact_inplace(counts), *_compacted(owners, space))
     capacity = _capacity(texts)
     owner_rows = _RowsBuilder(capacity)
     text_rows = _RowsBuilder(capacity) if keep_texts else None
+    totals = np.zeros(N_BLOCKS)
     for local, owners in _results(texts, owner_lengths, workers, grouped=True, keep_texts=keep_texts):
         assert owners is not None
+        assert local.block_totals is not None
+        totals += local.block_totals
         mapping = vocab.word_ids(local.words)
         # an owner's ids include its texts' ids, so compacting the owner rows first gives every id its column
         owner_rows.add(globalize(owners, mapping), space)
@@ -190,4 +202,9 @@ def count_grouped(
             text_rows.add(globalize(local.counts, mapping), space)
         del local, owners
     texts_matrix = None if text_rows is None else text_rows.matrix(space.n_cols)
-    return GroupedCounts(texts_matrix, owner_rows.matrix(space.n_cols))
+    return GroupedCounts(texts_matrix, owner_rows.matrix(space.n_cols), totals)
+
+
+def _compacted(owners: sp.csr_matrix, space: ColumnSpace) -> tuple[sp.csr_matrix, np.ndarray]:
+    totals = block_totals(owners)
+    return space.compact_inplace(owners), totals

@@ -46,6 +46,7 @@ from matching.features import (
     FeatureWeights,
     Vocabulary,
     column_counts,
+    mean_block_lengths,
 )
 from matching.rows import RowStore, with_width
 from matching.types import ExpertProfile, Match, NeedText, Reasons
@@ -227,7 +228,7 @@ class MatchEngine:
         self.weighter_.fit_df(
             profile_df + column_counts(need_counts, n_cols),
             len(expert_list) + len(need_list),
-            self.weighter_.mean_lengths(grouped.owners),
+            mean_block_lengths(grouped.block_totals, len(expert_list)),
         )
         self._profiles.append(self.weighter_.transform_inplace(grouped.owners, stored=True), profile_df)
         del grouped

@@ -16,7 +16,6 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -83,21 +82,6 @@ class Vocabulary:
         return self.words[i] if 0 <= i < len(self.words) else None
 
 
-def term_counts(
-    normalized: Sequence[str], word_lists: Sequence[list[str]], vocab: Vocabulary, block: int = 10_000
-) -> sp.csr_matrix:
-    """Raw term counts, one row per text (texts already normalised, words already cut).
-
-    Texts are counted `block` at a time so that the per-occurrence temporaries (tens of millions of entries for
-    100,000 profiles) never exist all at once; only the summed counts are kept.
-    """
-    n = len(normalized)
-    if n > block:
-        parts = [_block_counts(normalized[i : i + block], word_lists[i : i + block], vocab) for i in range(0, n, block)]
-        return sp.vstack(parts, format="csr")
-    return _block_counts(normalized, word_lists, vocab)
-
-
 @dataclass
 class LocalCounts:
     """Term counts made without the shared vocabulary (in a worker process): word columns are `WORD_BASE +` an
@@ -105,6 +89,7 @@ class LocalCounts:
 
     counts: sp.csr_matrix
     words: list[str]
+    block_totals: np.ndarray | None = None  # tokens per term block of the owners counted (`block_totals`)
 
 
 def globalize(counts: sp.csr_matrix, word_ids: np.ndarray) -> sp.csr_matrix:
@@ -117,46 +102,91 @@ def globalize(counts: sp.csr_matrix, word_ids: np.ndarray) -> sp.csr_matrix:
     return counts
 
 
-def local_counts(texts: Sequence[str], block: int = 10_000) -> LocalCounts:
-    """Normalise, cut and count `texts` with a private vocabulary; picklable, so workers can do all of it."""
-    normalized, word_lists = analyze(texts)
+def local_counts(texts: Sequence[str], lengths: np.ndarray | None = None) -> LocalCounts:
+    """Normalise, cut and count `texts` with a private vocabulary (picklable, so workers can do all of it): one
+    row per text, or with `lengths` one row per owner (owner i has the next `lengths[i]` texts)."""
     vocab = Vocabulary()
-    return LocalCounts(term_counts(normalized, word_lists, vocab, block), vocab.words)
+    counts = count_batch(texts, np.ones(len(texts), dtype=np.int64) if lengths is None else lengths, vocab)
+    return LocalCounts(counts, vocab.words)
 
 
-def _block_counts(normalized: Sequence[str], word_lists: Sequence[list[str]], vocab: Vocabulary) -> sp.csr_matrix:
-    n = len(normalized)
+# Joins an owner's texts ("\n" joins texts within one) for one normalisation and one jieba-rs call per batch;
+# both are boundaries for jieba (not in its word pattern) and for character pairs (not CJK), and jieba-rs passes
+# each through as a token of its own, so the batch cuts exactly as its texts one by one.
+_OWNER_SEP = "\x1e"
+_TEXT_SEP = "\n"
+
+
+def count_batch(
+    texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary, block_chars: int = 2_000_000
+) -> sp.csr_matrix:
+    """Term counts (global ids, words numbered by `vocab`), one row per owner: owner i holds the next
+    `lengths[i]` texts. Owners go `block_chars` characters at a time through `_owner_block`."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if lengths.sum() != len(texts):
+        raise ValueError("lengths must add up to the number of texts")
+    text_ends = np.cumsum(lengths)
+    char_ends = np.cumsum([len(t) + 1 for t in texts]) if texts else np.zeros(0, dtype=np.int64)
+    owner_chars = np.concatenate([[0], char_ends])[text_ends]
+    parts = []
+    first = 0
+    while first < lengths.size:
+        base = owner_chars[first - 1] if first else 0
+        last = max(int(np.searchsorted(owner_chars, base + block_chars, side="right")), first + 1)
+        last = min(last, lengths.size)
+        t0 = int(text_ends[first - 1]) if first else 0
+        parts.append(_owner_block(texts[t0 : int(text_ends[last - 1])], lengths[first:last], vocab))
+        first = last
+    if not parts:
+        return sp.csr_matrix((0, N_COLS), dtype=np.float32)
+    return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
+
+
+def _split(texts: Sequence[str], lengths: np.ndarray) -> list[tuple[int, Sequence[str]]]:
+    ends = np.cumsum(lengths).tolist()
+    return [(i, texts[end - size : end]) for i, (size, end) in enumerate(zip(lengths.tolist(), ends, strict=True))]
+
+
+def _owner_block(texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary) -> sp.csr_matrix:
+    n = lengths.size
+    pieces = [_TEXT_SEP.join(t.replace(_OWNER_SEP, " ") for t in part) for _, part in _split(texts, lengths)]
+    normalized = textmod.normalize(_OWNER_SEP.join(pieces))
+    tokens = textmod.cut_normalized(normalized)
+    # number the distinct tokens; filter and stem each distinct token once, not each occurrence
+    local = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
+    token_ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    stops = textmod.stop_words()
+    word_col = np.fromiter(
+        (-1 if (w := textmod.match_word(t, stops)) is None else vocab.id_of(w) for t in local),
+        dtype=np.int64,
+        count=len(local),
+    )
+    is_sep_token = token_ids == local.get(_OWNER_SEP, -1)
+    if int(is_sep_token.sum()) != n - 1:
+        # not expected (jieba-rs keeps the separator apart); owner by owner is slower but needs no separator
+        return sp.vstack([_owner_block(texts_of, lengths[i : i + 1], vocab) for i, texts_of in _split(texts, lengths)])
+    owner_of_token = np.cumsum(is_sep_token) - is_sep_token
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
-    # words
-    flat = list(chain.from_iterable(word_lists))
-    if flat:
-        # new words get columns in order of first occurrence (as a word-by-word loop would), then one C-level
-        # map gives every occurrence its column
-        ids = vocab.ids
-        for word in dict.fromkeys(flat):
-            if word not in ids:
-                vocab.id_of(word)
-        rows.append(np.repeat(np.arange(n, dtype=np.int32), [len(ws) for ws in word_lists]))
-        cols.append(np.fromiter(map(ids.__getitem__, flat), dtype=np.int32, count=len(flat)))
-    # character n-grams over the whole batch: one code-point array, "\n" between texts stops bigrams
-    joined = "\n".join(normalized) + "\n"
-    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    lengths = np.fromiter((len(t) + 1 for t in normalized), dtype=np.int64, count=n)
-    owner = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    cols_of_tokens = word_col[token_ids]
+    keep = cols_of_tokens >= 0
+    rows.append(owner_of_token[keep])
+    cols.append(cols_of_tokens[keep])
+    # character n-grams over the whole block: one code-point array; separators stop pairs (they are not CJK)
+    cps = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32)
+    is_sep = cps == ord(_OWNER_SEP)
+    owner = np.cumsum(is_sep) - is_sep
     is_cjk = (cps >= CJK_FIRST) & (cps <= CJK_LAST)
     uni_pos = np.flatnonzero(is_cjk)
     if uni_pos.size:
         rows.append(owner[uni_pos])
-        cols.append((cps[uni_pos] - CJK_FIRST).astype(np.int32))
+        cols.append((cps[uni_pos] - CJK_FIRST).astype(np.int64))
         bi_pos = np.flatnonzero(is_cjk[:-1] & is_cjk[1:])
         if bi_pos.size:
             rows.append(owner[bi_pos])
-            cols.append((UNI + _bigram_bucket(cps[bi_pos], cps[bi_pos + 1])).astype(np.int32))
-    if not rows:
-        return sp.csr_matrix((n, N_COLS), dtype=np.float32)
-    r = np.concatenate(rows)
-    c = np.concatenate(cols)
+            cols.append((UNI + _bigram_bucket(cps[bi_pos], cps[bi_pos + 1])).astype(np.int64))
+    r = np.concatenate(rows).astype(np.int32)
+    c = np.concatenate(cols).astype(np.int32)
     counts = sp.csr_matrix((np.ones(r.size, dtype=np.float32), (r, c)), shape=(n, N_COLS))
     counts.sum_duplicates()
     return counts
@@ -250,6 +280,20 @@ def column_blocks(global_cols: np.ndarray) -> np.ndarray:
     return np.where(global_cols < UNI, 0, np.where(global_cols < WORD_BASE, 1, 2)).astype(np.int8)
 
 
+def block_totals(counts: sp.csr_matrix) -> np.ndarray:
+    """Token count per term block over all rows of `counts` (global ids, or a worker's local word ids, which are
+    words too)."""
+    blocks = np.searchsorted(np.array([UNI, WORD_BASE]), counts.indices, side="right")
+    return np.bincount(blocks, weights=counts.data, minlength=N_BLOCKS)[:N_BLOCKS]
+
+
+def mean_block_lengths(totals: np.ndarray, rows: int) -> np.ndarray:
+    """Mean tokens per row in each block, 1 where a block is empty (BM25's avgL)."""
+    avg = np.asarray(totals, dtype=np.float64) / max(rows, 1)
+    avg[avg == 0] = 1.0
+    return avg
+
+
 class Bm25Weighter:
     """Turns term counts into BM25 rows: expert rows hold saturated, length-normalised tf times idf; query rows
     hold log tf divided by the query's own cap^alpha, so one dot product is the absolute text score.
@@ -289,11 +333,8 @@ class Bm25Weighter:
 
     def mean_lengths(self, experts: sp.csr_matrix) -> np.ndarray:
         """Mean token count per block over expert count rows (compact space), 1 where a block is empty."""
-        n = max(experts.shape[0], 1)
         blocks = column_blocks(self.space.global_ids())[experts.indices]
-        avg = np.bincount(blocks, weights=experts.data, minlength=N_BLOCKS)[:N_BLOCKS] / n
-        avg[avg == 0] = 1.0
-        return avg
+        return mean_block_lengths(np.bincount(blocks, weights=experts.data, minlength=N_BLOCKS), experts.shape[0])
 
     def fit_df(self, df: np.ndarray, n: int, avg_lengths: np.ndarray | None = None) -> Bm25Weighter:
         """Set the idf, ln(1 + (n - df + 0.5) / (df + 0.5)), from document frequencies per compact column over
@@ -435,9 +476,3 @@ def column_counts(counts: sp.csr_matrix, n_cols: int, step: int = 1 << 23) -> np
 
     with ThreadPoolExecutor(THREADS) as pool:
         return sum(pool.map(count, range(0, indices.size, step)), np.zeros(n_cols, dtype=np.int64))
-
-
-def analyze(texts: Sequence[str]) -> tuple[list[str], list[list[str]]]:
-    """Normalise texts and cut their match words (the slow, cacheable part of featurisation)."""
-    normalized = [textmod.normalize(t) for t in texts]
-    return normalized, [textmod.words(t) for t in normalized]

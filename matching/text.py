@@ -167,21 +167,29 @@ def stem_english(word: str) -> str:
     return word
 
 
+def match_word(token: str, stops: frozenset[str]) -> str | None:
+    """The match word a jieba token stands for (English words plural-stripped), or None when it is not one:
+    shorter than two characters, a stop word, punctuation, a number."""
+    if len(token) < 2 or token in stops:
+        return None
+    if token.isascii():
+        return stem_english(token) if token.isalnum() and not token.isdigit() else None
+    return token if _WORD.fullmatch(token) else None
+
+
 def words(normalized: str) -> list[str]:
     """Match words of already-normalised text: jieba words of 2+ characters and English words, no stop words."""
     _ensure_dictionary()
     stops = stop_words()
-    out: list[str] = []
     # One jieba-rs call per text (it passes punctuation through as tokens, which the filter drops).
-    for token in rjieba.cut(normalized):
-        if len(token) < 2 or token in stops:
-            continue
-        if token.isascii():
-            if token.isalnum() and not token.isdigit():
-                out.append(stem_english(token))
-        elif _WORD.fullmatch(token):
-            out.append(token)
-    return out
+    return [w for w in (match_word(token, stops) for token in rjieba.cut(normalized)) if w is not None]
+
+
+def cut_normalized(normalized: str) -> list[str]:
+    """jieba-rs tokens of already-normalised text, punctuation and separators included (one call for a whole
+    batch of texts joined by a separator: `matching.features` counts batches so)."""
+    _ensure_dictionary()
+    return rjieba.cut(normalized)
 
 
 def char_runs(normalized: str) -> list[str]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from matching.features import UNI, WORD_BASE, Bm25Params, Bm25Weighter, Vocabulary, analyze, term_counts
+from matching import text as textmod
+from matching.features import UNI, WORD_BASE, Bm25Params, Bm25Weighter, Vocabulary, count_batch
 
 
 def _counts(texts: list[str]):  # type: ignore[no-untyped-def]
     vocab = Vocabulary()
-    normalized, words = analyze(texts)
-    return term_counts(normalized, words, vocab), vocab
+    return count_batch(texts, np.ones(len(texts), dtype=np.int64), vocab), vocab
 
 
 def test_counts_hold_unigrams_bigrams_and_words() -> None:
@@ -75,9 +78,7 @@ def test_column_space_is_as_wide_as_the_terms_seen() -> None:
 
 
 def test_unseen_query_terms_count_in_the_cap_then_drop_out() -> None:
-    vocab = Vocabulary()
-    normalized, words = analyze(["水稻", "水稻 果树", "水稻"])
-    counts = term_counts(normalized, words, vocab)
+    counts, _ = _counts(["水稻", "水稻 果树", "水稻"])
     weighter = Bm25Weighter().fit(counts[:1])
     query = weighter.transform(counts[1:2])
     alone = weighter.transform(counts[2:3])
@@ -88,9 +89,7 @@ def test_unseen_query_terms_count_in_the_cap_then_drop_out() -> None:
 
 
 def test_stored_rows_grow_the_space_with_unseen_idf() -> None:
-    vocab = Vocabulary()
-    normalized, words = analyze(["水稻", "果树"])
-    counts = term_counts(normalized, words, vocab)
+    counts, _ = _counts(["水稻", "果树"])
     weighter = Bm25Weighter().fit(counts[:1])
     width = weighter.space.n_cols
     stored = weighter.transform(counts[1:], grow=True)
@@ -106,13 +105,65 @@ def test_transform_before_fit_fails() -> None:
         Bm25Weighter().transform(counts)
 
 
-def test_counting_in_blocks_gives_the_same_counts() -> None:
-    texts = ["水稻栽培技术", "rice farming networks", "生猪养殖，疫病防控", "", "果树 栽培 技术 培训"]
-    normalized, words = analyze(texts)
-    whole = term_counts(normalized, words, Vocabulary())
-    blocked = term_counts(normalized, words, Vocabulary(), block=2)
-    assert (whole != blocked).nnz == 0
-    assert whole.shape == blocked.shape
+TEXTS = [
+    "水稻栽培技术",
+    "rice farming networks",
+    "生猪养殖，疫病防控",
+    "",
+    "果树 栽培 技术 培训",
+    "臺灣\x1e水稻\n病蟲害",
+]
+
+
+def _one_by_one(texts: list[str], lengths: list[int]) -> sp.csr_matrix:
+    """Each owner counted in a call of its own: no separators between owners, no shared block."""
+    vocab = Vocabulary()
+    rows, at = [], 0
+    for n in lengths:
+        rows.append(count_batch(texts[at : at + n], np.array([n]), vocab))
+        at += n
+    return sp.vstack(rows, format="csr") if rows else count_batch([], np.zeros(0, dtype=np.int64), vocab)
+
+
+@pytest.mark.parametrize("block_chars", [1, 8, 2_000_000])
+def test_counting_in_blocks_counts_as_owner_by_owner(block_chars: int) -> None:
+    lengths = [1, 2, 0, 1, 2]
+    whole = count_batch(TEXTS, np.array(lengths), Vocabulary(), block_chars=block_chars)
+    assert whole.shape[0] == len(lengths)
+    assert (whole != _one_by_one(TEXTS, lengths)).nnz == 0
+
+
+def test_owner_rows_are_their_texts_summed() -> None:
+    owners = count_batch(TEXTS, np.array([2, 0, 4]), Vocabulary())
+    texts = count_batch(TEXTS, np.ones(len(TEXTS), dtype=np.int64), Vocabulary())
+    assert (owners[0] != texts[0] + texts[1]).nnz == 0
+    assert owners[1].nnz == 0
+    assert (owners[2] != texts[2] + texts[3] + texts[4] + texts[5]).nnz == 0
+
+
+def test_lengths_must_cover_the_texts() -> None:
+    with pytest.raises(ValueError, match="lengths"):
+        count_batch(TEXTS, np.array([1, 1]), Vocabulary())
+
+
+def test_a_batch_still_counts_right_if_the_separator_were_merged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owner-by-owner fallback: should jieba-rs ever swallow the separator, counts stay right."""
+    real = textmod.cut_normalized
+    monkeypatch.setattr(textmod, "cut_normalized", lambda text: [t for t in real(text) if t != "\x1e"])
+    lengths = [1, 2, 0, 1, 2]
+    assert (count_batch(TEXTS, np.array(lengths), Vocabulary()) != _one_by_one(TEXTS, lengths)).nnz == 0
+
+
+_piece = st.text(alphabet=st.sampled_from(list("水稻栽培臺灣病蟲害技术 ，。\n\x1eabc AI-5g１２")), max_size=12)
+
+
+@given(st.lists(st.lists(_piece, max_size=3), max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_batched_counts_equal_owner_by_owner_counts(owners: list[list[str]]) -> None:
+    texts = [t for owner in owners for t in owner]
+    lengths = [len(owner) for owner in owners]
+    batched = count_batch(texts, np.array(lengths, dtype=np.int64), Vocabulary())
+    assert (batched != _one_by_one(texts, lengths)).nnz == 0
 
 
 @pytest.mark.parametrize("stored", [True, False])
