@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from service.api.deps import SessionDep, guard
-from service.api.paging import Limit, Offset, Sort
+from service.api.paging import Limit, Offset, Sort, YearFilter
 from service.domain import campaigns as service
 from service.models import Account
 from service.models.campaign import CampaignCreate, CampaignDetail, CampaignPairPublic, CampaignPublic
@@ -25,7 +25,7 @@ PairId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 def list_campaigns(
     session: SessionDep,
     viewer: Officials,
-    year: int | None = None,
+    year: YearFilter = None,
     limit: Limit = 20,
     offset: Offset = 0,
     sort: Sort = None,

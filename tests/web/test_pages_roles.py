@@ -255,3 +255,22 @@ def test_import_reports_a_bad_file(client: TestClient, world: World) -> None:
     )
     assert answer.status_code >= 400
     assert "无法导入" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        (Role.expert, "/expert/needs/99999999999"),
+        (Role.expert, "/expert/visits/99999999999"),
+        (Role.unit, "/unit/needs/99999999999"),
+        (Role.district_official, "/official/needs/99999999999"),
+        (Role.city_official, "/official/campaigns/99999999999"),
+    ],
+)
+def test_an_id_beyond_the_database_range_is_refused_not_a_server_error(
+    client: TestClient, world: World, role: Role, path: str
+) -> None:
+    login_as(client, world, role)
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert "页面不存在" in answer.text

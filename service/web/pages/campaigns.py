@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from service.api.deps import SessionDep
+from service.api.paging import PathId
 from service.domain import campaigns as campaign_service
 from service.errors import AppError
 from service.models import Account
@@ -77,7 +78,7 @@ def create(request: Request, session: SessionDep, account: OfficialAccount, form
 
 
 @router.get("/{campaign_id}")
-def detail(request: Request, session: SessionDep, account: OfficialAccount, campaign_id: int) -> Response:
+def detail(request: Request, session: SessionDep, account: OfficialAccount, campaign_id: PathId) -> Response:
     campaign = campaign_service.get_campaign(session=session, viewer=account, campaign_id=campaign_id)
     return render(
         request,
@@ -89,21 +90,21 @@ def detail(request: Request, session: SessionDep, account: OfficialAccount, camp
 
 @router.post("/{campaign_id}/run")
 def run(
-    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: int
+    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: PathId
 ) -> Response:
     campaign_service.run_campaign(session=session, actor=account, matcher=matcher_of(request), campaign_id=campaign_id)
     return RedirectResponse(f"/official/campaigns/{campaign_id}?msg=campaign_ran", status_code=303)
 
 
 @router.post("/{campaign_id}/publish")
-def publish(session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: int) -> Response:
+def publish(session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: PathId) -> Response:
     campaign_service.publish_campaign(session=session, actor=account, campaign_id=campaign_id)
     return RedirectResponse(f"/official/campaigns/{campaign_id}?msg=campaign_published", status_code=303)
 
 
 @router.post("/{campaign_id}/pairs/{pair_id}/{action}")
 def adjust(
-    session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: int, pair_id: int, action: str
+    session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: PathId, pair_id: PathId, action: str
 ) -> Response:
     if action not in PAIR_ACTIONS:
         return RedirectResponse(f"/official/campaigns/{campaign_id}", status_code=303)

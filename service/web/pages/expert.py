@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from search.query import SearchResult
 from service.api.deps import SessionDep
+from service.api.paging import PathId
 from service.domain import experts as expert_service
 from service.domain import liaisons as liaison_service
 from service.domain import matching
@@ -127,7 +128,7 @@ def _involvement(session: SessionDep, account: Account, need_id: int) -> list[vi
 
 
 @router.get("/needs/{need_id}")
-def need_detail(request: Request, session: SessionDep, account: ExpertAccount, need_id: int) -> Response:
+def need_detail(request: Request, session: SessionDep, account: ExpertAccount, need_id: PathId) -> Response:
     need = need_service.get_need(session=session, viewer=account, need_id=need_id)
     return render(
         request,
@@ -138,7 +139,7 @@ def need_detail(request: Request, session: SessionDep, account: ExpertAccount, n
 
 
 @router.post("/needs/{need_id}/volunteer")
-def volunteer(session: SessionDep, account: ExpertAccount, form: PostedForm, need_id: int) -> Response:
+def volunteer(session: SessionDep, account: ExpertAccount, form: PostedForm, need_id: PathId) -> Response:
     visit = visit_service.propose_visit(session=session, actor=account, need_id=need_id, expert_id=None)
     return RedirectResponse(f"/expert/visits/{visit.id}?msg=visit_volunteered", status_code=303)
 
@@ -187,18 +188,20 @@ def _visit_page(
 
 
 @router.get("/visits/{visit_id}")
-def visit_detail(request: Request, session: SessionDep, account: ExpertAccount, visit_id: int) -> Response:
+def visit_detail(request: Request, session: SessionDep, account: ExpertAccount, visit_id: PathId) -> Response:
     return _visit_page(request, session, account, visit_id)
 
 
 @router.post("/visits/{visit_id}/accept")
-def accept(session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: int) -> Response:
+def accept(session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: PathId) -> Response:
     visit_service.act_on_visit(session=session, actor=account, visit_id=visit_id, action="accept")
     return RedirectResponse(f"/expert/visits/{visit_id}?msg=visit_accepted", status_code=303)
 
 
 @router.post("/visits/{visit_id}/decline")
-def decline(request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: int) -> Response:
+def decline(
+    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: PathId
+) -> Response:
     state = FormState(values=form_values(form, ("reason",)))
     if not state.values["reason"].strip():
         state.add("reason", "婉拒时请填写原因")
@@ -217,7 +220,7 @@ def decline(request: Request, session: SessionDep, account: ExpertAccount, form:
 
 @router.post("/visits/{visit_id}/schedule")
 def schedule(
-    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: int
+    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: PathId
 ) -> Response:
     state, status_code = schedule_visit(session=session, actor=account, visit_id=visit_id, form=form)
     if state.ok:
@@ -227,7 +230,7 @@ def schedule(
 
 @router.post("/visits/{visit_id}/record")
 def record_service(
-    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: int
+    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: PathId
 ) -> Response:
     state = FormState(values=form_values(form, RECORD_FIELDS))
     body = parse_into(ServiceRecord, state.values, state)
@@ -281,7 +284,7 @@ def liaison(request: Request, session: SessionDep, account: ExpertAccount) -> Re
 
 @router.post("/concerns/{concern_id}/rate")
 def rate_concern(
-    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, concern_id: int
+    request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, concern_id: PathId
 ) -> Response:
     """满意度 1–5 for the reply to one of the expert's concerns, which closes it."""
     state = FormState(values=form_values(form, ("satisfaction",)))

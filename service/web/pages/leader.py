@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from service.api.deps import SessionDep
+from service.api.paging import PathId
 from service.domain import liaisons as liaison_service
 from service.errors import AppError
 from service.models import Account
@@ -54,14 +55,14 @@ def _contact_page(
 
 
 @router.get("/liaisons/{liaison_id}/contact")
-def contact_form(request: Request, session: SessionDep, account: LeaderAccount, liaison_id: int) -> Response:
+def contact_form(request: Request, session: SessionDep, account: LeaderAccount, liaison_id: PathId) -> Response:
     state = FormState(values={"date": date.today().isoformat()})
     return _contact_page(request, session, account, liaison_id, state)
 
 
 @router.post("/liaisons/{liaison_id}/contact")
 def log_contact(
-    request: Request, session: SessionDep, account: LeaderAccount, form: PostedForm, liaison_id: int
+    request: Request, session: SessionDep, account: LeaderAccount, form: PostedForm, liaison_id: PathId
 ) -> Response:
     state = FormState(values=form_values(form, ("date", "mode", "summary", "category", "content", "department")))
     contact = parse_into(

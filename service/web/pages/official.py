@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
 from service.api.deps import SessionDep
+from service.api.paging import PathId
 from service.domain import liaisons as liaison_service
 from service.domain import matching, reports
 from service.domain import needs as need_service
@@ -110,13 +111,13 @@ def _need_page(
 
 
 @router.get("/needs/{need_id}")
-def need_match_view(request: Request, session: SessionDep, account: OfficialAccount, need_id: int) -> Response:
+def need_match_view(request: Request, session: SessionDep, account: OfficialAccount, need_id: PathId) -> Response:
     return _need_page(request, session, account, need_id)
 
 
 @router.post("/needs/{need_id}/review")
 def review_need(
-    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, need_id: int
+    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, need_id: PathId
 ) -> Response:
     state = FormState(values=form_values(form, ("note", "decision")))
     decision = state.values["decision"]
@@ -140,7 +141,7 @@ def review_need(
 
 @router.post("/needs/{need_id}/propose")
 def propose_expert(
-    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, need_id: int
+    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, need_id: PathId
 ) -> Response:
     raw = form.get("expert_id")
     expert_id = int(raw) if isinstance(raw, str) and raw.isdigit() else None
@@ -150,7 +151,7 @@ def propose_expert(
 
 @router.post("/visits/{visit_id}/schedule")
 def schedule_visit_page(
-    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, visit_id: int
+    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, visit_id: PathId
 ) -> Response:
     visit = visit_service.get_visit(session=session, viewer=account, visit_id=visit_id)
     state, status_code = schedule_visit(session=session, actor=account, visit_id=visit_id, form=form)
@@ -218,7 +219,7 @@ def concerns(
 
 @router.post("/concerns/{concern_id}/assign")
 def assign_concern(
-    request: Request, session: SessionDep, account: CityAccount, form: PostedForm, concern_id: int
+    request: Request, session: SessionDep, account: CityAccount, form: PostedForm, concern_id: PathId
 ) -> Response:
     state = FormState(values=form_values(form, ("department", "due_date")))
     body = parse_into(ConcernAssign, state.values, state)
@@ -234,7 +235,7 @@ def assign_concern(
 
 @router.post("/concerns/{concern_id}/reply")
 def reply_concern(
-    request: Request, session: SessionDep, account: CityAccount, form: PostedForm, concern_id: int
+    request: Request, session: SessionDep, account: CityAccount, form: PostedForm, concern_id: PathId
 ) -> Response:
     state = FormState(values=form_values(form, ("reply",)))
     body = parse_into(ConcernReply, state.values, state)

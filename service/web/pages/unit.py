@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from service.api.deps import SessionDep
+from service.api.paging import PathId
 from service.domain import matching
 from service.domain import needs as need_service
 from service.domain import visits as visit_service
@@ -125,25 +126,25 @@ def _need_page(
 
 
 @router.get("/needs/{need_id}")
-def need_detail(request: Request, session: SessionDep, account: UnitAccount, need_id: int) -> Response:
+def need_detail(request: Request, session: SessionDep, account: UnitAccount, need_id: PathId) -> Response:
     return _need_page(request, session, account, need_id)
 
 
 @router.post("/needs/{need_id}/submit")
-def submit_need(session: SessionDep, account: UnitAccount, form: PostedForm, need_id: int) -> Response:
+def submit_need(session: SessionDep, account: UnitAccount, form: PostedForm, need_id: PathId) -> Response:
     need_service.change_need_state(session=session, actor=account, need_id=need_id, action="submit")
     return RedirectResponse(f"/unit/needs/{need_id}?msg=need_submitted", status_code=303)
 
 
 @router.post("/needs/{need_id}/withdraw")
-def withdraw_need(session: SessionDep, account: UnitAccount, form: PostedForm, need_id: int) -> Response:
+def withdraw_need(session: SessionDep, account: UnitAccount, form: PostedForm, need_id: PathId) -> Response:
     need_service.change_need_state(session=session, actor=account, need_id=need_id, action="withdraw")
     return RedirectResponse(f"/unit/needs/{need_id}?msg=need_withdrawn", status_code=303)
 
 
 @router.post("/visits/{visit_id}/confirm")
 def confirm_visit(
-    request: Request, session: SessionDep, account: UnitAccount, form: PostedForm, visit_id: int
+    request: Request, session: SessionDep, account: UnitAccount, form: PostedForm, visit_id: PathId
 ) -> Response:
     visit = visit_service.get_visit(session=session, viewer=account, visit_id=visit_id)
     state = FormState(values=form_values(form, ("rating", "comment")))
