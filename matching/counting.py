@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching import text as textmod
+from matching.analysis_cache import AnalysisCache, count_with_cache
 from matching.features import (
     N_BLOCKS,
     N_COLS,
@@ -55,13 +56,13 @@ def sum_rows_by_owner(counts: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matr
 
 
 def _count_chunk(
-    texts: list[str], lengths: np.ndarray | None, keep_texts: bool = True
+    texts: list[str], lengths: np.ndarray | None, keep_texts: bool = True, cache: AnalysisCache | None = None
 ) -> tuple[LocalCounts, sp.csr_matrix | None]:
     if lengths is None:
         return local_counts(texts), None
     if not keep_texts:
         # only the owner rows are wanted: count straight into them, no per-text rows
-        local = local_counts(texts, lengths)
+        local = local_counts(texts, lengths) if cache is None else _cached_local_counts(texts, lengths, cache)
         owners = local.counts
         local.counts = sp.csr_matrix((0, owners.shape[1]), dtype=np.float32)
     else:
@@ -69,6 +70,11 @@ def _count_chunk(
         owners = sum_rows_by_owner(local.counts, lengths)
     local.block_totals = block_totals(owners)
     return local, owners
+
+
+def _cached_local_counts(texts: Sequence[str], lengths: np.ndarray, cache: AnalysisCache) -> LocalCounts:
+    vocab = Vocabulary()
+    return LocalCounts(count_with_cache(texts, lengths, vocab, cache), vocab.words)
 
 
 def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int]]:
@@ -82,7 +88,12 @@ def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int
 
 
 def _results(
-    texts: Sequence[str], lengths: np.ndarray, workers: int, grouped: bool, keep_texts: bool = True
+    texts: Sequence[str],
+    lengths: np.ndarray,
+    workers: int,
+    grouped: bool,
+    keep_texts: bool = True,
+    cache: AnalysisCache | None = None,
 ) -> Iterator[tuple[LocalCounts, sp.csr_matrix | None]]:
     # Load the dictionary and the folding table once, before the fork, so no worker repeats it.
     textmod.words(textmod.normalize("预热"))
@@ -92,7 +103,7 @@ def _results(
     plan = _chunks(lengths, n_chunks)
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
         futures = [
-            pool.submit(_count_chunk, list(texts[t0:t1]), lengths[o0:o1] if grouped else None, keep_texts)
+            pool.submit(_count_chunk, list(texts[t0:t1]), lengths[o0:o1] if grouped else None, keep_texts, cache)
             for o0, o1, t0, t1 in plan
         ]
         futures.reverse()
@@ -174,15 +185,21 @@ def count_grouped(
     workers: int = 2,
     parallel_min_texts: int = 20_000,
     keep_texts: bool = True,
+    cache: AnalysisCache | None = None,
 ) -> GroupedCounts:
     """Counts of `texts` and of each owner's texts summed (owner i has the next `lengths[i]` texts), in compact
     columns of `space` (which grows). Batches of `parallel_min_texts` texts or more use `workers` processes,
     while this process maps each finished chunk's words and columns. `keep_texts=False` keeps only the owner
-    rows (the engine scores whole profiles), which saves the memory of the per-text rows."""
+    rows (the engine scores whole profiles), which saves the memory of the per-text rows; with it, owners whose
+    texts `cache` has analysed before are read from it, not analysed again."""
     owner_lengths = np.asarray(lengths, dtype=np.int64)
     if not _parallel(len(texts), workers, parallel_min_texts):
         if not keep_texts:
-            owners = count_batch(texts, owner_lengths, vocab)
+            owners = (
+                count_batch(texts, owner_lengths, vocab)
+                if cache is None
+                else count_with_cache(texts, owner_lengths, vocab, cache)
+            )
             return GroupedCounts(None, *_compacted(owners, space))
         counts = count_texts(texts, vocab, workers=1)
         owners = sum_rows_by_owner(counts, owner_lengths)
@@ -191,7 +208,7 @@ def count_grouped(
     owner_rows = _RowsBuilder(capacity)
     text_rows = _RowsBuilder(capacity) if keep_texts else None
     totals = np.zeros(N_BLOCKS)
-    for local, owners in _results(texts, owner_lengths, workers, grouped=True, keep_texts=keep_texts):
+    for local, owners in _results(texts, owner_lengths, workers, grouped=True, keep_texts=keep_texts, cache=cache):
         assert owners is not None
         assert local.block_totals is not None
         totals += local.block_totals

@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching import text as textmod
+from matching.analysis_cache import AnalysisCache
 from matching.counting import count_grouped, count_texts, sum_rows_by_owner
 from matching.features import (
     UNI,
@@ -137,9 +138,12 @@ class MatchEngine:
         self,
         settings: MatchSettings | None = None,
         neighbours: Mapping[str, Collection[str]] | None = None,
+        analysis_cache: AnalysisCache | None = None,
     ) -> None:
         self.settings = settings or MatchSettings()
         self.neighbours = {k: frozenset(v) for k, v in (neighbours or {}).items()}
+        #: where `fit` reads and keeps each expert's analysed text (None: analyse every expert every time)
+        self.analysis_cache = analysis_cache
         self._reset()
 
     # ------------------------------------------------------------------ state
@@ -218,6 +222,7 @@ class MatchEngine:
             s.analysis_workers,
             s.parallel_min_texts,
             keep_texts=False,
+            cache=self.analysis_cache,
         )
         del expert_texts
         need_counts = self._need_counts([n.text for n in need_list], space)

@@ -142,14 +142,15 @@ def count_batch(
     return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
 
 
-def _split(texts: Sequence[str], lengths: np.ndarray) -> list[tuple[int, Sequence[str]]]:
+def owner_texts(texts: Sequence[str], lengths: np.ndarray) -> list[Sequence[str]]:
+    """The texts of each owner (owner i holds the next `lengths[i]` texts)."""
     ends = np.cumsum(lengths).tolist()
-    return [(i, texts[end - size : end]) for i, (size, end) in enumerate(zip(lengths.tolist(), ends, strict=True))]
+    return [texts[end - size : end] for size, end in zip(lengths.tolist(), ends, strict=True)]
 
 
 def _owner_block(texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary) -> sp.csr_matrix:
     n = lengths.size
-    pieces = [_TEXT_SEP.join(t.replace(_OWNER_SEP, " ") for t in part) for _, part in _split(texts, lengths)]
+    pieces = [_TEXT_SEP.join(t.replace(_OWNER_SEP, " ") for t in part) for part in owner_texts(texts, lengths)]
     normalized = textmod.normalize(_OWNER_SEP.join(pieces))
     tokens = textmod.cut_normalized(normalized)
     # number the distinct tokens; filter and stem each distinct token once, not each occurrence
@@ -164,7 +165,8 @@ def _owner_block(texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary) -
     is_sep_token = token_ids == local.get(_OWNER_SEP, -1)
     if int(is_sep_token.sum()) != n - 1:
         # not expected (jieba-rs keeps the separator apart); owner by owner is slower but needs no separator
-        return sp.vstack([_owner_block(texts_of, lengths[i : i + 1], vocab) for i, texts_of in _split(texts, lengths)])
+        parts = owner_texts(texts, lengths)
+        return sp.vstack([_owner_block(part, np.array([len(part)]), vocab) for part in parts], format="csr")
     owner_of_token = np.cumsum(is_sep_token) - is_sep_token
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DataError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from matching.analysis_cache import AnalysisCache
 from search.base import SearchBackend
 from service import db, web
 from service.api import (
@@ -73,7 +74,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.search = backend
     app.state.accounts = AccountCache(get_settings().account_cache_seconds)
     app.state.search_slots = anyio.CapacityLimiter(get_settings().search_threads)
-    app.state.matcher = MatchIndex()
+    settings = get_settings()
+    app.state.matcher = MatchIndex(
+        AnalysisCache(settings.var_dir / "match-analysis") if settings.match_analysis_cache else None
+    )
     app.state.search_health = lambda: backend.health().ok
     worker = None
     interval = get_settings().search_sync_interval_seconds

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     #: Searches one process runs at a time (each is CPU work under the GIL; see service/api/search.py).
     search_threads: int = Field(default=1, ge=1)
 
+    #: Keep each expert's analysed text in var/match-analysis/ so that a restart or another worker process fits
+    #: the match index without segmenting unchanged experts again (`matching.analysis_cache`).
+    match_analysis_cache: bool = True
+
     login_rate_limit: str = "10/minute"
     rate_limit_storage: str = "memory://"
 

@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from matching import ExpertProfile, Match, MatchEngine, NeedText
+from matching.analysis_cache import AnalysisCache
 from service.models import Expert, Need, Unit, Visit
 from service.reference import neighbours_map
 from service.vocab import VISIT_HOLDS_PLACE, NeedStatus, VisitStatus
@@ -50,7 +51,9 @@ def _fingerprint(session: Session) -> _Fingerprint:
 class MatchIndex:
     """A `MatchEngine` kept in step with the database; safe to call from several threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, analysis_cache: AnalysisCache | None = None) -> None:
+        #: analysed expert text kept across fits and processes (see `matching.analysis_cache`)
+        self.analysis_cache = analysis_cache
         self._lock = threading.Lock()
         self._engine: MatchEngine | None = None
         self._fingerprint: _Fingerprint | None = None
@@ -108,7 +111,7 @@ class MatchIndex:
             experts = self._profiles(session)
             needs = self._matchable_needs(session)
             if self._engine is None or not set(self._experts) <= set(experts):
-                engine = MatchEngine(neighbours=neighbours_map())
+                engine = MatchEngine(neighbours=neighbours_map(), analysis_cache=self.analysis_cache)
                 engine.fit(experts.values(), [n for _, n in needs.values()])
                 self._engine = engine
             else:

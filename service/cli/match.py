@@ -10,20 +10,29 @@ import typer
 from tqdm import tqdm
 
 from matching import MatchEngine
+from matching.analysis_cache import AnalysisCache
 from matching.datasets import read_experts, read_qrels, read_requests, read_run
 from matching.evaluate import has_graded_pairs, pairwise_loss, retrieval_metrics
 from service.cli.match_assign import assign_command
+
+ANALYSIS_CACHE_OPTION = typer.Option(
+    None,
+    "--analysis-cache",
+    file_okay=False,
+    help="A folder that keeps each expert's analysed text, so that a later run over the same experts is faster",
+)
 
 match_app = typer.Typer(no_args_is_help=True)
 match_app.command("assign", help="Solve an assignment instance (JSON in, JSON out).")(assign_command)
 
 
-def rank_files(experts_path: Path, requests_path: Path, top: int, out: Path) -> int:
+def rank_files(experts_path: Path, requests_path: Path, top: int, out: Path, analysis_cache: Path | None = None) -> int:
     """Fit the engine on both files, rank experts for every request, write RUN.tsv; returns lines written."""
     experts = read_experts(experts_path)
     requests = read_requests(requests_path)
     print(f"fitting on {len(experts)} experts and {len(requests)} requests", file=sys.stderr)
-    engine = MatchEngine().fit(experts, requests)
+    cache = AnalysisCache(analysis_cache) if analysis_cache is not None else None
+    engine = MatchEngine(analysis_cache=cache).fit(experts, requests)
     lines = 0
     with out.open("w", encoding="utf-8") as fh, tqdm(total=len(requests), unit="req", file=sys.stderr) as bar:
         for need, ranked in engine.rank_many(requests, top):
@@ -40,9 +49,10 @@ def rank_command(
     requests: Path = typer.Option(..., "--requests", exists=True, dir_okay=False, help="requests.jsonl"),
     top: int = typer.Option(100, "--top", min=0, help="Experts per request (0 = every expert)"),
     out: Path = typer.Option(..., "--out", help="RUN.tsv to write"),
+    analysis_cache: Path | None = ANALYSIS_CACHE_OPTION,
 ) -> None:
     """Rank experts for each request: lines `request_id<TAB>expert_id<TAB>rank<TAB>score`."""
-    rank_files(experts, requests, top, out)
+    rank_files(experts, requests, top, out, analysis_cache)
 
 
 def _print_metrics(run_path: Path, qrels_path: Path) -> dict[str, float]:
@@ -69,11 +79,12 @@ def evaluate_command(
     ),
     top: int = typer.Option(100, "--top", min=0, help="With --set: experts per request (0 = all)"),
     out: Path | None = typer.Option(None, "--out", help="With --set: keep the run here"),
+    analysis_cache: Path | None = ANALYSIS_CACHE_OPTION,
 ) -> None:
     """Print MRR, nDCG@10, R@1/10/100 (and the pairwise-ordering loss for graded per-expert sets)."""
     if set_dir is not None:
         run_path = out or Path(tempfile.mkstemp(suffix=".tsv")[1])
-        rank_files(set_dir / "experts.jsonl", set_dir / "requests.jsonl", top, run_path)
+        rank_files(set_dir / "experts.jsonl", set_dir / "requests.jsonl", top, run_path, analysis_cache)
         _print_metrics(run_path, qrels or set_dir / "qrels.tsv")
         return
     if run is None or qrels is None:

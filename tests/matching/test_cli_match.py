@@ -62,3 +62,21 @@ def test_evaluate_set_ranks_then_scores(tmp_path: Path) -> None:
 
 def test_evaluate_without_inputs_fails() -> None:
     assert CliRunner().invoke(app, ["match", "evaluate"]).exit_code != 0
+
+
+def test_rank_with_an_analysis_cache_writes_the_same_run(tmp_path: Path) -> None:
+    _write_set(tmp_path)
+    runner = CliRunner()
+    runs = []
+    for name, extra in (("plain", []), ("filling", ["--analysis-cache", str(tmp_path / "cache")]),
+                        ("reading", ["--analysis-cache", str(tmp_path / "cache")])):  # fmt: skip
+        run = tmp_path / f"{name}.tsv"
+        result = runner.invoke(
+            app,
+            ["match", "rank", "--experts", str(tmp_path / "experts.jsonl"), "--requests",
+             str(tmp_path / "requests.jsonl"), "--top", "0", "--out", str(run), *extra],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        runs.append(run.read_text())
+    assert runs[0] == runs[1] == runs[2]
+    assert len(list((tmp_path / "cache").glob("seg-*.npz"))) == 1  # the second run read, wrote nothing

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-from sqlmodel import Session
+from pathlib import Path
 
+from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from matching.analysis_cache import AnalysisCache
+from service.matcher import MatchIndex
 from service.models import Expert
 from tests.service.world import DISTRICT, World
 
@@ -82,3 +87,26 @@ def test_a_unit_sees_candidates_of_its_own_need_with_masked_phones(client: TestC
     assert (
         client.get(f"/api/v1/needs/{world.draft_need.id}/candidates", headers=world.headers("unit")).status_code == 409
     )
+
+
+def test_a_second_process_fits_from_the_analysis_cache(world: World, session: Session, tmp_path: Path) -> None:
+    """Two holders of the index (two worker processes, or a restart) sharing var/match-analysis: the second
+    reads every expert's analysed text instead of segmenting it again, and ranks alike."""
+    _add_experts(session)
+    cache_dir = tmp_path / "match-analysis"
+    first = MatchIndex(AnalysisCache(cache_dir))
+    ranked = [m.expert_id for m in first.experts_for(session, world.need, k=0)]
+    segments = sorted(p.name for p in cache_dir.glob("seg-*.npz"))
+    assert len(segments) == 1
+    assert len(AnalysisCache(cache_dir)) == session.exec(select(func.count()).select_from(Expert)).one()
+    second = MatchIndex(AnalysisCache(cache_dir))
+    assert [m.expert_id for m in second.experts_for(session, world.need, k=0)] == ranked
+    assert sorted(p.name for p in cache_dir.glob("seg-*.npz")) == segments
+
+
+def test_ids_beyond_the_database_range_are_refused(client: TestClient, world: World) -> None:
+    headers = world.headers("city_official")
+    for path in ("/api/v1/needs/99999999999/candidates", "/api/v1/experts/99999999999/recommendations"):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 422, answer.text
+    assert client.get("/api/v1/campaigns?year=99999999999", headers=headers).status_code == 422

@@ -1,0 +1,126 @@
+"""The analysis cache: rows read back equal rows counted, edits are new keys, old keys and segments go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from matching import MatchEngine, NeedText
+from matching import analysis_cache as cachemod
+from matching.analysis_cache import AnalysisCache, count_with_cache, owner_key
+from matching.counting import count_grouped
+from matching.features import N_COLS, WORD_BASE, ColumnSpace, Vocabulary, count_batch
+from tests.matching.conftest import EXPERTS, NEEDS
+
+TEXTS = ["水稻栽培技术", "稻田病虫害绿色防控", "rice farming networks", "", "生猪养殖，疫病防控", "果树 栽培 技术 培训"]
+LENGTHS = np.array([2, 1, 0, 3])
+
+
+def _words_of(counts: sp.csr_matrix, vocab: Vocabulary) -> list[dict[object, float]]:
+    """Rows with word columns spelt out (word ids depend on the order words were met), as a comparable dict."""
+    out: list[dict[object, float]] = []
+    for i in range(counts.shape[0]):
+        row = counts[i]
+        out.append(
+            {
+                (vocab.word_at(int(c)) if c >= WORD_BASE else int(c)): float(v)
+                for c, v in zip(row.indices, row.data, strict=True)
+            }
+        )
+    return out
+
+
+def _counted(texts: list[str], lengths: np.ndarray, cache: AnalysisCache | None) -> list[dict[object, float]]:
+    vocab = Vocabulary()
+    counts = count_batch(texts, lengths, vocab) if cache is None else count_with_cache(texts, lengths, vocab, cache)
+    assert counts.shape == (lengths.size, N_COLS)
+    return _words_of(counts, vocab)
+
+
+def test_rows_read_back_equal_rows_counted(tmp_path: Path) -> None:
+    cache = AnalysisCache(tmp_path)
+    expected = _counted(TEXTS, LENGTHS, None)
+    assert _counted(TEXTS, LENGTHS, cache) == expected  # filled on the way
+    assert len(cache) == 4
+    assert _counted(TEXTS, LENGTHS, cache) == expected  # read back
+    assert len(list(tmp_path.glob("seg-*.npz"))) == 1
+
+
+def test_partly_cached_batches_keep_their_order(tmp_path: Path) -> None:
+    cache = AnalysisCache(tmp_path)
+    _counted(TEXTS[:3], LENGTHS[:2], cache)  # owners 0 and 1 cached
+    shuffled = [*TEXTS[3:], *TEXTS[:3]]
+    lengths = np.array([3, 2, 1])
+    assert _counted(shuffled, lengths, cache) == _counted(shuffled, lengths, None)
+    assert len(cache) == 3
+
+
+def test_an_edited_owner_is_a_new_key(tmp_path: Path) -> None:
+    cache = AnalysisCache(tmp_path)
+    _counted(["水稻栽培"], np.array([1]), cache)
+    assert owner_key(["水稻栽培"]) != owner_key(["水稻栽培技术"])
+    assert owner_key(["水稻", "栽培"]) != owner_key(["水稻栽培"])
+    edited = _counted(["水稻栽培技术"], np.array([1]), cache)
+    assert edited == _counted(["水稻栽培技术"], np.array([1]), None)
+    assert len(cache) == 2
+
+
+def test_old_keys_and_unreferenced_segments_are_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cachemod, "ORPHAN_SECONDS", -1.0)
+    cache = AnalysisCache(tmp_path, max_entries=2)
+    _counted(TEXTS[:2], np.array([1, 1]), cache)
+    first = {p.name for p in tmp_path.glob("seg-*.npz")}
+    _counted(TEXTS[2:5], np.array([1, 1, 1]), cache)
+    assert len(cache) == 2
+    # every key of the first segment was forgotten, so the segment went with them
+    assert not first & {p.name for p in tmp_path.glob("seg-*.npz")}
+    assert _counted(TEXTS[:2], np.array([1, 1]), cache) == _counted(TEXTS[:2], np.array([1, 1]), None)
+
+
+def test_a_lost_segment_is_counted_again(tmp_path: Path) -> None:
+    cache = AnalysisCache(tmp_path)
+    expected = _counted(TEXTS, LENGTHS, cache)
+    for path in tmp_path.glob("seg-*.npz"):
+        path.write_bytes(b"damaged")
+    assert _counted(TEXTS, LENGTHS, cache) == expected
+
+
+def test_workers_with_the_cache_count_like_one_process(tmp_path: Path) -> None:
+    def global_rows(cache: AnalysisCache | None, workers: int) -> list[dict[object, float]]:
+        vocab, space = Vocabulary(), ColumnSpace()
+        grouped = count_grouped(
+            TEXTS, LENGTHS, vocab, space, workers=workers, parallel_min_texts=1, keep_texts=False, cache=cache
+        )
+        ids = space.global_ids()[grouped.owners.indices]
+        as_global = sp.csr_matrix((grouped.owners.data, ids, grouped.owners.indptr), shape=(LENGTHS.size, N_COLS))
+        return _words_of(as_global, vocab)
+
+    expected = global_rows(None, 1)
+    cache = AnalysisCache(tmp_path)
+    assert global_rows(cache, 2) == expected
+    assert global_rows(cache, 2) == expected
+    assert global_rows(cache, 1) == expected
+
+
+def test_an_engine_fitted_from_the_cache_ranks_alike(tmp_path: Path) -> None:
+    plain = MatchEngine().fit(EXPERTS, NEEDS)
+    for _ in range(2):  # filling, then reading
+        cached = MatchEngine(analysis_cache=AnalysisCache(tmp_path)).fit(EXPERTS, NEEDS)
+        for need in [*NEEDS, NeedText("x", "水稻 生猪 桥梁")]:
+            assert [(m.expert_id, round(m.score, 5)) for m in cached.experts_for(need, k=0)] == [
+                (m.expert_id, round(m.score, 5)) for m in plain.experts_for(need, k=0)
+            ]
+
+
+def test_rows_gathered_from_several_segments_keep_their_order(tmp_path: Path) -> None:
+    cache = AnalysisCache(tmp_path)
+    x, y, z = ["水稻栽培技术"], ["生猪养殖，疫病防控"], ["rice farming networks"]
+    _counted([*x, *z], np.array([1, 1]), cache)
+    _counted(y, np.array([1]), cache)
+    assert len(list(tmp_path.glob("seg-*.npz"))) == 2
+    for order in ([x, y, z], [y, z, x], [z, x, y]):
+        texts = [t for owner in order for t in owner]
+        assert _counted(texts, np.array([1, 1, 1]), cache) == _counted(texts, np.array([1, 1, 1]), None)
