@@ -29,7 +29,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -120,6 +120,12 @@ def _field_keys(label: str) -> tuple[str, ...]:
     return (key,)
 
 
+@lru_cache(maxsize=4096)
+def _expert_field_keys(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The sorted field keys of an expert's labels (experts share a few label sets, so each is folded once)."""
+    return tuple(sorted({k for f in fields for k in _field_keys(f)}))
+
+
 def title_of(text: str) -> str:
     """A need's title: its text before the first "。" or line break (the whole text when it has neither)."""
     return re.split("[。\n]", text, maxsplit=1)[0]
@@ -128,7 +134,7 @@ def title_of(text: str) -> str:
 @dataclass
 class _Expert:
     expert: ExpertProfile
-    field_keys: list[str] = field(default_factory=list)
+    field_keys: tuple[str, ...] = ()
 
 
 class MatchEngine:
@@ -251,7 +257,7 @@ class MatchEngine:
         return self
 
     def _register_expert(self, expert: ExpertProfile, n_docs: int) -> None:
-        keys = sorted({k for f in expert.fields for k in _field_keys(f)})
+        keys = _expert_field_keys(tuple(expert.fields))
         for k in keys:
             self._field_index.setdefault(k, len(self._field_index))
         self._expert_slot[expert.id] = len(self._experts)
