@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching import text as textmod
-from matching.features import N_COLS, WORD_BASE, Vocabulary, count_batch, owner_texts
+from matching.features import N_COLS, WORD_BASE, Vocabulary, count_batch, number_words, owner_texts
 
 FORMAT = b"zhiqiao-analysis-2"
 _BATCH = 900  # keys per SELECT (below SQLite's bound on query parameters)
@@ -55,13 +55,9 @@ def owner_key(texts: Sequence[str]) -> bytes:
     return h.digest()
 
 
-def _with_words(counts: sp.csr_matrix, words: Sequence[str], vocab: Vocabulary) -> sp.csr_matrix:
-    """`counts` (word columns `WORD_BASE + i` into `words`) with its words numbered by `vocab`, in place."""
-    is_word = counts.indices >= WORD_BASE
-    if is_word.any():
-        ids = vocab.word_ids(words)
-        counts.indices[is_word] = ids[counts.indices[is_word] - WORD_BASE]
-        counts.has_sorted_indices = False
+def _offset_words(counts: sp.csr_matrix, offset: int) -> sp.csr_matrix:
+    """`counts` with its word columns moved `offset` places along a longer word list, in place."""
+    counts.indices[counts.indices >= WORD_BASE] += offset
     return counts
 
 
@@ -96,8 +92,9 @@ class AnalysisCache:
             words = bytes(z["words"]).decode("utf-8")
         return counts, words.split(_WORD_SEP) if words else []
 
-    def get(self, keys: Sequence[bytes], vocab: Vocabulary) -> tuple[np.ndarray, sp.csr_matrix]:
-        """(positions in `keys` that the cache holds, their rows in that order, words numbered by `vocab`)."""
+    def get(self, keys: Sequence[bytes]) -> tuple[np.ndarray, sp.csr_matrix, list[str]]:
+        """(positions in `keys` that the cache holds, their rows in that order, words): the rows' word columns are
+        `WORD_BASE + i` into `words` (a word may be listed more than once, never twice for one row)."""
         where: dict[bytes, tuple[str, int]] = {}
         with self._index() as db:
             unique = list(dict.fromkeys(keys))
@@ -107,25 +104,25 @@ class AnalysisCache:
                 for key, segment, row in db.execute(f"SELECT key, segment, row FROM rows WHERE key IN ({marks})", part):
                     where[key] = (segment, row)
         positions = np.array([i for i, k in enumerate(keys) if k in where], dtype=np.int64)
-        if positions.size == 0:
-            return positions, sp.csr_matrix((0, N_COLS), dtype=np.float32)
         segments = np.array([where[keys[i]][0] for i in positions.tolist()], dtype=object)
         rows = np.array([where[keys[i]][1] for i in positions.tolist()], dtype=np.int64)
-        parts, order = [], []
+        parts: list[sp.csr_matrix] = []
+        order: list[np.ndarray] = []
+        words: list[str] = []
         for name in sorted(set(segments.tolist())):
             mine = np.flatnonzero(segments == name)
             try:
-                counts, words = self._segment(name)
+                counts, segment_words = self._segment(name)
             except (OSError, ValueError, KeyError):  # a segment deleted or damaged meanwhile: those rows miss
                 continue
-            parts.append(_with_words(counts[rows[mine]], words, vocab))
+            parts.append(_offset_words(counts[rows[mine]], len(words)))
+            words += segment_words
             order.append(mine)
         if not parts:
-            return np.zeros(0, dtype=np.int64), sp.csr_matrix((0, N_COLS), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), sp.csr_matrix((0, N_COLS), dtype=np.float32), []
         found = np.concatenate(order)
-        stacked = sp.vstack(parts, format="csr")
         back = np.argsort(found, kind="stable")
-        return positions[found[back]], stacked[back]
+        return positions[found[back]], sp.vstack(parts, format="csr")[back], words
 
     def put(self, keys: Sequence[bytes], counts: sp.csr_matrix, words: Sequence[str]) -> None:
         """Store owner rows (`counts`, word columns `WORD_BASE + i` into `words`) as one segment, then forget the
@@ -172,23 +169,28 @@ def count_with_cache(
     texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary, cache: AnalysisCache
 ) -> sp.csr_matrix:
     """`count_batch(texts, lengths, vocab)`, each owner's row read from `cache` when it holds it; the other
-    owners are counted and stored. The rows are the same either way (entries within a row may come in another
-    order, and words first met in the cache are numbered first)."""
+    owners are counted and stored. The result is the same matrix either way, entry for entry, and `vocab`
+    numbers the new words alike (`number_words`)."""
     lengths = np.asarray(lengths, dtype=np.int64)
     parts = owner_texts(texts, lengths)
     keys = [owner_key(part) for part in parts]
-    hit_at, hits = cache.get(keys, vocab)
+    hit_at, rows, words = cache.get(keys)
     missing = np.setdiff1d(np.arange(len(keys)), hit_at)
-    if missing.size == 0:
-        return hits
-    local = Vocabulary()
-    counted = count_batch(
-        [t for i in missing.tolist() for t in parts[i]], lengths[missing], local, block_chars=2_000_000
-    )
-    cache.put([keys[i] for i in missing.tolist()], counted, local.words)
-    fresh = _with_words(counted, local.words, vocab)
-    if hit_at.size == 0:
-        return fresh
-    stacked = sp.vstack([hits, fresh], format="csr")
-    back = np.argsort(np.concatenate([hit_at, missing]), kind="stable")
-    return stacked[back]
+    if missing.size:
+        local = Vocabulary()
+        counted = count_batch([t for i in missing.tolist() for t in parts[i]], lengths[missing], local)
+        cache.put([keys[i] for i in missing.tolist()], counted, local.words)
+        rows = sp.vstack([rows, _offset_words(counted, len(words))], format="csr")
+        words = words + local.words
+    order = np.argsort(np.concatenate([hit_at, missing]), kind="stable")
+    out = rows[order] if order.size else rows
+    # the words in `vocab`'s numbering, then each row in column order, as `count_batch` leaves them
+    is_word = out.indices >= WORD_BASE
+    distinct: dict[str, int] = {}
+    word_ids = np.fromiter((distinct.setdefault(w, len(distinct)) for w in words), dtype=np.int64, count=len(words))
+    of_entry = word_ids[out.indices[is_word] - WORD_BASE]
+    row_of_entry = np.repeat(np.arange(out.shape[0], dtype=np.int64), np.diff(out.indptr))[is_word]
+    out.indices[is_word] = number_words(list(distinct), of_entry, row_of_entry, vocab)[of_entry]
+    out.has_sorted_indices = False
+    out.sort_indices()
+    return out

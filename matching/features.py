@@ -142,6 +142,22 @@ def count_batch(
     return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
 
 
+def number_words(
+    words: Sequence[str], word_of_entry: np.ndarray, row_of_entry: np.ndarray, vocab: Vocabulary
+) -> np.ndarray:
+    """The `vocab` column of each of `words` (distinct), new ones numbered in order of the first row that holds
+    them, then of the word itself. Any way of counting the same rows (in blocks, in workers, from the analysis
+    cache) numbers them alike, so their rows come out the same, entry for entry."""
+    first_row = np.full(len(words), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_row, word_of_entry, row_of_entry)
+    out = np.empty(len(words), dtype=np.int64)
+    if not words:
+        return out
+    for j in np.lexsort((np.array(words), first_row)).tolist():
+        out[j] = vocab.id_of(words[j])
+    return out
+
+
 def owner_texts(texts: Sequence[str], lengths: np.ndarray) -> list[Sequence[str]]:
     """The texts of each owner (owner i holds the next `lengths[i]` texts)."""
     ends = np.cumsum(lengths).tolist()
@@ -156,24 +172,23 @@ def _owner_block(texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary) -
     # number the distinct tokens; filter and stem each distinct token once, not each occurrence
     local = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
     token_ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    stops = textmod.stop_words()
-    word_col = np.fromiter(
-        (-1 if (w := textmod.match_word(t, stops)) is None else vocab.id_of(w) for t in local),
-        dtype=np.int64,
-        count=len(local),
-    )
     is_sep_token = token_ids == local.get(_OWNER_SEP, -1)
     if int(is_sep_token.sum()) != n - 1:
         # not expected (jieba-rs keeps the separator apart); owner by owner is slower but needs no separator
         parts = owner_texts(texts, lengths)
         return sp.vstack([_owner_block(part, np.array([len(part)]), vocab) for part in parts], format="csr")
     owner_of_token = np.cumsum(is_sep_token) - is_sep_token
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    cols_of_tokens = word_col[token_ids]
-    keep = cols_of_tokens >= 0
-    rows.append(owner_of_token[keep])
-    cols.append(cols_of_tokens[keep])
+    stops = textmod.stop_words()
+    words: dict[str, int] = {}
+    word_of_distinct = np.fromiter(
+        (-1 if (w := textmod.match_word(t, stops)) is None else words.setdefault(w, len(words)) for t in local),
+        dtype=np.int64,
+        count=len(local),
+    )
+    word_of_token = word_of_distinct[token_ids]
+    keep = word_of_token >= 0
+    rows: list[np.ndarray] = [owner_of_token[keep]]
+    cols: list[np.ndarray] = [number_words(list(words), word_of_token[keep], rows[0], vocab)[word_of_token[keep]]]
     # character n-grams over the whole block: one code-point array; separators stop pairs (they are not CJK)
     cps = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32)
     is_sep = cps == ord(_OWNER_SEP)

@@ -6,38 +6,29 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from matching import MatchEngine, NeedText
 from matching import analysis_cache as cachemod
 from matching.analysis_cache import AnalysisCache, count_with_cache, owner_key
 from matching.counting import count_grouped
-from matching.features import N_COLS, WORD_BASE, ColumnSpace, Vocabulary, count_batch
+from matching.features import N_COLS, ColumnSpace, Vocabulary, count_batch
 from tests.matching.conftest import EXPERTS, NEEDS
 
 TEXTS = ["水稻栽培技术", "稻田病虫害绿色防控", "rice farming networks", "", "生猪养殖，疫病防控", "果树 栽培 技术 培训"]
 LENGTHS = np.array([2, 1, 0, 3])
 
 
-def _words_of(counts: sp.csr_matrix, vocab: Vocabulary) -> list[dict[object, float]]:
-    """Rows with word columns spelt out (word ids depend on the order words were met), as a comparable dict."""
-    out: list[dict[object, float]] = []
-    for i in range(counts.shape[0]):
-        row = counts[i]
-        out.append(
-            {
-                (vocab.word_at(int(c)) if c >= WORD_BASE else int(c)): float(v)
-                for c, v in zip(row.indices, row.data, strict=True)
-            }
-        )
-    return out
+Counted = tuple[list[float], list[int], list[int], list[str]]
 
 
-def _counted(texts: list[str], lengths: np.ndarray, cache: AnalysisCache | None) -> list[dict[object, float]]:
+def _counted(texts: list[str], lengths: np.ndarray, cache: AnalysisCache | None) -> Counted:
+    """The rows exactly (values, columns, row bounds) and the words in the order the vocabulary numbered them."""
     vocab = Vocabulary()
     counts = count_batch(texts, lengths, vocab) if cache is None else count_with_cache(texts, lengths, vocab, cache)
     assert counts.shape == (lengths.size, N_COLS)
-    return _words_of(counts, vocab)
+    return counts.data.tolist(), counts.indices.tolist(), counts.indptr.tolist(), vocab.words
 
 
 def test_rows_read_back_equal_rows_counted(tmp_path: Path) -> None:
@@ -89,29 +80,27 @@ def test_a_lost_segment_is_counted_again(tmp_path: Path) -> None:
 
 
 def test_workers_with_the_cache_count_like_one_process(tmp_path: Path) -> None:
-    def global_rows(cache: AnalysisCache | None, workers: int) -> list[dict[object, float]]:
+    def owner_rows(cache: AnalysisCache | None, workers: int) -> tuple[list[float], list[int], list[str]]:
         vocab, space = Vocabulary(), ColumnSpace()
         grouped = count_grouped(
             TEXTS, LENGTHS, vocab, space, workers=workers, parallel_min_texts=1, keep_texts=False, cache=cache
         )
-        ids = space.global_ids()[grouped.owners.indices]
-        as_global = sp.csr_matrix((grouped.owners.data, ids, grouped.owners.indptr), shape=(LENGTHS.size, N_COLS))
-        return _words_of(as_global, vocab)
+        return grouped.owners.data.tolist(), space.global_ids()[grouped.owners.indices].tolist(), vocab.words
 
-    expected = global_rows(None, 1)
+    expected = owner_rows(None, 1)
     cache = AnalysisCache(tmp_path)
-    assert global_rows(cache, 2) == expected
-    assert global_rows(cache, 2) == expected
-    assert global_rows(cache, 1) == expected
+    assert owner_rows(cache, 2) == expected
+    assert owner_rows(cache, 2) == expected
+    assert owner_rows(cache, 1) == expected
 
 
-def test_an_engine_fitted_from_the_cache_ranks_alike(tmp_path: Path) -> None:
+def test_an_engine_fitted_from_the_cache_scores_exactly_alike(tmp_path: Path) -> None:
     plain = MatchEngine().fit(EXPERTS, NEEDS)
     for _ in range(2):  # filling, then reading
         cached = MatchEngine(analysis_cache=AnalysisCache(tmp_path)).fit(EXPERTS, NEEDS)
         for need in [*NEEDS, NeedText("x", "水稻 生猪 桥梁")]:
-            assert [(m.expert_id, round(m.score, 5)) for m in cached.experts_for(need, k=0)] == [
-                (m.expert_id, round(m.score, 5)) for m in plain.experts_for(need, k=0)
+            assert [(m.expert_id, m.score) for m in cached.experts_for(need, k=0)] == [
+                (m.expert_id, m.score) for m in plain.experts_for(need, k=0)
             ]
 
 
@@ -124,3 +113,25 @@ def test_rows_gathered_from_several_segments_keep_their_order(tmp_path: Path) ->
     for order in ([x, y, z], [y, z, x], [z, x, y]):
         texts = [t for owner in order for t in owner]
         assert _counted(texts, np.array([1, 1, 1]), cache) == _counted(texts, np.array([1, 1, 1]), None)
+
+
+_piece = st.text(alphabet=st.sampled_from(list("水稻栽培臺灣病蟲害技术 ，。\n\x1eabc AI-5g１２s")), max_size=10)
+
+
+@given(
+    owners=st.lists(st.lists(_piece, max_size=3), min_size=1, max_size=6),
+    cached_first=st.lists(st.integers(0, 5), max_size=4),
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_cache_state_gives_the_same_rows_and_numbering(
+    owners: list[list[str]], cached_first: list[int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Whatever the cache holds beforehand (some of these owners, duplicates included), the rows and the
+    vocabulary's numbering are those of counting without it."""
+    cache = AnalysisCache(tmp_path_factory.mktemp("cache"))
+    earlier = [owners[i % len(owners)] for i in cached_first]
+    if earlier:
+        _counted([t for o in earlier for t in o], np.array([len(o) for o in earlier]), cache)
+    texts = [t for o in owners for t in o]
+    lengths = np.array([len(o) for o in owners])
+    assert _counted(texts, lengths, cache) == _counted(texts, lengths, None)
