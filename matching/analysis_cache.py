@@ -9,7 +9,8 @@ expert is simply a new key and a stale row is never read.
 Layout: rows are written a batch at a time as one segment file (`seg-*.npz`: a CSR matrix whose word columns
 index the segment's own word list), and `index.sqlite` maps each key to its segment and row. Writing a batch is
 one file and one insert per key; reading gathers rows from a few segments with NumPy. Past `max_entries` keys
-the oldest are forgotten and segments no key points to are deleted. Deleting the directory at any time loses
+the oldest are forgotten and segments no key points to are deleted (once `ORPHAN_SECONDS` old, since a
+young one may be another process's, not yet indexed). Deleting the directory at any time loses
 nothing but time.
 """
 

@@ -110,9 +110,10 @@ def local_counts(texts: Sequence[str], lengths: np.ndarray | None = None) -> Loc
     return LocalCounts(counts, vocab.words)
 
 
-# Joins an owner's texts ("\n" joins texts within one) for one normalisation and one jieba-rs call per batch;
-# both are boundaries for jieba (not in its word pattern) and for character pairs (not CJK), and jieba-rs passes
-# each through as a token of its own, so the batch cuts exactly as its texts one by one.
+# A block of owners is analysed as one string (one normalisation, one jieba-rs call): "\n" between an owner's
+# texts, _OWNER_SEP between owners. Both are boundaries for jieba (not in its word pattern) and for character
+# pairs (not CJK), and jieba-rs passes each through as a token of its own, so the block cuts exactly as its
+# texts one by one.
 _OWNER_SEP = "\x1e"
 _TEXT_SEP = "\n"
 
@@ -120,8 +121,9 @@ _TEXT_SEP = "\n"
 def count_batch(
     texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary, block_chars: int = 2_000_000
 ) -> sp.csr_matrix:
-    """Term counts (global ids, words numbered by `vocab`), one row per owner: owner i holds the next
-    `lengths[i]` texts. Owners go `block_chars` characters at a time through `_owner_block`."""
+    """Term counts (global ids, words numbered by `vocab` as `number_words` does), one row per owner, in column
+    order: owner i holds the next `lengths[i]` texts. Owners go `block_chars` characters at a time through
+    `_owner_block`."""
     lengths = np.asarray(lengths, dtype=np.int64)
     if lengths.sum() != len(texts):
         raise ValueError("lengths must add up to the number of texts")
