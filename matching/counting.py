@@ -1,4 +1,4 @@
-"""Term counts for many texts at once, in worker processes, with every expert's profile row summed alongside.
+"""Term counts for many texts at once, in worker processes: one row per owner (an expert's texts as one).
 
 Segmentation is the slow part of an index build, so a large batch is split into chunks that forked workers
 analyse and count whole (`count_batch`: one normalisation and one jieba-rs call per block of owners, each
@@ -30,51 +30,27 @@ from matching.features import (
     Vocabulary,
     block_totals,
     count_batch,
-    globalize,
     local_counts,
 )
 
 
 @dataclass
 class GroupedCounts:
-    """Counts of texts that belong to owners (an expert's profile and documents): one row per text, plus one
-    row per owner with the sum of its texts' counts (`texts` None when not kept). Owners' texts are contiguous
-    rows."""
+    """One count row per owner (an expert: profile and documents, whose texts are counted as one), and the
+    tokens per term block over all owners (BM25's mean lengths), summed in the workers."""
 
-    texts: sp.csr_matrix | None
     owners: sp.csr_matrix
-    block_totals: np.ndarray  # tokens per term block over all owners (BM25's mean lengths), summed in the workers
+    block_totals: np.ndarray
 
 
-def sum_rows_by_owner(counts: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matrix:
-    """Row sums of `counts` in consecutive groups of `lengths` rows (one row per group, empty groups empty)."""
-    owner = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
-    entry_owner = np.repeat(owner, np.diff(counts.indptr))
-    out = sp.csr_matrix((counts.data, (entry_owner, counts.indices)), shape=(lengths.size, counts.shape[1]))
-    out.sum_duplicates()
-    return out
-
-
-def _count_chunk(
-    texts: list[str], lengths: np.ndarray | None, keep_texts: bool = True, cache: AnalysisCache | None = None
-) -> tuple[LocalCounts, sp.csr_matrix | None]:
-    if lengths is None:
-        return local_counts(texts), None
-    if not keep_texts:
-        # only the owner rows are wanted: count straight into them, no per-text rows
-        local = local_counts(texts, lengths) if cache is None else _cached_local_counts(texts, lengths, cache)
-        owners = local.counts
-        local.counts = sp.csr_matrix((0, owners.shape[1]), dtype=np.float32)
+def _count_chunk(texts: list[str], lengths: np.ndarray, cache: AnalysisCache | None) -> LocalCounts:
+    if cache is None:
+        local = local_counts(texts, lengths)
     else:
-        local = local_counts(texts)
-        owners = sum_rows_by_owner(local.counts, lengths)
-    local.block_totals = block_totals(owners)
-    return local, owners
-
-
-def _cached_local_counts(texts: Sequence[str], lengths: np.ndarray, cache: AnalysisCache) -> LocalCounts:
-    vocab = Vocabulary()
-    return LocalCounts(count_with_cache(texts, lengths, vocab, cache), vocab.words)
+        vocab = Vocabulary()
+        local = LocalCounts(count_with_cache(texts, lengths, vocab, cache), vocab.words)
+    local.block_totals = block_totals(local.counts)
+    return local
 
 
 def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int]]:
@@ -88,13 +64,8 @@ def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int
 
 
 def _results(
-    texts: Sequence[str],
-    lengths: np.ndarray,
-    workers: int,
-    grouped: bool,
-    keep_texts: bool = True,
-    cache: AnalysisCache | None = None,
-) -> Iterator[tuple[LocalCounts, sp.csr_matrix | None]]:
+    texts: Sequence[str], lengths: np.ndarray, workers: int, cache: AnalysisCache | None
+) -> Iterator[LocalCounts]:
     # Load the dictionary and the folding table once, before the fork, so no worker repeats it.
     textmod.words(textmod.normalize("预热"))
     # Chunks of ~20,000 texts: small enough that the parent's copy of the results streams, large enough to
@@ -102,10 +73,7 @@ def _results(
     n_chunks = max(2 * workers, math.ceil(len(texts) / 20_000))
     plan = _chunks(lengths, n_chunks)
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        futures = [
-            pool.submit(_count_chunk, list(texts[t0:t1]), lengths[o0:o1] if grouped else None, keep_texts, cache)
-            for o0, o1, t0, t1 in plan
-        ]
+        futures = [pool.submit(_count_chunk, list(texts[t0:t1]), lengths[o0:o1], cache) for o0, o1, t0, t1 in plan]
         futures.reverse()
         while futures:
             # drop each future once read: it would otherwise keep its chunk's arrays alive to the end
@@ -166,62 +134,37 @@ def count_texts(
     parallel_min_texts: int = 20_000,
     space: ColumnSpace | None = None,
 ) -> sp.csr_matrix:
-    """Counts of `texts` (global ids of `vocab`; compact columns of `space`, which grows, when given).
-    Batches of `parallel_min_texts` texts or more are counted by `workers` processes."""
-    if not _parallel(len(texts), workers, parallel_min_texts):
-        counts = count_batch(texts, np.ones(len(texts), dtype=np.int64), vocab)
-        return counts if space is None else space.compact_inplace(counts)
-    rows = _RowsBuilder(_capacity(texts))
-    for local, _ in _results(texts, np.ones(len(texts), dtype=np.int64), workers, grouped=False):
-        rows.add(vocab.globalize(local), space)
-    return rows.matrix(N_COLS if space is None else space.n_cols)
+    """Counts of `texts`, one row each (see `count_grouped`)."""
+    ones = np.ones(len(texts), dtype=np.int64)
+    return count_grouped(texts, ones, vocab, space, workers, parallel_min_texts).owners
 
 
 def count_grouped(
     texts: Sequence[str],
     lengths: Sequence[int] | np.ndarray,
     vocab: Vocabulary,
-    space: ColumnSpace,
+    space: ColumnSpace | None = None,
     workers: int = 2,
     parallel_min_texts: int = 20_000,
-    keep_texts: bool = True,
     cache: AnalysisCache | None = None,
 ) -> GroupedCounts:
-    """Counts of `texts` and of each owner's texts summed (owner i has the next `lengths[i]` texts), in compact
-    columns of `space` (which grows). Batches of `parallel_min_texts` texts or more use `workers` processes,
-    while this process maps each finished chunk's words and columns. `keep_texts=False` keeps only the owner
-    rows (the engine scores whole profiles), which saves the memory of the per-text rows; with it, owners whose
-    texts `cache` has analysed before are read from it, not analysed again."""
+    """Counts of each owner's texts as one row (owner i has the next `lengths[i]` texts): global ids of `vocab`,
+    or compact columns of `space` (which grows) when given. Batches of `parallel_min_texts` texts or more use
+    `workers` processes, while this process maps each finished chunk's words and columns. With `cache`, owners
+    whose texts it has analysed before are read from it, not analysed again."""
     owner_lengths = np.asarray(lengths, dtype=np.int64)
     if not _parallel(len(texts), workers, parallel_min_texts):
-        if not keep_texts:
-            owners = (
-                count_batch(texts, owner_lengths, vocab)
-                if cache is None
-                else count_with_cache(texts, owner_lengths, vocab, cache)
-            )
-            return GroupedCounts(None, *_compacted(owners, space))
-        counts = count_texts(texts, vocab, workers=1)
-        owners = sum_rows_by_owner(counts, owner_lengths)
-        return GroupedCounts(space.compact_inplace(counts), *_compacted(owners, space))
-    capacity = _capacity(texts)
-    owner_rows = _RowsBuilder(capacity)
-    text_rows = _RowsBuilder(capacity) if keep_texts else None
+        if cache is None:
+            owners = count_batch(texts, owner_lengths, vocab)
+        else:
+            owners = count_with_cache(texts, owner_lengths, vocab, cache)
+        totals = block_totals(owners)
+        return GroupedCounts(owners if space is None else space.compact_inplace(owners), totals)
+    rows = _RowsBuilder(_capacity(texts))
     totals = np.zeros(N_BLOCKS)
-    for local, owners in _results(texts, owner_lengths, workers, grouped=True, keep_texts=keep_texts, cache=cache):
-        assert owners is not None
+    for local in _results(texts, owner_lengths, workers, cache):
         assert local.block_totals is not None
         totals += local.block_totals
-        mapping = vocab.word_ids(local.words)
-        # an owner's ids include its texts' ids, so compacting the owner rows first gives every id its column
-        owner_rows.add(globalize(owners, mapping), space)
-        if text_rows is not None:
-            text_rows.add(globalize(local.counts, mapping), space)
-        del local, owners
-    texts_matrix = None if text_rows is None else text_rows.matrix(space.n_cols)
-    return GroupedCounts(texts_matrix, owner_rows.matrix(space.n_cols), totals)
-
-
-def _compacted(owners: sp.csr_matrix, space: ColumnSpace) -> tuple[sp.csr_matrix, np.ndarray]:
-    totals = block_totals(owners)
-    return space.compact_inplace(owners), totals
+        rows.add(vocab.globalize(local), space)
+        del local
+    return GroupedCounts(rows.matrix(N_COLS if space is None else space.n_cols), totals)

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from matching import text as textmod
 from matching.analysis_cache import AnalysisCache
-from matching.counting import count_grouped, count_texts, sum_rows_by_owner
+from matching.counting import count_grouped, count_texts
 from matching.features import (
     UNI,
     WORD_BASE,
@@ -47,6 +47,7 @@ from matching.features import (
     FeatureWeights,
     Vocabulary,
     column_counts,
+    count_batch,
     mean_block_lengths,
 )
 from matching.rows import RowStore, with_width
@@ -181,10 +182,6 @@ class MatchEngine:
         """Experts currently in the index."""
         return len(self._expert_slot)
 
-    def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        s = self.settings
-        return count_texts(texts, self.vocab_, s.analysis_workers, s.parallel_min_texts)
-
     def _need_counts(self, texts: Sequence[str], space: ColumnSpace | None = None) -> sp.csr_matrix:
         """Term counts of needs with their titles counted `title_weight` more times (a title names the topic)."""
         s = self.settings
@@ -227,7 +224,6 @@ class MatchEngine:
             space,
             s.analysis_workers,
             s.parallel_min_texts,
-            keep_texts=False,
             cache=self.analysis_cache,
         )
         del expert_texts
@@ -311,8 +307,7 @@ class MatchEngine:
         self._require_fit()
         self.remove_expert(expert.id)
         texts = self._expert_texts(expert)
-        counts = self._counts(texts)
-        total = sum_rows_by_owner(counts, np.array([len(texts)]))
+        total = count_batch(texts, np.array([len(texts)]), self.vocab_)
         self._profiles.append(self.weighter_.transform(total, grow=True, stored=True))
         self._register_expert(expert, len(texts))
 

@@ -318,7 +318,7 @@ class Bm25Weighter:
     hold log tf divided by the query's own cap^alpha, so one dot product is the absolute text score.
 
     idf and the mean block lengths are frozen at `fit_df`, so an added or edited row is weighed alone.
-    Counts come in the global id space (`term_counts`); rows come out in the compact space of `space`.
+    Counts come in the global id space (`count_batch`); rows come out in the compact space of `space`.
     """
 
     def __init__(
@@ -339,21 +339,10 @@ class Bm25Weighter:
     def fit(self, counts: sp.csr_matrix, experts: int | None = None) -> Bm25Weighter:
         """Learn document frequencies from count rows (each row one document; the first `experts` rows, all by
         default, are experts and set the mean block lengths); their ids join the space."""
+        n = counts.shape[0] if experts is None else experts
         compact = self.space.compact_inplace(counts.copy())
-        n = compact.shape[0] if experts is None else experts
-        return self.fit_compact(compact[:n], compact[n:])
-
-    def fit_compact(self, experts: sp.csr_matrix, *others: sp.csr_matrix) -> Bm25Weighter:
-        """`fit` on count rows already in the compact space (`ColumnSpace.compact_inplace`): df over all rows,
-        mean block lengths over `experts`."""
-        blocks = [experts, *others]
-        df = sum((column_counts(b, self.space.n_cols) for b in blocks), np.zeros(self.space.n_cols, np.int64))
-        return self.fit_df(df, sum(b.shape[0] for b in blocks), self.mean_lengths(experts))
-
-    def mean_lengths(self, experts: sp.csr_matrix) -> np.ndarray:
-        """Mean token count per block over expert count rows (compact space), 1 where a block is empty."""
-        blocks = column_blocks(self.space.global_ids())[experts.indices]
-        return mean_block_lengths(np.bincount(blocks, weights=experts.data, minlength=N_BLOCKS), experts.shape[0])
+        df = column_counts(compact, self.space.n_cols)
+        return self.fit_df(df, compact.shape[0], mean_block_lengths(block_totals(counts[:n]), n))
 
     def fit_df(self, df: np.ndarray, n: int, avg_lengths: np.ndarray | None = None) -> Bm25Weighter:
         """Set the idf, ln(1 + (n - df + 0.5) / (df + 0.5)), from document frequencies per compact column over

@@ -177,19 +177,17 @@ def match_word(token: str, stops: frozenset[str]) -> str | None:
     return token if _WORD.fullmatch(token) else None
 
 
-def words(normalized: str) -> list[str]:
-    """Match words of already-normalised text: jieba words of 2+ characters and English words, no stop words."""
-    _ensure_dictionary()
-    stops = stop_words()
-    # One jieba-rs call per text (it passes punctuation through as tokens, which the filter drops).
-    return [w for w in (match_word(token, stops) for token in rjieba.cut(normalized)) if w is not None]
-
-
 def cut_normalized(normalized: str) -> list[str]:
     """jieba-rs tokens of already-normalised text, punctuation and separators included (one call for a whole
     batch of texts joined by a separator: `matching.features` counts batches so)."""
     _ensure_dictionary()
     return rjieba.cut(normalized)
+
+
+def words(normalized: str) -> list[str]:
+    """Match words of already-normalised text: jieba words of 2+ characters and English words, no stop words."""
+    stops = stop_words()
+    return [w for w in (match_word(token, stops) for token in cut_normalized(normalized)) if w is not None]
 
 
 def char_runs(normalized: str) -> list[str]:

@@ -82,9 +82,7 @@ def test_a_lost_segment_is_counted_again(tmp_path: Path) -> None:
 def test_workers_with_the_cache_count_like_one_process(tmp_path: Path) -> None:
     def owner_rows(cache: AnalysisCache | None, workers: int) -> tuple[list[float], list[int], list[str]]:
         vocab, space = Vocabulary(), ColumnSpace()
-        grouped = count_grouped(
-            TEXTS, LENGTHS, vocab, space, workers=workers, parallel_min_texts=1, keep_texts=False, cache=cache
-        )
+        grouped = count_grouped(TEXTS, LENGTHS, vocab, space, workers=workers, parallel_min_texts=1, cache=cache)
         return grouped.owners.data.tolist(), space.global_ids()[grouped.owners.indices].tolist(), vocab.words
 
     expected = owner_rows(None, 1)
