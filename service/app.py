@@ -70,17 +70,17 @@ async def _sync_forever(backend: SearchBackend, interval: float) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
     backend = open_search_backend()
     app.state.search = backend
-    app.state.accounts = AccountCache(get_settings().account_cache_seconds)
-    app.state.search_slots = anyio.CapacityLimiter(get_settings().search_threads)
-    settings = get_settings()
+    app.state.accounts = AccountCache(settings.account_cache_seconds)
+    app.state.search_slots = anyio.CapacityLimiter(settings.search_threads)
     app.state.matcher = MatchIndex(
         AnalysisCache(settings.var_dir / "match-analysis") if settings.match_analysis_cache else None
     )
     app.state.search_health = lambda: backend.health().ok
     worker = None
-    interval = get_settings().search_sync_interval_seconds
+    interval = settings.search_sync_interval_seconds
     if interval > 0:
         worker = asyncio.create_task(_sync_forever(backend, interval))
     try:
