@@ -127,18 +127,6 @@ def _parallel(n_texts: int, workers: int, parallel_min_texts: int) -> bool:
     return n_texts >= parallel_min_texts and workers > 1 and os.name == "posix"
 
 
-def count_texts(
-    texts: Sequence[str],
-    vocab: Vocabulary,
-    workers: int = 2,
-    parallel_min_texts: int = 20_000,
-    space: ColumnSpace | None = None,
-) -> sp.csr_matrix:
-    """Counts of `texts`, one row each (see `count_grouped`)."""
-    ones = np.ones(len(texts), dtype=np.int64)
-    return count_grouped(texts, ones, vocab, space, workers, parallel_min_texts).owners
-
-
 def count_grouped(
     texts: Sequence[str],
     lengths: Sequence[int] | np.ndarray,

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from matching import text as textmod
 from matching.analysis_cache import AnalysisCache
-from matching.counting import count_grouped, count_texts
+from matching.counting import count_grouped
 from matching.features import (
     UNI,
     WORD_BASE,
@@ -45,6 +45,7 @@ from matching.features import (
     Bm25Weighter,
     ColumnSpace,
     FeatureWeights,
+    QueryVocabulary,
     Vocabulary,
     column_counts,
     count_batch,
@@ -59,7 +60,7 @@ class MatchSettings:
     """Weights and knobs of the engine, chosen on csl-dev / nssf-dev (`zhiqiao match evaluate`; docs/matching.md
     has the sensitivity table).
 
-    - k1 2.0, b 0.4: see `Bm25Params`. title_weight 1.0: the need's title (text before the first "。" or line
+    - k1 2.0, b 0.4: see `Bm25Params`. title_weight 1: the need's title (text before the first "。" or line
       break) counted once more (0: csl MRR -0.005; 2: +0.002).
     - alpha 1.0: the text score is the share of what an expert holding every need term at saturation would
       score, so it lies in [0, 1] like the cosine it replaced (the UI shows it as 匹配度, the liaison planner mixes
@@ -85,7 +86,7 @@ class MatchSettings:
     k1: float = 2.0
     b: float = 0.4
     alpha: float = 1.0
-    title_weight: float = 1.0
+    title_weight: int = 1
     field_weight: float = 0.1
     predicted_field_weight: float = 0.0
     field_temperature: float = 0.05
@@ -182,18 +183,13 @@ class MatchEngine:
         """Experts currently in the index."""
         return len(self._expert_slot)
 
-    def _need_counts(self, texts: Sequence[str], space: ColumnSpace | None = None) -> sp.csr_matrix:
-        """Term counts of needs with their titles counted `title_weight` more times (a title names the topic)."""
+    def _need_counts(self, texts: Sequence[str], vocab: Vocabulary, space: ColumnSpace | None = None) -> sp.csr_matrix:
+        """Term counts of needs with their titles counted `title_weight` more times (a title names the topic): each
+        need is one owner holding its text and that many copies of its title, so one pass counts both."""
         s = self.settings
-        if not s.title_weight:
-            return count_texts(texts, self.vocab_, s.analysis_workers, s.parallel_min_texts, space)
-        both = count_texts(
-            [*texts, *(title_of(t) for t in texts)], self.vocab_, s.analysis_workers, s.parallel_min_texts, space
-        )
-        n = len(texts)
-        titles = both[n:]
-        titles.data *= np.float32(s.title_weight)
-        return (both[:n] + titles).tocsr()
+        owned = [x for t in texts for x in (t, *[title_of(t)] * s.title_weight)]
+        lengths = np.full(len(texts), 1 + s.title_weight, dtype=np.int64)
+        return count_grouped(owned, lengths, vocab, space, s.analysis_workers, s.parallel_min_texts).owners
 
     @staticmethod
     def _expert_texts(expert: ExpertProfile) -> list[str]:
@@ -227,7 +223,7 @@ class MatchEngine:
             cache=self.analysis_cache,
         )
         del expert_texts
-        need_counts = self._need_counts([n.text for n in need_list], space)
+        need_counts = self._need_counts([n.text for n in need_list], self.vocab_, space)
         # idf from whole profiles and needs, mean lengths from profiles; then the rows are weighted in place (no
         # second copy of the counts)
         n_cols = space.n_cols
@@ -326,7 +322,8 @@ class MatchEngine:
         """Add or replace a need (used by `needs_for`)."""
         self._require_fit()
         self.remove_need(need.id)
-        self._needs_rows.append(self.weighter_.transform(self._need_counts([need.text]), grow=True, stored=False))
+        counts = self._need_counts([need.text], self.vocab_)
+        self._needs_rows.append(self.weighter_.transform(counts, grow=True, stored=False))
         self._need_slot[need.id] = len(self._needs)
         self._needs.append(need)
 
@@ -338,9 +335,9 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ scoring helpers
     def vectorize(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Query rows for need texts (titles counted again), with the fitted idf."""
+        """Query rows for need texts (titles counted again), with the fitted idf; the vocabulary is left as it was."""
         self._require_fit()
-        return self.weighter_.transform(self._need_counts(texts), stored=False)
+        return self.weighter_.transform(self._need_counts(texts, QueryVocabulary(self.vocab_)), stored=False)
 
     def _field_probabilities(self, queries: sp.csr_matrix) -> np.ndarray:
         """(n_queries x n_fields) soft-max over cosine similarity to each field centroid."""

@@ -82,6 +82,28 @@ class Vocabulary:
         return self.words[i] if 0 <= i < len(self.words) else None
 
 
+class QueryVocabulary(Vocabulary):
+    """A read-only view of a vocabulary for analysing queries: known words keep their columns, a word the base has
+    never seen gets a column past the base's words for this view only. Queries then weigh their unseen words
+    (which count in a query's norm) without growing the shared vocabulary with every word a user ever typed."""
+
+    def __init__(self, base: Vocabulary) -> None:
+        super().__init__()
+        self.base = base
+
+    def id_of(self, word: str) -> int:
+        found = self.base.ids.get(word)
+        if found is None:
+            found = self.ids.get(word)
+        if found is None:
+            # columns the base has not given out yet are in no stored row; past them, hashed like the base
+            n = len(self.base.words) + len(self.words)
+            found = WORD_BASE + n if n < WORDS else WORD_BASE + (hash(word) % WORDS)
+            self.ids[word] = found
+            self.words.append(word)
+        return found
+
+
 @dataclass
 class LocalCounts:
     """Term counts made without the shared vocabulary (in a worker process): word columns are `WORD_BASE +` an

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import scipy.sparse as sp
 
-from matching.counting import count_grouped, count_texts
-from matching.features import N_COLS, UNI, WORD_BASE, ColumnSpace, Vocabulary
+from matching.counting import count_grouped
+from matching.features import N_COLS, UNI, WORD_BASE, ColumnSpace, Vocabulary, count_batch
 
 TEXTS = ["水稻栽培技术", "稻田病虫害绿色防控", "rice farming networks", "", "生猪养殖，疫病防控", "果树 栽培 技术 培训"]
 LENGTHS = [2, 1, 0, 3]
+ONE_EACH = np.ones(len(TEXTS), dtype=np.int64)
 
 
 def test_owner_rows_are_the_sums_of_their_texts() -> None:
     vocab = Vocabulary()  # one vocabulary, so that both count the same word in the same column
     owners = count_grouped(TEXTS, LENGTHS, vocab, workers=1).owners
-    counts = count_texts(TEXTS, vocab, workers=1)
+    counts = count_batch(TEXTS, ONE_EACH, vocab)
     assert owners.shape[0] == len(LENGTHS)
     assert (owners[0] != counts[0] + counts[1]).nnz == 0
     assert owners[2].nnz == 0
@@ -44,8 +46,8 @@ def test_workers_count_like_one_process() -> None:
     assert one.block_totals.tolist() == many.block_totals.tolist()
 
 
-def test_parallel_text_counts_match_in_process_counts() -> None:
-    one = count_texts(TEXTS, Vocabulary(), workers=1)
-    many = count_texts(TEXTS, Vocabulary(), workers=2, parallel_min_texts=1)
+def test_parallel_counts_in_global_ids_match_in_process_counts() -> None:
+    one = count_grouped(TEXTS, ONE_EACH, Vocabulary(), workers=1).owners
+    many = count_grouped(TEXTS, ONE_EACH, Vocabulary(), workers=2, parallel_min_texts=1).owners
     assert one.shape == many.shape == (len(TEXTS), N_COLS)
     assert (one != many).nnz == 0

@@ -151,7 +151,7 @@ def test_title_terms_count_more_than_body_terms() -> None:
     engine = MatchEngine().fit(pool)
     assert engine.experts_for(NeedText("n", "水稻栽培。果树修剪"), k=1)[0].expert_id == "rice"
     assert engine.experts_for(NeedText("n", "果树修剪。水稻栽培"), k=1)[0].expert_id == "fruit"
-    untitled = MatchEngine(MatchSettings(title_weight=0.0)).fit(pool)
+    untitled = MatchEngine(MatchSettings(title_weight=0)).fit(pool)
     scores = [m.score for m in untitled.experts_for(NeedText("n", "水稻栽培。果树修剪"), k=2)]
     assert scores[0] == pytest.approx(scores[1])
 
@@ -184,3 +184,20 @@ def test_english_text_ranks_and_other_scripts_score_zero() -> None:
     for text, expected in cases.items():
         assert engine.experts_for(NeedText("n", text), k=1)[0].expert_id == expected
     assert {m.score for m in engine.experts_for(NeedText("n", "机器翻译的注意力模型"), k=0)} == {0.0}
+
+
+def test_queries_leave_the_vocabulary_alone_and_still_count_unseen_words(engine: MatchEngine) -> None:
+    words_before = list(engine.vocab_.words)
+    need = NeedText("n", "水稻病虫害防控与蘑菇菌种选育")  # 蘑菇, 菌种, 选育: no expert or need has them
+    scores = [(m.expert_id, m.score) for m in engine.experts_for(need, k=0)]
+    assert engine.vocab_.words == words_before
+    # scored as if the shared vocabulary knew the unseen words (they still count in the need's cap)
+    for word in ("蘑菇", "菌种", "选育"):
+        engine.vocab_.id_of(word)
+    assert [(m.expert_id, m.score) for m in engine.experts_for(need, k=0)] == scores
+    assert 0 < scores[0][1] < engine.experts_for(NeedText("n", "水稻病虫害防控"), k=1)[0].score
+
+
+def test_stored_needs_join_the_vocabulary(engine: MatchEngine) -> None:
+    engine.upsert_need(NeedText("n-mushroom", "蘑菇菌种选育"))
+    assert "菌种" in engine.vocab_.ids

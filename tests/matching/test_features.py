@@ -8,8 +8,17 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matching import features
 from matching import text as textmod
-from matching.features import UNI, WORD_BASE, Bm25Params, Bm25Weighter, Vocabulary, count_batch
+from matching.features import (
+    UNI,
+    WORD_BASE,
+    Bm25Params,
+    Bm25Weighter,
+    QueryVocabulary,
+    Vocabulary,
+    count_batch,
+)
 
 
 def _counts(texts: list[str]):  # type: ignore[no-untyped-def]
@@ -176,3 +185,20 @@ def test_weighting_in_place_equals_transform(stored: bool) -> None:
     weighed = weighter.transform_inplace(compact, stored=stored, block_rows=2)
     assert weighed.shape == expected.shape
     assert abs(weighed - expected).max() < 1e-6
+
+
+def test_a_query_vocabulary_numbers_new_words_apart_without_growing_its_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = Vocabulary()
+    known = base.id_of("水稻")
+    view = QueryVocabulary(base)
+    assert view.id_of("水稻") == known
+    fresh = [view.id_of(w) for w in ("蘑菇", "菌种", "蘑菇")]
+    assert fresh[0] == fresh[2] != fresh[1]
+    assert min(fresh) >= WORD_BASE + len(base.words)
+    assert base.words == ["水稻"]
+    assert "蘑菇" not in base.ids
+    # past the word columns, new words are hashed into them as the base would hash them
+    monkeypatch.setattr(features, "WORDS", 2)
+    full = QueryVocabulary(base)
+    assert full.id_of("菌种") == WORD_BASE + 1
+    assert WORD_BASE <= full.id_of("选育") < WORD_BASE + 2
