@@ -26,11 +26,14 @@ Queries run in two stages: every expert is scored without the few very common co
 from __future__ import annotations
 
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing import get_context
 
 import numpy as np
 import scipy.sparse as sp
@@ -78,6 +81,9 @@ class MatchSettings:
       two-stage top-10 agreed with exhaustive scoring on 73% of 100,000-expert synthetic queries (cosine: 86%),
       at 0.1 on 87%, at 0.2 on 98% (median query 0.92 -> 1.14 ms); nssf-dev R@100 0.417 -> 0.418.
     - district / rating weights are tie-breakers below the typical top-1..top-10 text-score gap.
+    - rank_workers 2, parallel_min_needs 1,000, parallel_max_k 1,000: `rank_many` shares large batches with forked
+      processes (the machine's two cores; docs/matching.md has the benchmark). Whole rankings (k = 0) stay in one
+      process: sending them back would cost more than ranking them.
     """
 
     word_weight: float = 1.0
@@ -102,6 +108,9 @@ class MatchSettings:
     delta_limit: int = 2000
     analysis_workers: int = 2
     parallel_min_texts: int = 20000
+    rank_workers: int = 2
+    parallel_min_needs: int = 1000
+    parallel_max_k: int = 1000
     shared_terms: int = 5
 
 
@@ -131,6 +140,17 @@ def _expert_field_keys(fields: tuple[str, ...]) -> tuple[str, ...]:
 def title_of(text: str) -> str:
     """A need's title: its text before the first "。" or line break (the whole text when it has neither)."""
     return re.split("[。\n]", text, maxsplit=1)[0]
+
+
+# What `rank_many` hands to its forked workers: they inherit it with the parent's memory (nothing is pickled).
+_forked_batch: tuple[MatchEngine, Sequence[NeedText], int, int] | None = None
+
+
+def _rank_piece(first: int, end: int) -> list[list[tuple[str, float]]]:
+    """In a forked worker: the ranked experts of needs first..end-1 of the batch `rank_many` set aside."""
+    assert _forked_batch is not None
+    engine, needs, k, chunk = _forked_batch
+    return [ranked for _, ranked in engine._rank_serial(needs[first:end], k, chunk)]
 
 
 @dataclass
@@ -513,8 +533,43 @@ class MatchEngine:
     def rank_many(
         self, needs: Sequence[NeedText], k: int, chunk: int = 64
     ) -> Iterator[tuple[NeedText, list[tuple[str, float]]]]:
-        """(need, [(expert_id, score), ...]) for each need, best first; no reasons (fast batch path)."""
+        """(need, [(expert_id, score), ...]) for each need, best first; no reasons (fast batch path).
+
+        Batches of `parallel_min_needs` needs or more (with a `k` of at most `parallel_max_k`) are shared by
+        `rank_workers` forked processes, which read the index the parent built (copy-on-write, nothing pickled
+        but the results); the results come back in the needs' order, scored exactly as in one process."""
         self._require_fit()
+        s = self.settings
+        forked = (
+            len(needs) >= s.parallel_min_needs
+            and s.rank_workers > 1
+            and 0 < k <= s.parallel_max_k
+            and os.name == "posix"
+        )
+        if not forked:
+            yield from self._rank_serial(needs, k, chunk)
+            return
+        # The parent ranks the first chunk itself: that also builds every lazily made table (eligibility, ids,
+        # postings of added rows) before the fork, so the workers share them instead of each building its own.
+        yield from self._rank_serial(needs[:chunk], k, chunk)
+        rest = needs[chunk:]
+        size = max(chunk, math.ceil(len(rest) / (4 * s.rank_workers)))
+        pieces = [(a, min(a + size, len(rest))) for a in range(0, len(rest), size)]
+        global _forked_batch
+        _forked_batch = (self, rest, k, chunk)
+        pool = ProcessPoolExecutor(s.rank_workers, mp_context=get_context("fork"))
+        try:
+            futures = [pool.submit(_rank_piece, a, b) for a, b in pieces]
+            for (a, _), future in zip(pieces, futures, strict=True):
+                for offset, ranked in enumerate(future.result()):
+                    yield rest[a + offset], ranked
+        finally:
+            _forked_batch = None
+            pool.shutdown(cancel_futures=True)
+
+    def _rank_serial(
+        self, needs: Sequence[NeedText], k: int, chunk: int = 64
+    ) -> Iterator[tuple[NeedText, list[tuple[str, float]]]]:
         eligible = self._eligible()
         for start in range(0, len(needs), chunk):
             part = needs[start : start + chunk]

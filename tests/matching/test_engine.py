@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from matching import ExpertProfile, MatchEngine, MatchSettings, NeedText
+from matching import engine as engine_module
 from tests.matching.conftest import EXPERTS, NEEDS, NEIGHBOURS
 
 
@@ -201,3 +202,37 @@ def test_queries_leave_the_vocabulary_alone_and_still_count_unseen_words(engine:
 def test_stored_needs_join_the_vocabulary(engine: MatchEngine) -> None:
     engine.upsert_need(NeedText("n-mushroom", "蘑菇菌种选育"))
     assert "菌种" in engine.vocab_.ids
+
+
+def _batch(n: int) -> list[NeedText]:
+    return [dataclasses.replace(need, id=f"{need.id}-{i}") for i in range(n // len(NEEDS)) for need in NEEDS]
+
+
+def test_a_forked_batch_ranks_exactly_like_one_process() -> None:
+    batch = [*_batch(80), NeedText("n-tea", "茶园病虫害绿色防控")]
+    one = MatchEngine(MatchSettings(rank_workers=1), neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
+    forked = MatchEngine(MatchSettings(parallel_min_needs=2), neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
+    forked.upsert_expert(ExpertProfile("tea", "茶叶种植", ("高山茶园病虫害绿色防控",)))  # a row the workers score
+    one.upsert_expert(ExpertProfile("tea", "茶叶种植", ("高山茶园病虫害绿色防控",)))
+    results = forked.rank_many(batch, 3, chunk=8)
+    got = [next(results) for _ in range(9)]  # past the first chunk, which the parent ranks itself
+    assert engine_module._forked_batch is not None  # the rest is in the workers' hands
+    got += list(results)
+    assert engine_module._forked_batch is None
+    assert [(n.id, r) for n, r in got] == [(n.id, r) for n, r in one.rank_many(batch, 3, chunk=8)]
+    assert got[-1][1][0][0] == "tea"
+
+
+def test_a_forked_batch_stopped_early_lets_its_workers_go() -> None:
+    forked = MatchEngine(MatchSettings(parallel_min_needs=2)).fit(EXPERTS, NEEDS)
+    results = forked.rank_many(_batch(80), 3, chunk=8)
+    assert len([next(results) for _ in range(10)]) == 10
+    results.close()
+    assert engine_module._forked_batch is None
+
+
+def test_every_expert_ranked_stays_in_one_process() -> None:
+    forked = MatchEngine(MatchSettings(parallel_min_needs=2)).fit(EXPERTS, NEEDS)
+    results = forked.rank_many(_batch(80), 0, chunk=8)
+    assert len([next(results) for _ in range(9)][-1][1]) == len(EXPERTS)
+    assert engine_module._forked_batch is None  # k = 0 would send whole rankings back: kept in this process
