@@ -506,7 +506,7 @@ class MatchEngine:
         if not exhaustive:
             approx = self._profiles.first_stage(queries)
             approx += structure
-            approx[:, ~eligible] = -np.inf
+            approx[:, np.flatnonzero(~eligible)] = -np.inf  # indices: usually none, where a mask walks every column
         for i, need in enumerate(needs):
             if exhaustive:
                 slots = all_slots

@@ -10,12 +10,11 @@ different widths are widened (a shape change, no copy), and query columns past a
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
 
-from matching.features import THREADS, column_counts
+from matching.features import column_counts
 
 _local = threading.local()
 
@@ -51,29 +50,6 @@ def _empty() -> sp.csr_matrix:
     return sp.csr_matrix((0, 0), dtype=np.float32)
 
 
-def _drop_columns(matrix: sp.csr_matrix, drop: np.ndarray, block_rows: int = 4_000) -> sp.csr_matrix:
-    """`matrix` without the entries in columns where `drop` is true, built block by block (bounded temporaries,
-    blocks shared by threads: NumPy releases the GIL in these passes)."""
-
-    def block(a: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        b = min(a + block_rows, matrix.shape[0])
-        lo, hi = int(matrix.indptr[a]), int(matrix.indptr[b])
-        keep = ~drop[matrix.indices[lo:hi]]
-        row_of = np.repeat(np.arange(b - a, dtype=np.int32), np.diff(matrix.indptr[a : b + 1]))
-        return matrix.data[lo:hi][keep], matrix.indices[lo:hi][keep], np.bincount(row_of[keep], minlength=b - a)
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        parts = list(pool.map(block, range(0, matrix.shape[0], block_rows)))
-    data, indices, lengths = [p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts]
-    indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)
-    if lengths:
-        np.cumsum(np.concatenate(lengths), out=indptr[1:])
-    return sp.csr_matrix(
-        (np.concatenate(data) if data else np.zeros(0, np.float32), np.concatenate(indices) if indices else
-         np.zeros(0, np.int32), indptr), shape=matrix.shape, copy=False
-    )  # fmt: skip
-
-
 class RowStore:
     """Sparse rows addressed by position: exact dot products with chosen rows or all rows, and a cheap first
     stage over all rows.
@@ -82,7 +58,7 @@ class RowStore:
     held by more than `prune_fraction` of the main rows (once there are `prune_min_rows` of them): those few
     columns carry many of the entries (60% at 5%, 34% at 20% on 300-character profiles) and little of the
     ranking, so leaving them out makes the first stage and the postings smaller. Rows appended since the
-    last compaction are always scored exactly. `postings=False` keeps no postings (rows only scored exactly).
+    last compaction are always scored exactly.
     """
 
     def __init__(
@@ -90,15 +66,14 @@ class RowStore:
         delta_limit: int = 2000,
         prune_fraction: float = 1.0,
         prune_min_rows: int = 0,
-        postings: bool = True,
     ) -> None:
         self.delta_limit = delta_limit
         self.prune_fraction = prune_fraction
         self.prune_min_rows = prune_min_rows
-        self.keeps_postings = postings
         self._main = _empty()
         self._column_counts: np.ndarray | None = None
         self._postings: sp.csr_matrix | None = None
+        self._posting_row = np.zeros(0, dtype=np.int32)
         self._common: np.ndarray | None = None
         self._delta: list[sp.csr_matrix] = []
         self._delta_rows = 0
@@ -167,13 +142,20 @@ class RowStore:
         return self._common
 
     def postings(self) -> sp.csr_matrix:
-        """Which main rows hold each column (the transpose of the main matrix as CSR), common columns emptied."""
+        """Which main rows hold each column the first stage uses: the transpose of the main matrix without its
+        common columns, as CSR, one row per kept column (`_posting_row` maps a column to its row, -1 if left out).
+        SciPy's column selection then its transpose (both in C) beat masking the entries out first."""
         if self._postings is None:
             main = self._main
             common = self.common_columns()
-            if common is not None:
-                main = _drop_columns(main, common)
-            self._postings = main.T.tocsr()
+            if common is None:
+                self._posting_row = np.arange(main.shape[1], dtype=np.int32)
+                self._postings = main.T.tocsr()
+            else:
+                kept = np.flatnonzero(~common)
+                self._posting_row = np.full(main.shape[1], -1, dtype=np.int32)
+                self._posting_row[kept] = np.arange(kept.size, dtype=np.int32)
+                self._postings = main[:, kept].T.tocsr()
         return self._postings
 
     def _delta_csr(self) -> sp.csr_matrix:
@@ -242,15 +224,19 @@ class RowStore:
         out = np.zeros((queries.shape[0], self.n_rows), dtype=np.float32)
         if self.n_main:
             postings = self.postings()
+            posting_row = self._posting_row
             # per query: gather its columns' postings and add them up (a third of a general sparse product, and
             # no sparse result to build: faster than one product for a block of queries too)
             for i in range(queries.shape[0]):
                 lo, hi = queries.indptr[i], queries.indptr[i + 1]
                 cols = queries.indices[lo:hi]
-                inside = cols < postings.shape[0]
-                if inside.any():
-                    touched = postings[cols[inside]]
-                    out[i, : self.n_main] = touched.T @ queries.data[lo:hi][inside]
+                rows = np.full(cols.size, -1, dtype=np.int32)
+                inside = cols < posting_row.size
+                rows[inside] = posting_row[cols[inside]]
+                used = rows >= 0
+                if used.any():
+                    touched = postings[rows[used]]
+                    out[i, : self.n_main] = touched.T @ queries.data[lo:hi][used]
         if self._delta_rows:
             if self._delta_postings is None:
                 self._delta_postings = self._delta_csr().T.tocsr()
