@@ -63,8 +63,9 @@ class MatchSettings:
     """Weights and knobs of the engine, chosen on csl-dev / nssf-dev (`zhiqiao match evaluate`; docs/matching.md
     has the sensitivity table).
 
-    - k1 2.0, b 0.4: see `Bm25Params`. title_weight 1: the need's title (text before the first "。" or line
-      break) counted once more (0: csl MRR -0.005; 2: +0.002).
+    - k1 2.0, b 0.3 (characters), b_words 0.75: see `Bm25Params`.
+    - title_weight 1: the need's title (text before the first "。" or line break) counted once more (0: csl MRR
+      -0.005; 2: +0.002).
     - alpha 1.0: the text score is the share of what an expert holding every need term at saturation would
       score, so it lies in [0, 1] like the cosine it replaced (the UI shows it as 匹配度, the liaison planner mixes
       it with field overlap). Ranking within a need is the same for any alpha; across needs (the pairwise loss
@@ -90,7 +91,8 @@ class MatchSettings:
     unigram_weight: float = 1.0
     bigram_weight: float = 1.0
     k1: float = 2.0
-    b: float = 0.4
+    b: float = 0.3
+    b_words: float = 0.75
     alpha: float = 1.0
     title_weight: int = 1
     field_weight: float = 0.1
@@ -179,7 +181,8 @@ class MatchEngine:
         s = self.settings
         self.vocab_ = Vocabulary()
         self.weighter_ = Bm25Weighter(
-            FeatureWeights(s.word_weight, s.unigram_weight, s.bigram_weight), params=Bm25Params(s.k1, s.b, s.alpha)
+            FeatureWeights(s.word_weight, s.unigram_weight, s.bigram_weight),
+            params=Bm25Params(s.k1, s.b, s.alpha, s.b_words),
         )
         self._experts: list[_Expert | None] = []
         self._expert_slot: dict[str, int] = {}

@@ -143,7 +143,7 @@ def test_a_longer_profile_with_the_same_matches_scores_lower() -> None:
     matches = MatchEngine().fit(pool).experts_for(NeedText("n", "水稻栽培技术"), k=2)
     assert [m.expert_id for m in matches] == ["short", "long"]
     assert matches[0].score > matches[1].score
-    flat = MatchEngine(MatchSettings(b=0.0)).fit(pool).experts_for(NeedText("n", "水稻栽培技术"), k=2)
+    flat = MatchEngine(MatchSettings(b=0.0, b_words=0.0)).fit(pool).experts_for(NeedText("n", "水稻栽培技术"), k=2)
     assert flat[0].score == pytest.approx(flat[1].score)
 
 
@@ -160,7 +160,7 @@ def test_title_terms_count_more_than_body_terms() -> None:
 def test_terms_the_need_lacks_add_nothing() -> None:
     pool = [ExpertProfile("a", "水稻栽培"), ExpertProfile("b", "水稻栽培 生猪"), ExpertProfile("c", "桥梁设计")]
     # b = 0: no length normalisation, so only the shared terms decide the score
-    matches = MatchEngine(MatchSettings(b=0.0)).fit(pool).experts_for(NeedText("n", "水稻栽培"), k=0)
+    matches = MatchEngine(MatchSettings(b=0.0, b_words=0.0)).fit(pool).experts_for(NeedText("n", "水稻栽培"), k=0)
     by_id = {m.expert_id: m.reasons.text_score for m in matches}
     assert by_id["a"] == pytest.approx(by_id["b"])
     assert by_id["c"] == 0.0

@@ -42,22 +42,24 @@ def test_bigrams_do_not_cross_texts_or_punctuation() -> None:
 
 def test_expert_rows_follow_the_bm25_formula_and_rare_terms_weigh_more() -> None:
     counts, vocab = _counts(["水稻 技术 水稻", "生猪 技术", "果树 技术"])
-    weighter = Bm25Weighter(params=Bm25Params(k1=2.0, b=0.4)).fit(counts)
+    weighter = Bm25Weighter(params=Bm25Params(k1=2.0, b=0.3, b_words=0.4)).fit(counts)
     rows = weighter.transform(counts, stored=True)
     first = rows[0].toarray().ravel()
-    rice, skill = weighter.space.lookup(np.array([vocab.ids["水稻"], vocab.ids["技术"]]))
+    rice, skill, water = weighter.space.lookup(np.array([vocab.ids["水稻"], vocab.ids["技术"], ord("水") - 0x3400]))
     assert first[rice] > first[skill]
-    # the word 水稻: tf 2, df 1 of 3 rows; the word block of row 0 holds 3 tokens, 7/3 on average
+    # tf 2, df 1 of 3 rows for both the word 水稻 and the character 水
     idf = np.log1p((3 - 1 + 0.5) / (1 + 0.5))
-    expected = idf * 2 * 3.0 / (2 + 2.0 * (1 - 0.4 + 0.4 * 3 / (7 / 3)))
-    assert first[rice] == pytest.approx(expected, rel=1e-5)
+    # the word block (b_words) of row 0 holds 3 tokens, 7/3 on average
+    assert first[rice] == pytest.approx(idf * 2 * 3.0 / (2 + 2.0 * (1 - 0.4 + 0.4 * 3 / (7 / 3))), rel=1e-5)
+    # the character block (b) of row 0 holds 6 tokens, 14/3 on average
+    assert first[water] == pytest.approx(idf * 2 * 3.0 / (2 + 2.0 * (1 - 0.3 + 0.3 * 6 / (14 / 3))), rel=1e-5)
 
 
 def test_a_longer_profile_with_the_same_term_count_weighs_it_less_when_b_is_positive() -> None:
     counts, vocab = _counts(["水稻", "水稻 果树 生猪 茶叶"])
     rice = vocab.ids["水稻"]
     for b, longer_is_lower in ((0.4, True), (0.0, False)):
-        weighter = Bm25Weighter(params=Bm25Params(b=b)).fit(counts)
+        weighter = Bm25Weighter(params=Bm25Params(b=b, b_words=b)).fit(counts)
         rows = weighter.transform(counts, stored=True).toarray()
         col = int(weighter.space.lookup(np.array([rice]))[0])
         assert bool(rows[1, col] < rows[0, col] - 1e-6) is longer_is_lower
