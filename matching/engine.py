@@ -2,12 +2,14 @@
 
 Score of a (need, expert) pair, absolute and comparable across needs:
 
-    text  = sum_t q(t) w(t, e) / cap(q) ** alpha        (BM25 over the expert's whole text)
+    raw   = sum_t q(t) w(t, e) / cap(q) ** alpha        (BM25 over the expert's whole text)
+    text  = raw / (1 + raw)                              (`bounded`: in [0, 1), ordered as raw)
     score = text + field + district + activity + rating
 
-- w(t, e) = idf(t) tf (k1 + 1) / (tf + k1 (1 - b + b L_g(e) / avgL_g)): the expert's profile and documents counted
-  as one text, in three term blocks g (CJK characters, CJK character pairs, words), L_g its token count in the
-  term's block; idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)) over experts and needs; idf and avgL_g frozen at fit.
+- w(t, e) = idf(t) tf (k1 + 1) / (tf + k1 (1 - b_g + b_g L_g(e) / avgL_g)): the expert's profile and documents
+  counted as one text, in three term blocks g (CJK characters, CJK character pairs, words), L_g its token count
+  in the term's block, b_g the block's length normalisation; idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)) over
+  experts and needs; idf and avgL_g frozen at fit.
 - q(t) = 1 + ln(count of t in the need, plus `title_weight` times its count in the title); cap(q) = sum_t q(t)
   idf(t) (k1 + 1) depends on the need alone, so the score stays absolute.
 - field: `field_weight` when the need's field is one of the expert's fields; otherwise `field_weight *
@@ -66,12 +68,14 @@ class MatchSettings:
     - k1 2.0, b 0.3 (characters), b_words 0.75: see `Bm25Params`.
     - title_weight 1: the need's title (text before the first "。" or line break) counted once more (0: csl MRR
       -0.005; 2: +0.002).
-    - alpha 1.0: the text score is the share of what an expert holding every need term at saturation would
-      score, so it lies in [0, 1] like the cosine it replaced (the UI shows it as 匹配度, the liaison planner mixes
-      it with field overlap). Ranking within a need is the same for any alpha; across needs (the pairwise loss
-      of graded sets) csl-dev measured 0.190 at alpha 0.5 and 0.199 at 1 (cosine: 0.183).
-    - field_weight 0.1 (alpha 1): nssf-dev MRR 0.136 at 0.05, 0.137 at 0.1, 0.135 at 0.2 (alpha 0.5 with 2.0:
-      0.138); csl-dev has no field labels.
+    - alpha 0.75: ranking within a need is the same for any alpha; across needs (how one expert's scores for
+      different needs compare: the pairwise loss of graded sets) csl-dev's pairwise loss is 0.198 at alpha 1,
+      0.192 at 0.75, 0.189 at 0.5, and the share of 20 other requests scoring above an expert's own request
+      (binary sets) is at 1 / 0.75 / 0.5: csl 0.109 / 0.102 / 0.107, deb-field 0.209 / 0.157 / 0.161, deb-maint
+      0.306 / 0.296 / 0.293. Below 1 the raw sum is unbounded (to ~1.7 on csl at 0.75), so the text score is
+      `bounded` into [0, 1) (the UI shows it as 匹配度, the liaison planner mixes it with field overlap).
+    - field_weight 0.1: nssf-dev MRR 0.134 / 0.138 / 0.138 / 0.137 at 0.05 / 0.1 / 0.15 / 0.2 (alpha 0.75,
+      bounded); csl-dev has no field labels.
     - predicted_field_weight 0: field-centroid prediction measured no gain (cosine engine); kept switchable.
     - Per-document scoring is gone: pooling per-document scores (max, sum, top-3, soft-max) measured below the
       whole-profile score on both sets.
@@ -93,7 +97,7 @@ class MatchSettings:
     k1: float = 2.0
     b: float = 0.3
     b_words: float = 0.75
-    alpha: float = 1.0
+    alpha: float = 0.75
     title_weight: int = 1
     field_weight: float = 0.1
     predicted_field_weight: float = 0.0
@@ -142,6 +146,14 @@ def _expert_field_keys(fields: tuple[str, ...]) -> tuple[str, ...]:
 def title_of(text: str) -> str:
     """A need's title: its text before the first "。" or line break (the whole text when it has neither)."""
     return re.split("[。\n]", text, maxsplit=1)[0]
+
+
+def bounded(raw: np.ndarray) -> np.ndarray:
+    """The text score from the raw BM25 sum (query row over cap^alpha): raw / (1 + raw), in place. It lies in
+    [0, 1) whatever alpha is, so it reads as a share (the UI's 匹配度, the liaison planner's text part), and it
+    increases with raw, so it orders pairs as raw does, within a need and across needs alike."""
+    raw /= raw + np.float32(1.0)
+    return raw
 
 
 # What `rank_many` hands to its forked workers: they inherit it with the parent's memory (nothing is pickled).
@@ -478,12 +490,12 @@ class MatchEngine:
 
     def _text_scores(self, query: sp.csr_matrix, slots: np.ndarray) -> np.ndarray:
         """Exact text score of one query row against expert `slots`: the query row (already divided by its cap)
-        times each whole-profile row."""
+        times each whole-profile row, `bounded`."""
         slots = np.asarray(slots, dtype=np.int64)
         # Past a few thousand rows the postings product beats gathering rows.
         if len(slots) > 2000:
-            return self._profiles.dots(query)[slots]
-        return self._profiles.range_dots(slots, np.ones(slots.size, dtype=np.int64), query)
+            return bounded(self._profiles.dots(query)[slots])
+        return bounded(self._profiles.range_dots(slots, np.ones(slots.size, dtype=np.int64), query))
 
     # ------------------------------------------------------------------ queries
     def _n_candidates(self, want: int) -> int:
@@ -507,7 +519,7 @@ class MatchEngine:
         all_slots = np.flatnonzero(eligible)
         structure = self._structure(needs, queries, None)
         if not exhaustive:
-            approx = self._profiles.first_stage(queries)
+            approx = bounded(self._profiles.first_stage(queries))
             approx += structure
             approx[:, np.flatnonzero(~eligible)] = -np.inf  # indices: usually none, where a mask walks every column
         for i, need in enumerate(needs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from matching import ExpertProfile, MatchEngine, MatchSettings, NeedText
@@ -236,3 +237,14 @@ def test_every_expert_ranked_stays_in_one_process() -> None:
     results = forked.rank_many(_batch(80), 0, chunk=8)
     assert len([next(results) for _ in range(9)][-1][1]) == len(EXPERTS)
     assert engine_module._forked_batch is None  # k = 0 would send whole rankings back: kept in this process
+
+
+def test_text_scores_stay_below_one_and_order_needs_as_the_raw_bm25_sum(engine: MatchEngine) -> None:
+    texts = ["水稻", "水稻病虫害绿色防控", "水稻病虫害绿色防控。" * 40, "稻田病虫害绿色防控与水稻高产栽培技术研究"]
+    profile = engine._profiles.rows(np.array([engine._expert_slot["rice"]]))
+    raw = [float((engine.vectorize([t]) @ profile.T).toarray()[0, 0]) for t in texts]
+    shown = [next(m for m in engine.experts_for(NeedText("n", t), k=0) if m.expert_id == "rice") for t in texts]
+    assert all(0 < m.reasons.text_score < 1 for m in shown)
+    assert max(raw) > 1  # alpha < 1: the raw sum is not bounded
+    assert [m.reasons.text_score for m in shown] == pytest.approx([r / (1 + r) for r in raw], rel=1e-5)
+    assert np.argsort(raw).tolist() == np.argsort([m.reasons.text_score for m in shown]).tolist()
