@@ -42,8 +42,8 @@ ORPHAN_SECONDS = 600.0  # segments no key points to are deleted once this old
 def _salt() -> bytes:
     """What the analysis depends on besides the text: a change to the dictionary or stop words is a new cache."""
     h = hashlib.blake2b(FORMAT, digest_size=16)
-    for path in (textmod.USER_DICT, textmod.STOP_WORDS):
-        h.update(path.read_bytes() if path.exists() else b"")
+    h.update(textmod.USER_DICT.read_bytes() if textmod.USER_DICT.exists() else b"")
+    h.update("\n".join(sorted(textmod.stop_words())).encode("utf-8"))
     return h.digest()
 
 

@@ -80,12 +80,20 @@ def _ensure_dictionary() -> None:
             _dict_loaded = True
 
 
+# scikit-learn's English stop words include a few nouns and verbs that name subjects in technical text
+_ENGLISH_CONTENT_WORDS = frozenset("bill call computer describe detail fill find fire found interest system".split())
+
+
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """The shipped stop words (Chinese and English), normalised."""
-    if not STOP_WORDS.exists():
-        return frozenset()
-    return frozenset(normalize(w.strip()) for w in STOP_WORDS.read_text(encoding="utf-8").splitlines() if w.strip())
+    """The shipped stop words (Chinese, and English research boilerplate) with scikit-learn's English stop words
+    but for `_ENGLISH_CONTENT_WORDS`, normalised. On the English Debian sets (docs/matching.md) adding
+    scikit-learn's list raised MRR 0.754 -> 0.765 (field-level) and 0.182 -> 0.184 (person-level)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # imported on first use: it is slow to load
+
+    shipped = STOP_WORDS.read_text(encoding="utf-8").splitlines() if STOP_WORDS.exists() else []
+    english = ENGLISH_STOP_WORDS - _ENGLISH_CONTENT_WORDS
+    return frozenset(normalize(w.strip()) for w in (*shipped, *english) if w.strip())
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from matching import MatchEngine, NeedText
 from matching import analysis_cache as cachemod
+from matching import text as textmod
 from matching.analysis_cache import AnalysisCache, count_with_cache, owner_key
 from matching.counting import count_grouped
 from matching.features import N_COLS, ColumnSpace, Vocabulary, count_batch
@@ -133,3 +134,13 @@ def test_any_cache_state_gives_the_same_rows_and_numbering(
     texts = [t for o in owners for t in o]
     lengths = np.array([len(o) for o in owners])
     assert _counted(texts, lengths, cache) == _counted(texts, lengths, None)
+
+
+def test_the_key_depends_on_the_stop_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = owner_key(["水稻栽培"])
+    cachemod._salt.cache_clear()
+    monkeypatch.setattr(textmod, "stop_words", lambda: frozenset({"栽培"}))
+    try:
+        assert owner_key(["水稻栽培"]) != before
+    finally:
+        cachemod._salt.cache_clear()

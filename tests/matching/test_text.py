@@ -47,3 +47,11 @@ def test_stem_english_leaves_short_and_ss_words() -> None:
         "city",
         "model",
     ]
+
+
+def test_english_function_words_are_stop_words_but_technical_nouns_are_not() -> None:
+    stops = text.stop_words()
+    assert {"the", "whereas", "therefore", "however", "的"} <= stops
+    assert not {"system", "computer", "interest"} & stops
+    words = text.words(text.normalize("However, the control system is therefore a computer"))
+    assert words == ["control", "system", "computer"]
