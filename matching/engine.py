@@ -143,9 +143,14 @@ def _expert_field_keys(fields: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({k for f in fields for k in _field_keys(f)}))
 
 
+_TITLE_END = re.compile(r"[。\n]|(?<=[.?!])\s")
+
+
 def title_of(text: str) -> str:
-    """A need's title: its text before the first "。" or line break (the whole text when it has neither)."""
-    return re.split("[。\n]", text, maxsplit=1)[0]
+    """A need's title: its text before the first "。", line break, or English sentence end (".", "?" or "!" then
+    a space); the whole text when it has none. English Debian sets: MRR 0.765 -> 0.776 field-level, 0.184 ->
+    0.186 person-level, against "。" and line breaks alone; csl-dev unchanged."""
+    return _TITLE_END.split(text, maxsplit=1)[0]
 
 
 def bounded(raw: np.ndarray) -> np.ndarray:

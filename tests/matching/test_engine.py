@@ -9,6 +9,7 @@ import pytest
 
 from matching import ExpertProfile, MatchEngine, MatchSettings, NeedText
 from matching import engine as engine_module
+from matching.engine import title_of
 from tests.matching.conftest import EXPERTS, NEEDS, NEIGHBOURS
 
 
@@ -153,6 +154,10 @@ def test_title_terms_count_more_than_body_terms() -> None:
     engine = MatchEngine().fit(pool)
     assert engine.experts_for(NeedText("n", "水稻栽培。果树修剪"), k=1)[0].expert_id == "rice"
     assert engine.experts_for(NeedText("n", "果树修剪。水稻栽培"), k=1)[0].expert_id == "fruit"
+    english = MatchEngine().fit([ExpertProfile("rice", "rice growing"), ExpertProfile("fruit", "fruit pruning")])
+    assert english.experts_for(NeedText("n", "Rice growing. Fruit pruning"), k=1)[0].expert_id == "rice"
+    assert english.experts_for(NeedText("n", "Fruit pruning? Rice growing"), k=1)[0].expert_id == "fruit"
+    assert title_of("Version 2.0 of the model. It works") == "Version 2.0 of the model."
     untitled = MatchEngine(MatchSettings(title_weight=0)).fit(pool)
     scores = [m.score for m in untitled.experts_for(NeedText("n", "水稻栽培。果树修剪"), k=2)]
     assert scores[0] == pytest.approx(scores[1])
