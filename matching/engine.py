@@ -66,8 +66,7 @@ class MatchSettings:
     has the sensitivity table).
 
     - k1 2.0, b 0.3 (characters), b_words 0.75: see `Bm25Params`.
-    - title_weight 1: the need's title (text before the first "。" or line break) counted once more (0: csl MRR
-      -0.005; 2: +0.002).
+    - title_weight 1: the need's title (`title_of`) counted once more (0: csl MRR -0.005; 2: +0.002).
     - alpha 0.75: ranking within a need is the same for any alpha; across needs (how one expert's scores for
       different needs compare: the pairwise loss of graded sets) csl-dev's pairwise loss is 0.198 at alpha 1,
       0.192 at 0.75, 0.189 at 0.5, and the share of 20 other requests scoring above an expert's own request

@@ -308,7 +308,7 @@ class Bm25Params:
     - b 0.3 (character blocks), b_words 0.75 (the word block): length normalisation per term block. For the
       characters the Chinese sets pull apart (csl best at 0.5, nssf at 0.2: a low b favours long profiles, a
       hidden prior on document count); English text has words only, and there 0.75 (BM25's usual value) beat
-      0.4 by +0.07 MRR field-level and +0.014 person-level, while the Chinese sets stayed level (csl 0.559 vs
+      0.4 by +0.07 MRR field-level and +0.010 person-level, while the Chinese sets stayed level (csl 0.559 vs
       0.561, nssf 0.137 vs 0.137).
     - alpha: query rows are divided by cap^alpha, cap = what an expert holding every query term at saturation
       would score; a query-only constant, so scores stay absolute (the engine uses 0.75; see MatchSettings).
