@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 
 from service.api.deps import SessionDep, guard
-from service.api.paging import Limit, Offset, Sort, YearFilter
+from service.api.paging import Limit, Offset, PathId, Sort, YearFilter
 from service.domain import campaigns as service
 from service.models import Account
 from service.models.campaign import CampaignCreate, CampaignDetail, CampaignPairPublic, CampaignPublic
@@ -16,9 +16,6 @@ from service.vocab import Role
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns 千名专家下基层"])
 Officials = Annotated[Account, guard(Role.district_official, Role.city_official)]
-#: Ids beyond what the database holds are refused as invalid (422) instead of failing in the driver.
-CampaignId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-PairId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 @router.get("", summary="活动列表（区县组织部门仅本辖区）")
@@ -42,32 +39,32 @@ def create_campaign(session: SessionDep, actor: Officials, body: CampaignCreate)
 
 
 @router.get("/{campaign_id}", summary="活动详情：配对方案与专家确认情况")
-def get_campaign(session: SessionDep, viewer: Officials, campaign_id: CampaignId) -> CampaignDetail:
+def get_campaign(session: SessionDep, viewer: Officials, campaign_id: PathId) -> CampaignDetail:
     return service.get_campaign(session=session, viewer=viewer, campaign_id=campaign_id)
 
 
 @router.post("/{campaign_id}/run", summary="运行匹配（保留锁定与已发布的配对，补足空缺名额）")
-def run_campaign(request: Request, session: SessionDep, actor: Officials, campaign_id: CampaignId) -> CampaignDetail:
+def run_campaign(request: Request, session: SessionDep, actor: Officials, campaign_id: PathId) -> CampaignDetail:
     return service.run_campaign(
         session=session, actor=actor, matcher=request.app.state.matcher, campaign_id=campaign_id
     )
 
 
 @router.post("/{campaign_id}/pairs/{pair_id}/lock", summary="锁定配对（重新匹配时保留）")
-def lock_pair(session: SessionDep, actor: Officials, campaign_id: CampaignId, pair_id: PairId) -> CampaignPairPublic:
+def lock_pair(session: SessionDep, actor: Officials, campaign_id: PathId, pair_id: PathId) -> CampaignPairPublic:
     return service.adjust_pair(session=session, actor=actor, campaign_id=campaign_id, pair_id=pair_id, action="lock")
 
 
 @router.post("/{campaign_id}/pairs/{pair_id}/unlock", summary="解除锁定")
-def unlock_pair(session: SessionDep, actor: Officials, campaign_id: CampaignId, pair_id: PairId) -> CampaignPairPublic:
+def unlock_pair(session: SessionDep, actor: Officials, campaign_id: PathId, pair_id: PathId) -> CampaignPairPublic:
     return service.adjust_pair(session=session, actor=actor, campaign_id=campaign_id, pair_id=pair_id, action="unlock")
 
 
 @router.post("/{campaign_id}/pairs/{pair_id}/remove", summary="移除配对（本活动不再推荐该专家服务该需求）")
-def remove_pair(session: SessionDep, actor: Officials, campaign_id: CampaignId, pair_id: PairId) -> CampaignPairPublic:
+def remove_pair(session: SessionDep, actor: Officials, campaign_id: PathId, pair_id: PathId) -> CampaignPairPublic:
     return service.adjust_pair(session=session, actor=actor, campaign_id=campaign_id, pair_id=pair_id, action="remove")
 
 
 @router.post("/{campaign_id}/publish", summary="发布方案：未发布的配对成为待专家确认的服务")
-def publish_campaign(session: SessionDep, actor: Officials, campaign_id: CampaignId) -> CampaignDetail:
+def publish_campaign(session: SessionDep, actor: Officials, campaign_id: PathId) -> CampaignDetail:
     return service.publish_campaign(session=session, actor=actor, campaign_id=campaign_id)

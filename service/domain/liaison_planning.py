@@ -39,6 +39,7 @@ from service.domain.liaisons import liaison_views
 from service.errors import Conflict, InvalidInput
 from service.matcher import MatchIndex
 from service.models import Account, Expert, Leader, Liaison, Need
+from service.models.common import RecordId
 from service.models.leader import LiaisonPublic
 from service.reference import fields
 
@@ -93,8 +94,8 @@ class LiaisonProposal(SQLModel):
 
 
 class ConfirmPair(SQLModel):
-    leader_id: int = Field(ge=1, le=2_147_483_647)
-    expert_id: int = Field(ge=1, le=2_147_483_647)
+    leader_id: RecordId
+    expert_id: RecordId
     score: float | None = None
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import field_validator
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.models.common import created_at_field, json_list_field
+from service.models.common import RecordId, created_at_field, json_list_field
 from service.validation import check_choice, check_district, check_field
 from service.vocab import SERVICE_TYPES
 
@@ -49,9 +49,6 @@ class CampaignPair(SQLModel, table=True):
 
 
 # ---- API shapes ------------------------------------------------------------------------------------------
-
-#: A record id as the database can hold it (INTEGER on SQLite and PostgreSQL).
-RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class NeedSelection(SQLModel):
