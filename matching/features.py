@@ -48,6 +48,12 @@ def _bigram_bucket(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return (key * _GOLDEN) >> np.uint64(64 - 22)
 
 
+def _word_column(word: str, taken: int) -> int:
+    """The column a new word gets when `taken` word columns are given out: the next one, or past `WORDS` a column
+    shared by hashing."""
+    return WORD_BASE + taken if taken < WORDS else WORD_BASE + (hash(word) % WORDS)
+
+
 class Vocabulary:
     """Growable word -> column map (ids are stable; past `WORDS` words, new words share hashed columns)."""
 
@@ -60,12 +66,9 @@ class Vocabulary:
         found = self.ids.get(word)
         if found is not None:
             return found
+        col = self.ids[word] = _word_column(word, len(self.words))
         if len(self.words) < WORDS:
-            col = WORD_BASE + len(self.words)
-            self.words.append(word)
-        else:
-            col = WORD_BASE + (hash(word) % WORDS)
-        self.ids[word] = col
+            self.words.append(word)  # hashed columns are shared, so they name no single word
         return col
 
     def word_ids(self, words: Sequence[str]) -> np.ndarray:
@@ -96,10 +99,8 @@ class QueryVocabulary(Vocabulary):
         if found is None:
             found = self.ids.get(word)
         if found is None:
-            # columns the base has not given out yet are in no stored row; past them, hashed like the base
-            n = len(self.base.words) + len(self.words)
-            found = WORD_BASE + n if n < WORDS else WORD_BASE + (hash(word) % WORDS)
-            self.ids[word] = found
+            # columns the base has not given out yet are in no stored row
+            found = self.ids[word] = _word_column(word, len(self.base.words) + len(self.words))
             self.words.append(word)
         return found
 
