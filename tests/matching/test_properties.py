@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import ExpertProfile, MatchEngine, NeedText
+from matching.engine import top_candidates
 
 TERMS = ["水稻", "栽培", "病虫害", "防控", "养殖", "桥梁", "加固", "教育", "培训", "电商", "rice", "bridge", "医疗"]
 texts = st.lists(st.sampled_from(TERMS), min_size=0, max_size=6).map(" ".join)
@@ -37,3 +39,32 @@ def test_rankings_are_sorted_unique_deterministic_and_complete(
     assert [(m.expert_id, m.score) for m in engine.experts_for(need, k=k)] == list(zip(ids, scores, strict=True))
     batch = dict(engine.rank_many([need], k))
     assert [e for e, _ in batch[need]] == ids
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.sampled_from([0.0, 0.5, float("-inf")]), st.floats(-1.0, 1.0, width=32)),
+        min_size=1,
+        max_size=3000,
+    ),
+    c=st.integers(1, 40),
+    stride=st.sampled_from([1, 2, 16]),
+)
+def test_top_candidates_holds_the_largest_scores(values: list[float], c: int, stride: int) -> None:
+    scores = np.asarray(values, dtype=np.float32)
+    top = top_candidates(scores, c, stride)
+    assert len(set(top.tolist())) == top.size == min(c, scores.size)
+    # the same multiset of values as a full sort's top c (positions may differ where values tie)
+    assert sorted(scores[top].tolist()) == sorted(np.sort(scores)[::-1][: top.size].tolist())
+
+
+def test_top_candidates_falls_back_when_the_sample_misleads() -> None:
+    # 20 sampled positions (multiples of 16) hold the high scores the threshold is read from, one unsampled
+    # position a higher one: fewer than c pass the threshold, so the whole array must be partitioned
+    scores = np.zeros(16 * 800, dtype=np.float32)
+    scores[: 16 * 20 : 16] = 1.0
+    scores[5] = 2.0
+    top = top_candidates(scores, 50)
+    assert top.size == 50
+    assert {5, *range(0, 16 * 20, 16)} <= set(top.tolist())
