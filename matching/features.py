@@ -389,20 +389,27 @@ class Bm25Weighter:
         return self
 
     def _weigh(
-        self, tf: np.ndarray, idf: np.ndarray, blocks: np.ndarray, row_lengths: np.ndarray, stored: bool
+        self,
+        tf: np.ndarray,
+        idf: np.ndarray,
+        blocks: np.ndarray,
+        row_lengths: np.ndarray,
+        stored: bool,
+        avg_lengths: np.ndarray | None = None,
     ) -> np.ndarray:
         """The one place rows get their weights.
 
         `tf` (float32 raw counts, rows back to back as `row_lengths` says) is overwritten and returned; `idf` and
         `blocks` are per entry. `stored` (expert rows): idf·tf(k1+1)/(tf + k1(1 − b + b·L/avgL)), L the row's
-        token count in the entry's block. Otherwise (query rows, stored needs included): (1 + ln tf) / cap^alpha
-        with cap = Σ (1 + ln tf)·idf·(k1+1); entries the caller drops afterwards still count in cap.
+        token count in the entry's block and avgL `avg_lengths` (the experts' `avg_lengths_` by default).
+        Otherwise (query rows, stored needs included): (1 + ln tf) / cap^alpha with cap = Σ (1 + ln tf)·idf·(k1+1);
+        entries the caller drops afterwards still count in cap.
         """
         p = self.params
         row_of = np.repeat(np.arange(row_lengths.size, dtype=np.int64), row_lengths)
         if stored:
             flat = np.bincount(row_of * N_BLOCKS + blocks, weights=tf, minlength=row_lengths.size * N_BLOCKS)
-            norm = flat.reshape(-1, N_BLOCKS) / self.avg_lengths_
+            norm = flat.reshape(-1, N_BLOCKS) / (self.avg_lengths_ if avg_lengths is None else avg_lengths)
             b = p.b_per_block()
             scale = (p.k1 * (1.0 - b + b * norm)).astype(np.float32)
             denom = tf + scale[row_of, blocks]
@@ -416,10 +423,17 @@ class Bm25Weighter:
         tf *= (cap**-p.alpha).astype(np.float32)[row_of]
         return tf
 
-    def transform_inplace(self, counts: sp.csr_matrix, stored: bool = True, block_rows: int = 4_000) -> sp.csr_matrix:
+    def transform_inplace(
+        self,
+        counts: sp.csr_matrix,
+        stored: bool = True,
+        block_rows: int = 4_000,
+        avg_lengths: np.ndarray | None = None,
+    ) -> sp.csr_matrix:
         """`transform(counts, grow=True, stored=stored)` for counts already in the compact space, reusing their
         arrays (which it overwrites), `block_rows` rows at a time so that no temporary is as large as the matrix:
-        how a 100,000-expert fit stays within memory."""
+        how a 100,000-expert fit stays within memory. `avg_lengths`: the mean row lengths that stored rows are
+        normalised against, when not the experts' (single documents)."""
         if self.idf_ is None:
             raise RuntimeError("Bm25Weighter.fit must run before transform")
         idf = self._sync_idf()
@@ -431,7 +445,7 @@ class Bm25Weighter:
             b = min(a + block_rows, n)
             lo, hi = int(indptr[a]), int(indptr[b])
             cols = counts.indices[lo:hi]
-            self._weigh(data[lo:hi], idf[cols], self.blocks_[cols], np.diff(indptr[a : b + 1]), stored)
+            self._weigh(data[lo:hi], idf[cols], self.blocks_[cols], np.diff(indptr[a : b + 1]), stored, avg_lengths)
 
         # NumPy releases the GIL inside these passes, so threads share the blocks across cores.
         with ThreadPoolExecutor(THREADS) as pool:

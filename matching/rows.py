@@ -19,7 +19,7 @@ from matching.features import column_counts
 _local = threading.local()
 
 
-def _scratch(n_cols: int) -> np.ndarray:
+def scratch_table(n_cols: int) -> np.ndarray:
     """A zeroed float32 lookup table of at least `n_cols` entries, one per thread (callers re-zero it)."""
     table: np.ndarray | None = getattr(_local, "table", None)
     if table is None or table.size < n_cols:
@@ -66,8 +66,11 @@ class RowStore:
         delta_limit: int = 2000,
         prune_fraction: float = 1.0,
         prune_min_rows: int = 0,
+        dtype: type[np.generic] = np.float32,
     ) -> None:
         self.delta_limit = delta_limit
+        #: the stored values' type (float32 weights; small counts may be kept as uint8)
+        self.dtype = dtype
         self.prune_fraction = prune_fraction
         self.prune_min_rows = prune_min_rows
         self._main = _empty()
@@ -104,8 +107,8 @@ class RowStore:
         if block.shape[0] == 0:
             return np.arange(start, start, dtype=np.int64)
         block = block.tocsr()
-        if block.dtype != np.float32:
-            block = block.astype(np.float32)
+        if block.dtype != self.dtype:
+            block = block.astype(self.dtype)
         if self.n_main == 0 and not self._delta:
             self._main = block
             self._main_changed()
@@ -176,7 +179,7 @@ class RowStore:
 
     def _query_table(self, query: sp.csr_matrix, width: int) -> np.ndarray:
         """A dense copy of one query row (a per-thread scratch table: the caller must clear it with `_clear`)."""
-        table = _scratch(max(width, query.shape[1]))
+        table = scratch_table(max(width, query.shape[1]))
         table[query.indices] = query.data
         return table
 

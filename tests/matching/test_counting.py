@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from matching.counting import count_grouped
+from matching.counting import count_grouped, owner_sums
 from matching.features import N_COLS, UNI, WORD_BASE, ColumnSpace, Vocabulary, count_batch
 
 TEXTS = ["水稻栽培技术", "稻田病虫害绿色防控", "rice farming networks", "", "生猪养殖，疫病防控", "果树 栽培 技术 培训"]
@@ -21,6 +21,14 @@ def test_owner_rows_are_the_sums_of_their_texts() -> None:
     assert (owners[0] != counts[0] + counts[1]).nnz == 0
     assert owners[2].nnz == 0
     assert (owners[3] != counts[3] + counts[4] + counts[5]).nnz == 0
+
+
+def test_owner_sums_add_up_the_text_rows_of_each_owner() -> None:
+    vocab = Vocabulary()
+    counts = count_batch(TEXTS, ONE_EACH, vocab)
+    summed = owner_sums(counts, np.array(LENGTHS))
+    assert (summed != count_grouped(TEXTS, LENGTHS, vocab, workers=1).owners).nnz == 0
+    assert summed.dtype == np.float32
 
 
 def test_block_totals_are_the_owners_tokens_per_block() -> None:

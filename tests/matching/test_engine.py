@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -244,7 +245,9 @@ def test_every_expert_ranked_stays_in_one_process() -> None:
     assert engine_module._forked_batch is None  # k = 0 would send whole rankings back: kept in this process
 
 
-def test_text_scores_stay_below_one_and_order_needs_as_the_raw_bm25_sum(engine: MatchEngine) -> None:
+def test_text_scores_stay_below_one_and_order_needs_as_the_raw_bm25_sum() -> None:
+    # whole profiles only, so that the raw sum is one product with the profile row
+    engine = MatchEngine(MatchSettings(document_weight=0), neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
     texts = ["水稻", "水稻病虫害绿色防控", "水稻病虫害绿色防控。" * 40, "稻田病虫害绿色防控与水稻高产栽培技术研究"]
     profile = engine._profiles.rows(np.array([engine._expert_slot["rice"]]))
     raw = [float((engine.vectorize([t]) @ profile.T).toarray()[0, 0]) for t in texts]
@@ -253,3 +256,48 @@ def test_text_scores_stay_below_one_and_order_needs_as_the_raw_bm25_sum(engine: 
     assert max(raw) > 1  # alpha < 1: the raw sum is not bounded
     assert [m.reasons.text_score for m in shown] == pytest.approx([r / (1 + r) for r in raw], rel=1e-5)
     assert np.argsort(raw).tolist() == np.argsort([m.reasons.text_score for m in shown]).tolist()
+
+
+def _word_engine(pool: list[ExpertProfile], document_weight: float) -> MatchEngine:
+    """English words only and no length normalisation, so that BM25 weights are easy to compute by hand."""
+    return MatchEngine(MatchSettings(b=0.0, b_words=0.0, document_weight=document_weight)).fit(pool)
+
+
+def test_the_best_matching_text_adds_its_own_score_to_the_whole_profile() -> None:
+    pool = [ExpertProfile("x", "", ("alpha beta", "gamma")), ExpertProfile("y", "", ("delta",))]
+    pool.append(ExpertProfile("z", "", ("beta",)))
+    need = NeedText("n", "alpha gamma")  # its own title: each word counted twice
+    k1, alpha = 2.0, MatchSettings().alpha
+    idf = math.log1p((3 - 1 + 0.5) / (1 + 0.5))  # alpha and gamma: one expert of three each
+    q = (1 + math.log(2)) / (2 * (1 + math.log(2)) * idf * (k1 + 1)) ** alpha  # query weight over cap^alpha
+    whole = 2 * q * idf  # tf 1 and b 0: each held term weighs idf
+    best_text = q * idf  # each of x's texts holds one of the two terms
+    for weight in (0.0, 1.0, 2.5):
+        (top,) = _word_engine(pool, weight).experts_for(need, k=1)
+        raw = whole + weight * best_text
+        assert top.expert_id == "x"
+        assert top.reasons.text_score == pytest.approx(raw / (1 + raw), rel=1e-4)  # texts' weights: float16
+
+
+def test_one_text_holding_the_need_beats_the_same_words_split_over_two() -> None:
+    together = ExpertProfile("together", "", ("alpha gamma", "beta"))
+    split = ExpertProfile("split", "", ("alpha beta", "gamma"))
+    need = NeedText("n", "alpha gamma")
+    whole_only = _word_engine([split, together], 0.0).experts_for(need, k=2)
+    assert whole_only[0].score == whole_only[1].score  # the same words in all: a tie
+    ranked = _word_engine([split, together], 1.0).experts_for(need, k=2)
+    assert [m.expert_id for m in ranked] == ["together", "split"]
+    assert ranked[0].score > ranked[1].score
+
+
+def test_an_edited_experts_texts_are_scored_one_by_one_at_once() -> None:
+    pool = [ExpertProfile("x", "", ("alpha beta", "gamma")), ExpertProfile("y", "", ("delta",))]
+    engine = _word_engine(pool, 1.0)
+    need = NeedText("n", "alpha gamma")
+    before = engine.experts_for(need, k=1)[0].score
+    engine.upsert_expert(ExpertProfile("x", "", ("alpha gamma", "beta")))
+    after = engine.experts_for(need, k=1)[0]
+    assert after.expert_id == "x"
+    assert after.score > before  # one text now holds both terms
+    fresh = _word_engine([ExpertProfile("x", "", ("alpha gamma", "beta")), pool[1]], 1.0)
+    assert after.score == pytest.approx(fresh.experts_for(need, k=1)[0].score, rel=1e-5)

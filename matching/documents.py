@@ -1,0 +1,75 @@
+"""Per-document scores: a need against each of an expert's texts (profile and documents) on its own.
+
+The engine's main score runs an expert's texts together (one BM25 row per expert). An expert whose one paper or
+package treats the need's topic, among many on other topics, scores low there: the run-together text dilutes it.
+So every text also keeps a BM25 row of its own, and a need's score against the expert's best-matching text is
+added to the whole-profile score (`MatchSettings.document_weight`).
+
+Lengths are normalised against the mean text length, not the mean expert length: with the expert mean, short
+texts would all look alike, and the field-level English set lost 0.04 MRR (docs/matching.md).
+
+Memory: the weights are kept as float16 (relative error below 0.05%; a score is a sum of a few of them) with
+int32 columns, 6 bytes an entry instead of float32's 8. SciPy has no float16 sparse matrices, so the rows hold
+the float16 bit patterns as uint16, and the few rows a query gathers are turned back into float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.features import N_BLOCKS, Bm25Weighter, mean_block_lengths
+from matching.rows import RowStore, scratch_table
+
+
+class DocumentScores:
+    """BM25 rows of every expert text, in insertion order; an expert owns a run of consecutive rows."""
+
+    def __init__(self, delta_limit: int = 2000) -> None:
+        self._rows = RowStore(delta_limit, dtype=np.uint16)
+        #: mean tokens per text in each term block, frozen at `fit_lengths` (BM25's avgL for documents)
+        self.avg_lengths_ = np.ones(N_BLOCKS)
+
+    @property
+    def n_rows(self) -> int:
+        """Texts stored."""
+        return self._rows.n_rows
+
+    def fit_lengths(self, totals: np.ndarray, n_texts: int) -> None:
+        """Set the mean text length per block from the token totals over `n_texts` texts."""
+        self.avg_lengths_ = mean_block_lengths(totals, n_texts)
+
+    def append(self, counts: sp.csr_matrix, weighter: Bm25Weighter) -> int:
+        """Weigh and store the texts' counts (compact columns of `weighter`'s space, which must hold them all);
+        returns the first new row. `counts` gives up its arrays (its data is overwritten, its columns shared)."""
+        first = self.n_rows
+        if counts.shape[0] == 0:
+            return first
+        weighted = weighter.transform_inplace(counts, stored=True, avg_lengths=self.avg_lengths_)
+        half = weighted.data.astype(np.float16).view(np.uint16)
+        self._rows.append(sp.csr_matrix((half, weighted.indices, weighted.indptr), shape=weighted.shape))
+        return first
+
+    def best(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
+        """For each owner i (rows first[i] .. first[i] + counts[i] - 1), the largest dot product of the query row
+        with one of its texts' rows (0 for an owner without texts): float32, one per owner."""
+        first = np.asarray(first, dtype=np.int64)
+        counts = np.asarray(counts, dtype=np.int64)
+        out = np.zeros(first.size, dtype=np.float32)
+        n_out = int(counts.sum())
+        q = query.tocsr()
+        if n_out == 0 or q.nnz == 0:
+            return out
+        starts = np.cumsum(counts) - counts
+        gathered = self._rows.rows(np.repeat(first - starts, counts) + np.arange(n_out))
+        weights = gathered.data.view(np.float16).astype(np.float32)
+        rows = sp.csr_matrix((weights, gathered.indices, gathered.indptr), shape=gathered.shape)
+        table = scratch_table(max(rows.shape[1], q.shape[1]))
+        table[q.indices] = q.data
+        try:
+            per_text = np.asarray(rows @ table[: rows.shape[1]], dtype=np.float32)
+        finally:
+            table[q.indices] = 0.0
+        owners = np.flatnonzero(counts)
+        out[owners] = np.maximum.reduceat(per_text, starts[owners])
+        return out
