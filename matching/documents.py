@@ -50,16 +50,15 @@ class DocumentScores:
         self._rows.append(sp.csr_matrix((half, weighted.indices, weighted.indptr), shape=weighted.shape))
         return first
 
-    def best(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
-        """For each owner i (rows first[i] .. first[i] + counts[i] - 1), the largest dot product of the query row
-        with one of its texts' rows (0 for an owner without texts): float32, one per owner."""
+    def text_scores(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
+        """The dot products of the query row with rows first[i] .. first[i] + counts[i] - 1 for each i, back to
+        back (float32, one per text)."""
         first = np.asarray(first, dtype=np.int64)
         counts = np.asarray(counts, dtype=np.int64)
-        out = np.zeros(first.size, dtype=np.float32)
         n_out = int(counts.sum())
         q = query.tocsr()
         if n_out == 0 or q.nnz == 0:
-            return out
+            return np.zeros(n_out, dtype=np.float32)
         starts = np.cumsum(counts) - counts
         gathered = self._rows.rows(np.repeat(first - starts, counts) + np.arange(n_out))
         weights = gathered.data.view(np.float16).astype(np.float32)
@@ -67,9 +66,17 @@ class DocumentScores:
         table = scratch_table(max(rows.shape[1], q.shape[1]))
         table[q.indices] = q.data
         try:
-            per_text = np.asarray(rows @ table[: rows.shape[1]], dtype=np.float32)
+            return np.asarray(rows @ table[: rows.shape[1]], dtype=np.float32)
         finally:
             table[q.indices] = 0.0
-        owners = np.flatnonzero(counts)
-        out[owners] = np.maximum.reduceat(per_text, starts[owners])
+
+    def best(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
+        """For each owner i (rows first[i] .. first[i] + counts[i] - 1), the largest dot product of the query row
+        with one of its texts' rows (0 for an owner without texts): float32, one per owner."""
+        counts = np.asarray(counts, dtype=np.int64)
+        out = np.zeros(counts.size, dtype=np.float32)
+        per_text = self.text_scores(first, counts, query)
+        if per_text.size:
+            owners = np.flatnonzero(counts)
+            out[owners] = np.maximum.reduceat(per_text, (np.cumsum(counts) - counts)[owners])
         return out

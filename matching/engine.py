@@ -621,7 +621,7 @@ class MatchEngine:
         self._require_fit()
         queries = self.vectorize([need.text])
         return [
-            self._match(need, int(slot), float(score), float(text))
+            self._match(need, int(slot), float(score), float(text), queries[0])
             for need_, slots, scores, texts in self._rank([need], queries, k, self._eligible(exclude))
             for slot, score, text in zip(slots, scores, texts, strict=True)
         ]
@@ -685,9 +685,10 @@ class MatchEngine:
         eligible = self._eligible()
         out: list[Match] = []
         queries = self.vectorize([n.text for n in needs])
-        for need, slots, scores, texts in self._rank(needs, queries, k, eligible):
+        for i, (need, slots, scores, texts) in enumerate(self._rank(needs, queries, k, eligible)):
             out.extend(
-                self._match(need, int(s), float(v), float(t)) for s, v, t in zip(slots, scores, texts, strict=True)
+                self._match(need, int(s), float(v), float(t), queries[i])
+                for s, v, t in zip(slots, scores, texts, strict=True)
             )
         return out
 
@@ -709,19 +710,21 @@ class MatchEngine:
         else:
             cand = np.flatnonzero(live)
         target = np.array([slot])
-        scored: list[tuple[float, str, Match]] = []
+        scored: list[tuple[float, str, float, NeedText, sp.csr_matrix]] = []
         for ns in cand:
             need = self._needs[ns]
             assert need is not None
             q = self._needs_rows.rows(np.array([ns]))
             text = float(self._text_scores(q, target)[0])
             total = text + float(self._structure([need], q, target)[0, 0])
-            scored.append((-total, need.id, self._match(need, slot, total, text)))
+            scored.append((-total, need.id, text, need, q))
         scored.sort(key=lambda t: (t[0], t[1]))
-        return [m for _, _, m in scored[:k]]
+        # reasons for the needs returned only
+        return [self._match(need, slot, -neg, text, q) for neg, _, text, need, q in scored[:k]]
 
     # ------------------------------------------------------------------ reasons
-    def _match(self, need: NeedText, slot: int, score: float, text_score: float) -> Match:
+    def _match(self, need: NeedText, slot: int, score: float, text_score: float, query: sp.csr_matrix) -> Match:
+        """The pair as a `Match` with its reasons (`query`: the need's query row)."""
         item = self._experts[slot]
         assert item is not None
         e = item.expert
@@ -733,8 +736,27 @@ class MatchEngine:
             district=self._district_relation(need.district, e.district),
             capacity_left=e.capacity_left,
             text_score=round(text_score, 6),
+            best_document=self._best_document(query, slot),
         )
         return Match(need_id=need.id, expert_id=e.id, score=score, reasons=reasons)
+
+    def _best_document(self, query: sp.csr_matrix, slot: int) -> int | None:
+        """Index in the expert's `documents` of the text that matches the need best (None: the profile does, or
+        no text shares a term with the need, or texts are not scored one by one)."""
+        first, n = (int(v) for v in self._document_runs()[slot])
+        if n == 0:
+            return None
+        scores = self._documents.text_scores(np.array([first]), np.array([n]), query)
+        best = int(np.argmax(scores))
+        if scores[best] <= 0:
+            return None
+        expert = self._experts[slot]
+        assert expert is not None
+        if expert.expert.profile.strip():
+            if best == 0:
+                return None
+            best -= 1
+        return [i for i, d in enumerate(expert.expert.documents) if d.strip()][best]
 
     def _expert_terms(self, slot: int) -> tuple[frozenset[str], str]:
         """(match words, normalised text) of an expert slot, cached for the most recent few thousand slots."""

@@ -31,13 +31,15 @@ class NeedText:
 
 @dataclass(frozen=True)
 class Reasons:
-    """Why a pair scored as it did: shared key terms, field agreement, district relation, capacity."""
+    """Why a pair scored as it did: shared key terms, field agreement, district relation, capacity, and which of
+    the expert's documents matched the need best."""
 
     shared_terms: tuple[str, ...]
     field_match: bool
     district: str | None  # "same" | "neighbour" | None
     capacity_left: int | None
     text_score: float
+    best_document: int | None = None  # index into the expert's `documents`; None: the profile, or no text shares a term
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,28 @@ def need_text(need: Need) -> NeedText:
     return NeedText(id=str(need.id), text=f"{need.title}\n{need.description}", field=need.field, district=need.district)
 
 
+def _document_text(document: dict[str, str]) -> str:
+    return f"{document.get('title', '')} {document.get('text', '')}".strip()
+
+
+def matched_documents(expert: Expert) -> list[dict[str, str]]:
+    """The expert's documents the engine holds, in its order (empty ones left out); its visit records follow
+    them in the engine's `ExpertProfile.documents`."""
+    return [d for d in expert.documents or [] if _document_text(d)]
+
+
+def best_document_label(expert: Expert, index: int | None) -> str:
+    """What the UI shows for `Reasons.best_document`: the document's title (its text's start when untitled), or
+    服务记录 for one of the expert's visit records, or "" for none."""
+    if index is None:
+        return ""
+    documents = matched_documents(expert)
+    if index >= len(documents):
+        return "服务记录"
+    d = documents[index]
+    return (d.get("title") or "").strip() or _document_text(d)[:40]
+
+
 @dataclass(frozen=True)
 class _Fingerprint:
     experts: tuple[Any, ...]
@@ -82,7 +104,7 @@ class MatchIndex:
         out = {}
         for e in session.exec(select(Expert)):
             key = e.id or 0
-            documents = [f"{d.get('title', '')} {d.get('text', '')}".strip() for d in e.documents or []]
+            documents = [_document_text(d) for d in matched_documents(e)]
             profile = " ".join(
                 part for part in (e.title, e.employer, " ".join(e.field_labels or []), e.specialties) if part
             )

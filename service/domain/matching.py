@@ -8,7 +8,7 @@ from service.domain.access import expert_view, require_expert, require_need_acce
 from service.domain.common import get_or_404
 from service.domain.needs import need_view
 from service.errors import Conflict
-from service.matcher import MATCHABLE_NEEDS, MatchIndex, conflicted_experts
+from service.matcher import MATCHABLE_NEEDS, MatchIndex, best_document_label, conflicted_experts
 from service.models import Account, Expert, Need, Visit
 from service.models.expert import ExpertPublic
 from service.models.need import NeedPublic
@@ -24,6 +24,7 @@ class MatchReasons(SQLModel):
     district_name: str = ""
     capacity_left: int | None
     text_score: float
+    best_document: str = ""  # the expert's document that matched best (title), 服务记录, or ""
 
 
 class Candidate(SQLModel):
@@ -39,7 +40,7 @@ class Recommendation(SQLModel):
     reasons: MatchReasons
 
 
-def _reasons(match_reasons: object, field_code: str | None, district: str | None) -> MatchReasons:
+def _reasons(match_reasons: object, field_code: str | None, district: str | None, expert: Expert) -> MatchReasons:
     r = match_reasons
     field = fields().get(field_code or "")
     return MatchReasons(
@@ -50,6 +51,7 @@ def _reasons(match_reasons: object, field_code: str | None, district: str | None
         district_name=district_name(district) if r.district else "",  # type: ignore[attr-defined]
         capacity_left=r.capacity_left,  # type: ignore[attr-defined]
         text_score=r.text_score,  # type: ignore[attr-defined]
+        best_document=best_document_label(expert, r.best_document),  # type: ignore[attr-defined]
     )
 
 
@@ -72,7 +74,7 @@ def candidates_for_need(
             Candidate(
                 expert=expert_view(session, expert, viewer),
                 score=round(m.score, 6),
-                reasons=_reasons(m.reasons, need.field, need.district),
+                reasons=_reasons(m.reasons, need.field, need.district, expert),
                 visit_status=visits.get(expert.id or 0),
             )
         )
@@ -95,7 +97,7 @@ def recommendations_for_expert(
             Recommendation(
                 need=need_view(session, need),
                 score=round(m.score, 6),
-                reasons=_reasons(m.reasons, need.field, expert.district),
+                reasons=_reasons(m.reasons, need.field, expert.district, expert),
             )
         )
     return out

@@ -301,3 +301,19 @@ def test_an_edited_experts_texts_are_scored_one_by_one_at_once() -> None:
     assert after.score > before  # one text now holds both terms
     fresh = _word_engine([ExpertProfile("x", "", ("alpha gamma", "beta")), pool[1]], 1.0)
     assert after.score == pytest.approx(fresh.experts_for(need, k=1)[0].score, rel=1e-5)
+
+
+def test_reasons_name_the_document_that_matched_best() -> None:
+    expert = ExpertProfile("x", "稻田养殖专家", ("", "桥梁抗震加固设计", "水稻病虫害绿色防控技术"))
+    pool = [expert, ExpertProfile("y", "乡村教师", ("职业教育",))]
+    engine = MatchEngine().fit(pool)
+    rice = NeedText("rice", "水稻病虫害防控")
+    (match,) = engine.experts_for(rice, k=1)
+    assert match.reasons.best_document == 2  # an index into the expert's own documents, the empty one counted
+    assert engine.experts_for(NeedText("bridge", "桥梁加固"), k=1)[0].reasons.best_document == 1
+    assert engine.experts_for(NeedText("farm", "养殖专家"), k=1)[0].reasons.best_document is None  # the profile
+    engine.upsert_need(rice)
+    assert engine.needs_for("x", k=1)[0].reasons.best_document == 2
+    assert engine.candidate_pairs([rice], k=1)[0].reasons.best_document == 2
+    whole_only = MatchEngine(MatchSettings(document_weight=0)).fit(pool)
+    assert whole_only.experts_for(rice, k=1)[0].reasons.best_document is None

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from matching.analysis_cache import AnalysisCache
-from service.matcher import MatchIndex
+from service.matcher import MatchIndex, best_document_label
 from service.models import Expert
 from tests.service.world import DISTRICT, World
 
@@ -53,6 +53,29 @@ def test_candidates_rank_the_fitting_expert_first_with_reasons(
     assert ids["own"] not in [c["expert"]["id"] for c in ranked]
     scores = [c["score"] for c in ranked]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_candidates_name_the_experts_document_that_matched_best(
+    client: TestClient, world: World, session: Session
+) -> None:
+    papers = [
+        {"title": "名优绿茶加工工艺", "text": "绿茶杀青与揉捻"},
+        {"title": "", "text": ""},
+        {"title": "猕猴桃溃疡病菌的田间综合防治", "text": "溃疡病菌株鉴定与药剂筛选"},
+    ]
+    author = Expert(name="郑果", specialties="果树栽培", fields=["210"], district="510104", documents=papers)
+    session.add(author)
+    session.commit()
+    ranked = client.get(f"/api/v1/needs/{world.need.id}/candidates", headers=world.headers("city_official")).json()
+    (candidate,) = [c for c in ranked if c["expert"]["id"] == author.id]
+    assert candidate["reasons"]["best_document"] == "猕猴桃溃疡病菌的田间综合防治"
+
+
+def test_best_document_labels() -> None:
+    expert = Expert(name="郑果", documents=[{"title": "", "text": "溃疡病菌株鉴定与药剂筛选，田间试验三年"}])
+    assert best_document_label(expert, None) == ""
+    assert best_document_label(expert, 0) == "溃疡病菌株鉴定与药剂筛选，田间试验三年"
+    assert best_document_label(expert, 1) == "服务记录"  # past the documents: one of the expert's visit records
 
 
 def test_an_edited_expert_is_visible_to_the_next_query(client: TestClient, world: World, session: Session) -> None:

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from service.models import Concern, Contact, Need, Visit
+from service.models import Concern, Contact, Expert, Need, Visit
 from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.concerns import raised_concern
 from tests.service.world import World
@@ -167,6 +167,19 @@ def test_official_proposes_a_ranked_expert(client: TestClient, world: World, ses
     session.expire_all()
     stored = session.exec(select(Visit).where(Visit.need_id == world.need.id)).one()
     assert (stored.expert_id, stored.status) == (world.expert.id, VisitStatus.proposed)
+
+
+def test_the_need_page_names_the_candidates_best_matching_document(
+    client: TestClient, world: World, session: Session
+) -> None:
+    expert = session.get(Expert, world.other_expert.id)  # a bridge engineer, whose profile says nothing of kiwis
+    assert expert is not None
+    expert.documents = [{"title": "桥梁加固", "text": ""}, {"title": "猕猴桃溃疡病田间防治试验", "text": ""}]
+    session.add(expert)
+    session.commit()
+    login_as(client, world, Role.district_official)
+    page = client.get(f"/official/needs/{world.need.id}")
+    assert "最相关成果：猕猴桃溃疡病田间防治试验" in page.text
 
 
 def test_dashboard_counts_follow_the_data(client: TestClient, world: World, session: Session) -> None:
