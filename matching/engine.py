@@ -621,9 +621,9 @@ class MatchEngine:
         self._require_fit()
         queries = self.vectorize([need.text])
         return [
-            self._match(need, int(slot), float(score), float(text), queries[0])
+            match
             for need_, slots, scores, texts in self._rank([need], queries, k, self._eligible(exclude))
-            for slot, score, text in zip(slots, scores, texts, strict=True)
+            for match in self._matches(need, slots, scores, texts, queries[0])
         ]
 
     def rank_many(
@@ -686,10 +686,7 @@ class MatchEngine:
         out: list[Match] = []
         queries = self.vectorize([n.text for n in needs])
         for i, (need, slots, scores, texts) in enumerate(self._rank(needs, queries, k, eligible)):
-            out.extend(
-                self._match(need, int(s), float(v), float(t), queries[i])
-                for s, v, t in zip(slots, scores, texts, strict=True)
-            )
+            out.extend(self._matches(need, slots, scores, texts, queries[i]))
         return out
 
     def needs_for(self, expert_id: str, k: int = 10) -> list[Match]:
@@ -720,11 +717,24 @@ class MatchEngine:
             scored.append((-total, need.id, text, need, q))
         scored.sort(key=lambda t: (t[0], t[1]))
         # reasons for the needs returned only
-        return [self._match(need, slot, -neg, text, q) for neg, _, text, need, q in scored[:k]]
+        return [
+            self._matches(need, target, np.array([-neg]), np.array([text]), q)[0]
+            for neg, _, text, need, q in scored[:k]
+        ]
 
     # ------------------------------------------------------------------ reasons
-    def _match(self, need: NeedText, slot: int, score: float, text_score: float, query: sp.csr_matrix) -> Match:
-        """The pair as a `Match` with its reasons (`query`: the need's query row)."""
+    def _matches(
+        self, need: NeedText, slots: np.ndarray, scores: np.ndarray, texts: np.ndarray, query: sp.csr_matrix
+    ) -> list[Match]:
+        """The pairs of `need` with expert `slots` as `Match`es with their reasons (`query`: the need's query
+        row, whose product with each of the experts' texts, taken together, names their best documents)."""
+        best = self._best_documents(query, slots)
+        return [
+            self._match(need, int(slot), float(score), float(text), document)
+            for slot, score, text, document in zip(slots, scores, texts, best, strict=True)
+        ]
+
+    def _match(self, need: NeedText, slot: int, score: float, text_score: float, best_document: int | None) -> Match:
         item = self._experts[slot]
         assert item is not None
         e = item.expert
@@ -736,27 +746,33 @@ class MatchEngine:
             district=self._district_relation(need.district, e.district),
             capacity_left=e.capacity_left,
             text_score=round(text_score, 6),
-            best_document=self._best_document(query, slot),
+            best_document=best_document,
         )
         return Match(need_id=need.id, expert_id=e.id, score=score, reasons=reasons)
 
-    def _best_document(self, query: sp.csr_matrix, slot: int) -> int | None:
-        """Index in the expert's `documents` of the text that matches the need best (None: the profile does, or
-        no text shares a term with the need, or texts are not scored one by one)."""
-        first, n = (int(v) for v in self._document_runs()[slot])
-        if n == 0:
-            return None
-        scores = self._documents.text_scores(np.array([first]), np.array([n]), query)
-        best = int(np.argmax(scores))
-        if scores[best] <= 0:
-            return None
-        expert = self._experts[slot]
-        assert expert is not None
-        if expert.expert.profile.strip():
-            if best == 0:
-                return None
-            best -= 1
-        return [i for i, d in enumerate(expert.expert.documents) if d.strip()][best]
+    def _best_documents(self, query: sp.csr_matrix, slots: np.ndarray) -> list[int | None]:
+        """For each slot, the index in the expert's `documents` of the text that matches the need best (None: the
+        profile does, or no text shares a term with the need, or texts are not scored one by one)."""
+        runs = self._document_runs()[np.asarray(slots, dtype=np.int64)]
+        scores = self._documents.text_scores(runs[:, 0], runs[:, 1], query)
+        out: list[int | None] = []
+        start = 0
+        for slot, n in zip(slots.tolist(), runs[:, 1].tolist(), strict=True):
+            part = scores[start : start + n]
+            start += n
+            best = int(np.argmax(part)) if n else 0
+            if n == 0 or part[best] <= 0:
+                out.append(None)
+                continue
+            expert = self._experts[slot]
+            assert expert is not None
+            if expert.expert.profile.strip():
+                if best == 0:
+                    out.append(None)
+                    continue
+                best -= 1
+            out.append([i for i, d in enumerate(expert.expert.documents) if d.strip()][best])
+        return out
 
     def _expert_terms(self, slot: int) -> tuple[frozenset[str], str]:
         """(match words, normalised text) of an expert slot, cached for the most recent few thousand slots."""
