@@ -1,10 +1,12 @@
-"""A directory cache of analysed expert text: what `count_batch` makes of one expert's texts, by their content.
+"""A directory cache of analysed expert text: what `count_batch` makes of an owner's texts, by their content.
 
 Segmenting and counting the same profiles again is most of an index build (every web worker fits its own engine,
 every restart and every `zhiqiao match rank` over the same experts file fits again). The cache keeps each owner's
-count row (an owner is an expert: profile and documents) under a key made from the texts themselves and from
-what the analysis depends on (the user dictionary, the stop words, this module's format version), so an edited
-expert is simply a new key and a stale row is never read.
+count row under a key made from the texts themselves and from what the analysis depends on (the user
+dictionary, the stop words, this module's format version), so an edited expert is simply a new key and a stale
+row is never read. An owner is what the caller counts as one row: the engine counts each expert text (profile or
+document) on its own, so that it can also score them one by one; with `document_weight` 0, an expert's texts
+together.
 
 Layout: rows are written a batch at a time as one segment file (`seg-*.npz`: a CSR matrix whose word columns
 index the segment's own word list), and `index.sqlite` maps each key to its segment and row. Writing a batch is

@@ -1,4 +1,5 @@
-"""Term counts for many texts at once, in worker processes: one row per owner (an expert's texts as one).
+"""Term counts for many texts at once, in worker processes: one row per owner (the texts the caller groups as one:
+an expert's, or each text alone).
 
 Segmentation is the slow part of an index build, so a large batch is split into chunks that forked workers
 analyse and count whole (`count_batch`: one normalisation and one jieba-rs call per block of owners, each
@@ -36,8 +37,8 @@ from matching.features import (
 
 @dataclass
 class GroupedCounts:
-    """One count row per owner (an expert: profile and documents, whose texts are counted as one), and the
-    tokens per term block over all owners (BM25's mean lengths), summed in the workers."""
+    """One count row per owner (the owner's texts counted as one), and the tokens per term block over all owners
+    (BM25's mean lengths), summed in the workers."""
 
     owners: sp.csr_matrix
     block_totals: np.ndarray
