@@ -8,9 +8,8 @@ added to the whole-profile score (`MatchSettings.document_weight`).
 Lengths are normalised against the mean text length, not the mean expert length: with the expert mean, short
 texts would all look alike, and the field-level English set lost 0.04 MRR (docs/matching.md).
 
-Memory: the weights are kept as float16 (relative error below 0.05%; a score is a sum of a few of them) with
-int32 columns, 6 bytes an entry instead of float32's 8. SciPy has no float16 sparse matrices, so the rows hold
-the float16 bit patterns as uint16, and the few rows a query gathers are turned back into float32.
+Memory: the weights are kept as float16 (`RowStore(half=True)`: relative error below 0.05%, and a score is a sum of
+a few of them) with int32 columns, 6 bytes an entry instead of float32's 8.
 """
 
 from __future__ import annotations
@@ -19,14 +18,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching.features import N_BLOCKS, Bm25Weighter, mean_block_lengths
-from matching.rows import RowStore, scratch_table
+from matching.rows import RowStore
 
 
 class DocumentScores:
     """BM25 rows of every expert text, in insertion order; an expert owns a run of consecutive rows."""
 
     def __init__(self, delta_limit: int = 2000) -> None:
-        self._rows = RowStore(delta_limit, dtype=np.uint16)
+        self._rows = RowStore(delta_limit, half=True)
         #: mean tokens per text in each term block, frozen at `fit_lengths` (BM25's avgL for documents)
         self.avg_lengths_ = np.ones(N_BLOCKS)
 
@@ -45,30 +44,13 @@ class DocumentScores:
         first = self.n_rows
         if counts.shape[0] == 0:
             return first
-        weighted = weighter.transform_inplace(counts, stored=True, avg_lengths=self.avg_lengths_)
-        half = weighted.data.astype(np.float16).view(np.uint16)
-        self._rows.append(sp.csr_matrix((half, weighted.indices, weighted.indptr), shape=weighted.shape))
+        self._rows.append(weighter.transform_inplace(counts, stored=True, avg_lengths=self.avg_lengths_))
         return first
 
     def text_scores(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
         """The dot products of the query row with rows first[i] .. first[i] + counts[i] - 1 for each i, back to
         back (float32, one per text)."""
-        first = np.asarray(first, dtype=np.int64)
-        counts = np.asarray(counts, dtype=np.int64)
-        n_out = int(counts.sum())
-        q = query.tocsr()
-        if n_out == 0 or q.nnz == 0:
-            return np.zeros(n_out, dtype=np.float32)
-        starts = np.cumsum(counts) - counts
-        gathered = self._rows.rows(np.repeat(first - starts, counts) + np.arange(n_out))
-        weights = gathered.data.view(np.float16).astype(np.float32)
-        rows = sp.csr_matrix((weights, gathered.indices, gathered.indptr), shape=gathered.shape)
-        table = scratch_table(max(rows.shape[1], q.shape[1]))
-        table[q.indices] = q.data
-        try:
-            return np.asarray(rows @ table[: rows.shape[1]], dtype=np.float32)
-        finally:
-            table[q.indices] = 0.0
+        return self._rows.range_dots(first, counts, query)
 
     def best(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
         """For each owner i (rows first[i] .. first[i] + counts[i] - 1), the largest dot product of the query row

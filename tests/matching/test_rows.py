@@ -33,6 +33,30 @@ def test_dots_and_range_dots_are_exact_products() -> None:
     )
 
 
+def test_range_dots_skip_empty_ranges() -> None:
+    rows, query = _rows(), _query()
+    store = RowStore()
+    store.append(rows)
+    exact = (rows @ query.T).toarray().ravel()
+    # as many products as ranges, but not one each: the rows must still come from the ranges
+    assert store.range_dots(np.array([5, 7]), np.array([0, 2]), query) == pytest.approx(exact[[7, 8]], rel=1e-5)
+
+
+def test_a_half_store_keeps_float16_values_and_multiplies_in_float32() -> None:
+    rows, query = _rows(), _query()
+    store = RowStore(half=True)
+    store.append(rows[:30])
+    store.append(rows[30:])
+    exact = (rows @ query.T).toarray().ravel()
+    assert store.rows(np.arange(40)).dtype == np.uint16  # float16 bit patterns
+    assert store.dots(query) == pytest.approx(exact, rel=1e-3)
+    assert store.range_dots(np.array([3, 31]), np.array([2, 3]), query) == pytest.approx(
+        exact[[3, 4, 31, 32, 33]], rel=1e-3
+    )
+    store.compact()
+    assert store.dots(query) == pytest.approx(exact, rel=1e-3)
+
+
 def test_first_stage_is_exact_without_pruning_and_skips_common_columns_with_it() -> None:
     rows, query = _rows(), _query()
     exact = (rows @ query.T).toarray().ravel()
