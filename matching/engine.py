@@ -85,7 +85,8 @@ class MatchSettings:
       0.802, English person-level (deb-maint) 0.187 / 0.197 / 0.201 / 0.200, csl-dev 0.559 / 0.557 / 0.555 /
       0.556 (pairwise loss 0.192 / 0.192 / 0.191 / 0.194); nssf-dev 0.138 / 0.138 / 0.138 at 0 / 0.5 / 1 (most
       of its experts have one text). The best text alone is below the whole profile on three of the four sets;
-      the mean of the best two texts, or of all, below the best one on both person-level sets.
+      the mean of all texts below the best one on both person-level sets, the mean of the best two on
+      deb-maint (docs/matching.md has the table).
     - activity_weight 0: a document-count prior gained +0.001-0.003 on nssf-dev but cost 0.06 MRR on csl-dev
       (field-level experts with 1-18 documents), so it is off.
     - prune_fraction 0.2: the first stage leaves out the columns held by more than a fifth of the rows. BM25 puts
