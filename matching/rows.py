@@ -41,6 +41,35 @@ def with_width(matrix: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
     return sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=(m.shape[0], n_cols))
 
 
+def transposed_columns(
+    matrix: sp.csr_matrix, columns: np.ndarray, lengths: np.ndarray, block_rows: int = 5_000
+) -> sp.csr_matrix:
+    """`matrix[:, columns].T` as CSR (row indices sorted), given how many entries each of those columns holds.
+
+    Made `block_rows` rows of `matrix` at a time into arrays reserved once: SciPy's column selection then
+    transpose holds two copies of the result at once, which for 100,000 experts' postings was the peak of the
+    whole index build (~290 MB above what stays)."""
+    n_rows = matrix.shape[0]
+    indptr = np.zeros(columns.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    data = np.empty(int(indptr[-1]), dtype=matrix.dtype)
+    cursor = indptr[:-1].copy()
+    for a in range(0, n_rows, block_rows):
+        part = matrix[a : min(a + block_rows, n_rows)][:, columns].T.tocsr()
+        taken = np.diff(part.indptr)
+        # each column's entries from this block go after those from the blocks before it
+        where = np.repeat(cursor - part.indptr[:-1], taken) + np.arange(part.nnz)
+        indices[where] = part.indices + a
+        data[where] = part.data
+        cursor += taken
+    if not np.array_equal(cursor, indptr[1:]):
+        raise ValueError("lengths do not match the columns' entries")
+    out = sp.csr_matrix((data, indices, indptr), shape=(columns.size, n_rows))
+    out.has_sorted_indices = True
+    return out
+
+
 def _vstack(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
     width = max(b.shape[1] for b in blocks)
     return sp.vstack([with_width(b, width) for b in blocks], format="csr")
@@ -163,7 +192,10 @@ class RowStore:
                 kept = np.flatnonzero(~common)
                 self._posting_row = np.full(main.shape[1], -1, dtype=np.int32)
                 self._posting_row[kept] = np.arange(kept.size, dtype=np.int32)
-                self._postings = main[:, kept].T.tocsr()
+                lengths = self._column_counts
+                if lengths is None or lengths.size != main.shape[1]:
+                    lengths = column_counts(main, main.shape[1])
+                self._postings = transposed_columns(main, kept, lengths[kept])
         return self._postings
 
     def _delta_csr(self) -> sp.csr_matrix:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from matching.rows import RowStore
+from matching.rows import RowStore, transposed_columns
 
 
 def _rows() -> sp.csr_matrix:
@@ -81,3 +81,17 @@ def test_appended_rows_are_scored_exactly_in_the_first_stage() -> None:
     store.append(rows[20:25])
     exact = (rows[20:25] @ query.T).toarray().ravel()
     assert store.first_stage(query)[0, 20:] == pytest.approx(exact, rel=1e-5)
+
+
+@pytest.mark.parametrize("block_rows", [1, 7, 40, 1000])
+def test_postings_made_in_row_blocks_equal_scipys_transpose(block_rows: int) -> None:
+    rows = _rows()
+    columns = np.array([1, 3, 4, 9, 11])
+    lengths = np.diff(rows.tocsc().indptr)[columns]
+    made = transposed_columns(rows, columns, lengths, block_rows)
+    expected = rows[:, columns].T.tocsr()
+    assert (made != expected).nnz == 0
+    assert np.array_equal(made.indptr, expected.indptr)
+    assert np.array_equal(made.indices, expected.indices)  # rows in order within each column
+    with pytest.raises(ValueError, match="lengths"):
+        transposed_columns(rows, columns, lengths + 1, block_rows)
