@@ -180,22 +180,18 @@ class RowStore:
 
     def postings(self) -> sp.csr_matrix:
         """Which main rows hold each column the first stage uses: the transpose of the main matrix without its
-        common columns, as CSR, one row per kept column (`_posting_row` maps a column to its row, -1 if left out).
-        SciPy's column selection then its transpose (both in C) beat masking the entries out first."""
+        common columns, as CSR, one row per kept column (`_posting_row` maps a column to its row, -1 if left out),
+        made by `transposed_columns`."""
         if self._postings is None:
             main = self._main
             common = self.common_columns()
-            if common is None:
-                self._posting_row = np.arange(main.shape[1], dtype=np.int32)
-                self._postings = main.T.tocsr()
-            else:
-                kept = np.flatnonzero(~common)
-                self._posting_row = np.full(main.shape[1], -1, dtype=np.int32)
-                self._posting_row[kept] = np.arange(kept.size, dtype=np.int32)
-                lengths = self._column_counts
-                if lengths is None or lengths.size != main.shape[1]:
-                    lengths = column_counts(main, main.shape[1])
-                self._postings = transposed_columns(main, kept, lengths[kept])
+            kept = np.arange(main.shape[1]) if common is None else np.flatnonzero(~common)
+            self._posting_row = np.full(main.shape[1], -1, dtype=np.int32)
+            self._posting_row[kept] = np.arange(kept.size, dtype=np.int32)
+            lengths = self._column_counts
+            if lengths is None or lengths.size != main.shape[1]:
+                lengths = column_counts(main, main.shape[1])
+            self._postings = transposed_columns(main, kept, lengths[kept])
         return self._postings
 
     def _delta_csr(self) -> sp.csr_matrix:
