@@ -52,13 +52,19 @@ class DocumentScores:
         back (float32, one per text)."""
         return self._rows.range_dots(first, counts, query)
 
-    def best(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
+    def best(
+        self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix, owners_at_once: int = 4096
+    ) -> np.ndarray:
         """For each owner i (rows first[i] .. first[i] + counts[i] - 1), the largest dot product of the query row
-        with one of its texts' rows (0 for an owner without texts): float32, one per owner."""
+        with one of its texts' rows (0 for an owner without texts): float32, one per owner. `owners_at_once`
+        owners' texts are gathered at a time (a whole ranking would otherwise gather every text at once)."""
+        first = np.asarray(first, dtype=np.int64)
         counts = np.asarray(counts, dtype=np.int64)
         out = np.zeros(counts.size, dtype=np.float32)
-        per_text = self.text_scores(first, counts, query)
-        if per_text.size:
-            owners = np.flatnonzero(counts)
-            out[owners] = np.maximum.reduceat(per_text, (np.cumsum(counts) - counts)[owners])
+        for a in range(0, counts.size, owners_at_once):
+            part = counts[a : a + owners_at_once]
+            per_text = self.text_scores(first[a : a + owners_at_once], part, query)
+            if per_text.size:
+                owners = np.flatnonzero(part)
+                out[a + owners] = np.maximum.reduceat(per_text, (np.cumsum(part) - part)[owners])
         return out

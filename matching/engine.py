@@ -265,9 +265,15 @@ class MatchEngine:
         return count_grouped(owned, lengths, vocab, space, s.analysis_workers, s.parallel_min_texts).owners
 
     @staticmethod
+    def _expert_sources(expert: ExpertProfile) -> list[tuple[int | None, str]]:
+        """The expert's non-empty texts, in the order they are stored, each with where it comes from: None for
+        the profile, i for `documents[i]`."""
+        texts: list[tuple[int | None, str]] = [(None, expert.profile)] if expert.profile.strip() else []
+        return texts + [(i, d) for i, d in enumerate(expert.documents) if d.strip()]
+
+    @staticmethod
     def _expert_texts(expert: ExpertProfile) -> list[str]:
-        texts = [expert.profile] if expert.profile.strip() else []
-        return texts + [d for d in expert.documents if d.strip()]
+        return [text for _, text in MatchEngine._expert_sources(expert)]
 
     def _static_prior(self, expert: ExpertProfile, n_docs: int) -> float:
         s = self.settings
@@ -398,10 +404,7 @@ class MatchEngine:
         self._profiles.append(self.weighter_.transform(owner_sums(counts, np.array([len(texts)])), grow=True))
         first_text = -1
         if self.settings.document_weight:
-            space = self.weighter_.space  # holds every column of the texts now
-            compact = sp.csr_matrix(
-                (counts.data, space.lookup(counts.indices), counts.indptr), (len(texts), space.n_cols)
-            )
+            compact = self.weighter_.space.compact_inplace(counts)  # the space holds every column of them now
             first_text = self._documents.append(compact, self.weighter_)
         self._register_expert(expert, len(texts), first_text)
 
@@ -572,11 +575,7 @@ class MatchEngine:
             # a text shares a term with the need only if the whole profile does
             hit = np.flatnonzero(raw > 0)
             runs = self._document_runs()[slots[hit]]
-            best = np.empty(hit.size, dtype=np.float32)
-            step = 4096  # experts at a time: a whole ranking (k = 0) would gather every text at once
-            for a in range(0, hit.size, step):
-                best[a : a + step] = self._documents.best(runs[a : a + step, 0], runs[a : a + step, 1], query)
-            raw[hit] += np.float32(weight) * best
+            raw[hit] += np.float32(weight) * self._documents.best(runs[:, 0], runs[:, 1], query)
         return bounded(raw)
 
     # ------------------------------------------------------------------ queries
@@ -761,18 +760,12 @@ class MatchEngine:
         for slot, n in zip(slots.tolist(), runs[:, 1].tolist(), strict=True):
             part = scores[start : start + n]
             start += n
-            best = int(np.argmax(part)) if n else 0
-            if n == 0 or part[best] <= 0:
+            if n == 0 or part.max() <= 0:
                 out.append(None)
                 continue
             expert = self._experts[slot]
             assert expert is not None
-            if expert.expert.profile.strip():
-                if best == 0:
-                    out.append(None)
-                    continue
-                best -= 1
-            out.append([i for i, d in enumerate(expert.expert.documents) if d.strip()][best])
+            out.append(self._expert_sources(expert.expert)[int(np.argmax(part))][0])
         return out
 
     def _expert_terms(self, slot: int) -> tuple[frozenset[str], str]:
