@@ -518,12 +518,16 @@ class Bm25Weighter:
         return out
 
 
-def column_counts(counts: sp.csr_matrix, n_cols: int, step: int = 1 << 23) -> np.ndarray:
-    """Rows holding each column (document frequency), for rows with no repeated column.
+def column_counts(counts: sp.csr_matrix, n_cols: int) -> np.ndarray:
+    """Rows holding each column (document frequency), for rows with no repeated column."""
+    return index_counts(counts.indices, n_cols)
+
+
+def index_counts(indices: np.ndarray, n_cols: int, step: int = 1 << 23) -> np.ndarray:
+    """How often each of `n_cols` column ids occurs in `indices`.
 
     Counted `step` entries at a time over two threads: `np.bincount` copies its input to 64-bit integers, which
     for a 100,000-expert profile matrix would be a 400 MB temporary."""
-    indices = counts.indices
 
     def count(lo: int) -> np.ndarray:
         return np.bincount(indices[lo : lo + step], minlength=n_cols)

@@ -10,11 +10,12 @@ different widths are widened (a shape change, no copy), and query columns past a
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
 
-from matching.features import column_counts
+from matching.features import THREADS, column_counts, index_counts
 
 _local = threading.local()
 
@@ -42,28 +43,44 @@ def with_width(matrix: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
 
 
 def transposed_columns(
-    matrix: sp.csr_matrix, columns: np.ndarray, lengths: np.ndarray, block_rows: int = 5_000
+    matrix: sp.csr_matrix, columns: np.ndarray, lengths: np.ndarray, block_rows: int = 5_000, threads: int = THREADS
 ) -> sp.csr_matrix:
     """`matrix[:, columns].T` as CSR (row indices sorted), given how many entries each of those columns holds.
 
     Made `block_rows` rows of `matrix` at a time into arrays reserved once: SciPy's column selection then
     transpose holds two copies of the result at once, which for 100,000 experts' postings was the peak of the
-    whole index build (~290 MB above what stays)."""
+    whole index build (~290 MB above what stays). `threads` runs of rows are transposed side by side (SciPy's
+    transpose and NumPy's scatter release the GIL), each writing its columns' entries after those of the runs
+    before it (2.5 -> 1.4 s for 100,000 experts' postings on two cores)."""
     n_rows = matrix.shape[0]
     indptr = np.zeros(columns.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
     data = np.empty(int(indptr[-1]), dtype=matrix.dtype)
-    cursor = indptr[:-1].copy()
-    for a in range(0, n_rows, block_rows):
-        part = matrix[a : min(a + block_rows, n_rows)][:, columns].T.tocsr()
-        taken = np.diff(part.indptr)
-        # each column's entries from this block go after those from the blocks before it
-        where = np.repeat(cursor - part.indptr[:-1], taken) + np.arange(part.nnz)
-        indices[where] = part.indices + a
-        data[where] = part.data
-        cursor += taken
-    if not np.array_equal(cursor, indptr[1:]):
+    # runs of whole blocks, one per thread; a run's cursors start past the entries of the runs before it
+    bounds = np.minimum(np.linspace(0, -(-n_rows // block_rows), threads + 1).astype(np.int64) * block_rows, n_rows)
+    cursors = [indptr[:-1].copy()]
+    for a, b in zip(bounds[:-2], bounds[1:-1], strict=True):
+        held = index_counts(matrix.indices[matrix.indptr[a] : matrix.indptr[b]], matrix.shape[1])[columns]
+        cursors.append(cursors[-1] + held)
+
+    def transpose_run(run: int) -> np.ndarray:
+        cursor = cursors[run].copy()
+        for a in range(int(bounds[run]), int(bounds[run + 1]), block_rows):
+            part = matrix[a : min(a + block_rows, n_rows)][:, columns].T.tocsr()
+            taken = np.diff(part.indptr)
+            # each column's entries from this block go after those from the blocks before it
+            where = np.repeat(cursor - part.indptr[:-1], taken) + np.arange(part.nnz)
+            indices[where] = part.indices + a
+            data[where] = part.data
+            cursor += taken
+        return cursor
+
+    with ThreadPoolExecutor(threads) as pool:
+        ends = list(pool.map(transpose_run, range(threads)))
+    if not np.array_equal(ends[-1], indptr[1:]) or any(
+        not np.array_equal(end, start) for end, start in zip(ends[:-1], cursors[1:], strict=True)
+    ):
         raise ValueError("lengths do not match the columns' entries")
     out = sp.csr_matrix((data, indices, indptr), shape=(columns.size, n_rows))
     out.has_sorted_indices = True

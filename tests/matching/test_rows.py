@@ -83,15 +83,16 @@ def test_appended_rows_are_scored_exactly_in_the_first_stage() -> None:
     assert store.first_stage(query)[0, 20:] == pytest.approx(exact, rel=1e-5)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("block_rows", [1, 7, 40, 1000])
-def test_postings_made_in_row_blocks_equal_scipys_transpose(block_rows: int) -> None:
+def test_postings_made_in_row_blocks_equal_scipys_transpose(block_rows: int, threads: int) -> None:
     rows = _rows()
     columns = np.array([1, 3, 4, 9, 11])
     lengths = np.diff(rows.tocsc().indptr)[columns]
-    made = transposed_columns(rows, columns, lengths, block_rows)
+    made = transposed_columns(rows, columns, lengths, block_rows, threads)
     expected = rows[:, columns].T.tocsr()
     assert (made != expected).nnz == 0
     assert np.array_equal(made.indptr, expected.indptr)
     assert np.array_equal(made.indices, expected.indices)  # rows in order within each column
     with pytest.raises(ValueError, match="lengths"):
-        transposed_columns(rows, columns, lengths + 1, block_rows)
+        transposed_columns(rows, columns, lengths + 1, block_rows, threads)
