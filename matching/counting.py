@@ -37,11 +37,13 @@ from matching.features import (
 
 @dataclass
 class GroupedCounts:
-    """One count row per owner (the owner's texts counted as one), and the tokens per term block over all owners
-    (BM25's mean lengths), summed in the workers."""
+    """One count row per owner (the owner's texts counted as one), the tokens per term block over all owners
+    (BM25's mean lengths), summed in the workers, and when asked for (`each_text`) one row per text, of which
+    the owners' rows are the sums."""
 
     owners: sp.csr_matrix
     block_totals: np.ndarray
+    texts: sp.csr_matrix | None = None
 
 
 def owner_sums(rows: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matrix:
@@ -58,6 +60,7 @@ def owner_sums(rows: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matrix:
 
 
 def _count_chunk(texts: list[str], lengths: np.ndarray, cache: AnalysisCache | None) -> LocalCounts:
+    """Counts of one chunk, in a worker: one row per owner of `lengths` (ones: one row per text)."""
     if cache is None:
         local = local_counts(texts, lengths)
     else:
@@ -78,8 +81,10 @@ def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int
 
 
 def _results(
-    texts: Sequence[str], lengths: np.ndarray, workers: int, cache: AnalysisCache | None
-) -> Iterator[LocalCounts]:
+    texts: Sequence[str], lengths: np.ndarray, workers: int, cache: AnalysisCache | None, each_text: bool
+) -> Iterator[tuple[np.ndarray, LocalCounts]]:
+    """(the chunk's owner lengths, its counts) for runs of whole owners, in order, counted by `workers` processes:
+    a row per owner, or with `each_text` a row per text."""
     # Load the dictionary and the folding table once, before the fork, so no worker repeats it.
     textmod.words(textmod.normalize("预热"))
     # Chunks of ~20,000 texts: small enough that the parent's copy of the results streams, large enough to
@@ -87,11 +92,15 @@ def _results(
     n_chunks = max(2 * workers, math.ceil(len(texts) / 20_000))
     plan = _chunks(lengths, n_chunks)
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        futures = [pool.submit(_count_chunk, list(texts[t0:t1]), lengths[o0:o1], cache) for o0, o1, t0, t1 in plan]
+        counted = [np.ones(t1 - t0, dtype=np.int64) if each_text else lengths[o0:o1] for o0, o1, t0, t1 in plan]
+        futures = [
+            pool.submit(_count_chunk, list(texts[t0:t1]), rows, cache)
+            for (_, _, t0, t1), rows in zip(plan, counted, strict=True)
+        ]
         futures.reverse()
-        while futures:
+        for o0, o1, _, _ in plan:
             # drop each future once read: it would otherwise keep its chunk's arrays alive to the end
-            yield futures.pop().result()
+            yield lengths[o0:o1], futures.pop().result()
 
 
 def _capacity(texts: Sequence[str]) -> int:
@@ -126,6 +135,15 @@ class _RowsBuilder:
         self.lengths.append(np.diff(block.indptr))
         self.nnz = end
 
+    def last(self, n_cols: int) -> sp.csr_matrix:
+        """The rows added last, as a view of the arrays (valid until the next `add`)."""
+        lengths = self.lengths[-1]
+        start = self.nnz - int(lengths.sum())
+        indptr = np.zeros(lengths.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        view = (self.data[start : self.nnz], self.indices[start : self.nnz], indptr)
+        return sp.csr_matrix(view, shape=(lengths.size, n_cols), copy=False)
+
     def matrix(self, n_cols: int) -> sp.csr_matrix:
         lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, dtype=np.int64)
         indptr = np.zeros(lengths.size + 1, dtype=np.int64 if self.nnz >= 2**31 else np.int32)
@@ -149,24 +167,40 @@ def count_grouped(
     workers: int = 2,
     parallel_min_texts: int = 20_000,
     cache: AnalysisCache | None = None,
+    each_text: bool = False,
 ) -> GroupedCounts:
     """Counts of each owner's texts as one row (owner i has the next `lengths[i]` texts): global ids of `vocab`,
     or compact columns of `space` (which grows) when given. Batches of `parallel_min_texts` texts or more use
-    `workers` processes, while this process maps each finished chunk's words and columns. With `cache`, owners
-    whose texts it has analysed before are read from it, not analysed again."""
+    `workers` processes, while this process maps each finished chunk's words and columns. With `cache`, texts
+    it has analysed before are read from it, not analysed again.
+
+    `each_text`: every text is also counted on its own (`GroupedCounts.texts`), and an owner's row is the sum of
+    its texts' rows, made chunk by chunk as the workers deliver them rather than in one pass at the end."""
     owner_lengths = np.asarray(lengths, dtype=np.int64)
     if not _parallel(len(texts), workers, parallel_min_texts):
+        counted = np.ones(len(texts), dtype=np.int64) if each_text else owner_lengths
         if cache is None:
-            owners = count_batch(texts, owner_lengths, vocab)
+            rows = count_batch(texts, counted, vocab)
         else:
-            owners = count_with_cache(texts, owner_lengths, vocab, cache)
-        totals = block_totals(owners)
-        return GroupedCounts(owners if space is None else space.compact_inplace(owners), totals)
-    rows = _RowsBuilder(_capacity(texts))
+            rows = count_with_cache(texts, counted, vocab, cache)
+        totals = block_totals(rows)
+        if space is not None:
+            rows = space.compact_inplace(rows)
+        if not each_text:
+            return GroupedCounts(rows, totals)
+        return GroupedCounts(owner_sums(rows, owner_lengths), totals, rows)
+    built = _RowsBuilder(_capacity(texts))
+    owners = _RowsBuilder(_capacity(texts)) if each_text else None
     totals = np.zeros(N_BLOCKS)
-    for local in _results(texts, owner_lengths, workers, cache):
+    for chunk_lengths, local in _results(texts, owner_lengths, workers, cache, each_text):
         assert local.block_totals is not None
         totals += local.block_totals
-        rows.add(vocab.globalize(local), space)
+        built.add(vocab.globalize(local), space)
         del local
-    return GroupedCounts(rows.matrix(N_COLS if space is None else space.n_cols), totals)
+        if owners is not None:
+            width = N_COLS if space is None else space.n_cols
+            owners.add(owner_sums(built.last(width), chunk_lengths))
+    n_cols = N_COLS if space is None else space.n_cols
+    if owners is None:
+        return GroupedCounts(built.matrix(n_cols), totals)
+    return GroupedCounts(owners.matrix(n_cols), totals, built.matrix(n_cols))

@@ -295,19 +295,20 @@ class MatchEngine:
         s = self.settings
         space = self.weighter_.space
         per_text = s.document_weight != 0
-        # With per-document scores every text is counted on its own (each its own owner) and an expert's row is
-        # the sum of their rows; otherwise each expert's texts are counted as one.
+        # With per-document scores every text is counted on its own and an expert's row is the sum of their rows;
+        # otherwise each expert's texts are counted as one.
         grouped = count_grouped(
             texts,
-            np.ones(len(texts), dtype=np.int64) if per_text else lengths,
+            lengths,
             self.vocab_,
             space,
             s.analysis_workers,
             s.parallel_min_texts,
             cache=self.analysis_cache,
+            each_text=per_text,
         )
-        text_counts = grouped.owners if per_text else None
-        profile_counts = owner_sums(grouped.owners, lengths) if per_text else grouped.owners
+        text_counts = grouped.texts
+        profile_counts = grouped.owners
         block_totals = grouped.block_totals
         del grouped
         need_counts = self._need_counts([n.text for n in need_list], self.vocab_, space)
@@ -326,10 +327,8 @@ class MatchEngine:
             del text_counts
         self._profiles.append(self.weighter_.transform_inplace(profile_counts, stored=True), profile_df)
         del profile_counts
-        first = 0
-        for e, n_texts in zip(expert_list, lengths.tolist(), strict=True):
-            self._register_expert(e, n_texts, first if per_text else -1)
-            first += n_texts
+        firsts = (np.cumsum(lengths) - lengths).tolist() if per_text else [-1] * len(expert_list)
+        self._register_experts(expert_list, lengths.tolist(), firsts)
         # stored needs are weighed as queries: a need row times a profile row is the pair's text score
         self._needs_rows.append(self.weighter_.transform_inplace(need_counts, stored=False))
         for n in need_list:
@@ -344,16 +343,26 @@ class MatchEngine:
     def _register_expert(self, expert: ExpertProfile, n_docs: int, first_text: int) -> None:
         """Give the expert a slot; its texts are document rows first_text .. first_text + n_docs - 1 (first_text
         -1: none stored)."""
-        keys = _expert_field_keys(tuple(expert.fields))
-        for k in keys:
-            self._field_index.setdefault(k, len(self._field_index))
-        self._expert_slot[expert.id] = len(self._experts)
-        self._experts.append(_Expert(expert, keys))
-        self._static.append(self._static_prior(expert, n_docs))
-        self._text_runs.append((first_text, n_docs if first_text >= 0 else 0))
+        self._register_experts([expert], [n_docs], [first_text])
+
+    def _register_experts(
+        self, experts: Sequence[ExpertProfile], n_docs: Sequence[int], first_texts: Sequence[int]
+    ) -> None:
+        """`_register_expert` for many experts in one loop (100,000 at a fit)."""
+        field_index, expert_slot, items = self._field_index, self._expert_slot, self._experts
+        district_slots = self._district_slots
+        for expert, n, first in zip(experts, n_docs, first_texts, strict=True):
+            keys = _expert_field_keys(tuple(expert.fields))
+            for k in keys:
+                field_index.setdefault(k, len(field_index))
+            slot = len(items)
+            expert_slot[expert.id] = slot
+            items.append(_Expert(expert, keys))
+            self._static.append(self._static_prior(expert, n))
+            self._text_runs.append((first, n if first >= 0 else 0))
+            if expert.district:
+                district_slots.setdefault(expert.district, set()).add(slot)
         self._text_runs_cache = None
-        if expert.district:
-            self._district_slots.setdefault(expert.district, set()).add(len(self._experts) - 1)
         self._membership_cache = None
 
     def _fit_centroids(self) -> sp.csr_matrix | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from matching.counting import count_grouped, owner_sums
@@ -59,3 +60,20 @@ def test_parallel_counts_in_global_ids_match_in_process_counts() -> None:
     many = count_grouped(TEXTS, ONE_EACH, Vocabulary(), workers=2, parallel_min_texts=1).owners
     assert one.shape == many.shape == (len(TEXTS), N_COLS)
     assert (one != many).nnz == 0
+
+
+@pytest.mark.parametrize(("workers", "with_space"), [(1, False), (1, True), (2, False), (2, True)])
+def test_each_text_gives_text_rows_and_their_sums_per_owner(workers: int, with_space: bool) -> None:
+    vocab = Vocabulary()
+    space = ColumnSpace() if with_space else None
+    grouped = count_grouped(TEXTS, LENGTHS, vocab, space, workers=workers, parallel_min_texts=1, each_text=True)
+    assert grouped.texts is not None
+    texts, owners = grouped.texts, grouped.owners
+    if space is not None:
+        texts, owners = _global(texts, space), _global(owners, space)
+    # the same vocabulary numbers the words alike when counting again (nothing new to number)
+    assert (texts != count_batch(TEXTS, ONE_EACH, vocab)).nnz == 0
+    assert owners.shape == (len(LENGTHS), N_COLS)
+    assert (owners != count_grouped(TEXTS, LENGTHS, vocab, workers=1).owners).nnz == 0
+    assert grouped.block_totals.tolist() == count_grouped(TEXTS, LENGTHS, Vocabulary(), workers=1).block_totals.tolist()
+    assert count_grouped(TEXTS, LENGTHS, Vocabulary(), workers=workers, parallel_min_texts=1).texts is None
