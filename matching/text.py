@@ -27,6 +27,7 @@ STOP_WORDS = DICT_DIR / "stop_words.txt"
 _WORD = re.compile(r"[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _NOT_IDEOGRAPH = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]+")
+_IDEOGRAPH_RUNS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff]+)")
 _loaded_lock = threading.Lock()
 _dict_loaded = False
 
@@ -124,10 +125,17 @@ def _nfkc(text: str) -> str:
 
     CPython's NFKC runs at ~2M characters/s on Chinese text; the ideographs (U+3400..U+4DBF, U+4E00..U+9FFF)
     are NFKC-stable starters that compose with nothing, so NFKC of the whole is NFKC of the pieces between them.
+    The pieces are normalised in one call, joined by U+0000 (a starter that composes with nothing and that
+    nothing else normalises to): one call per piece through `re.sub` took 227 ms against 133 ms for a 7.7M
+    character batch of synthetic profiles, full of punctuation between ideographs.
     """
     if unicodedata.is_normalized("NFKC", text):
         return text
-    return _NOT_IDEOGRAPH.sub(_nfkc_piece, text)
+    if "\x00" in text:
+        return _NOT_IDEOGRAPH.sub(_nfkc_piece, text)
+    parts = _IDEOGRAPH_RUNS.split(text)  # pieces between ideographs at even places, the ideograph runs between
+    parts[0::2] = unicodedata.normalize("NFKC", "\x00".join(parts[0::2])).split("\x00")
+    return "".join(parts)
 
 
 def normalize(text: str) -> str:

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from matching import text
+
+# ideographs, Latin with combining marks (which compose), compatibility forms (fullwidth, ligatures, circled,
+# half-width kana, CJK compatibility ideographs), Hangul jamo (which compose), punctuation, U+0000
+_MIXED = st.text(
+    st.sampled_from(
+        list("水稻栽培醫學技术")
+        + list("ae\u0301\u0308\u0323nA")
+        + list("ＡＢ１２，。（）ﬁ①㎏ｶﾞ豈更")
+        + ["\u1100", "\u1161", "\u11a8", " ", "\n", "\x00", "\x1e"]
+    ),
+    max_size=40,
+)
 
 
 def test_normalize_folds_traditional_width_and_case() -> None:
     assert text.normalize("醫學ＡＢＣ") == "医学abc"
+
+
+@given(_MIXED)
+def test_nfkc_between_ideographs_is_nfkc_of_the_whole(sample: str) -> None:
+    assert text._nfkc(sample) == unicodedata.normalize("NFKC", sample)
 
 
 def test_cut_keeps_user_dictionary_terms_whole() -> None:
