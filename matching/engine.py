@@ -606,14 +606,15 @@ class MatchEngine:
         want = n_eligible if k <= 0 else min(k, n_eligible)
         n_candidates = self._n_candidates(want)
         exhaustive = k <= 0 or n_eligible <= n_candidates
-        all_slots = np.flatnonzero(eligible)
+        all_slots = np.flatnonzero(eligible) if exhaustive else None
         structure = self._structure(needs, queries, None)
         if not exhaustive:
             approx = bounded(self._profiles.first_stage(queries))
             approx += structure
-            approx[:, np.flatnonzero(~eligible)] = -np.inf  # indices: usually none, where a mask walks every column
+            if n_eligible < eligible.size:
+                approx[:, np.flatnonzero(~eligible)] = -np.inf  # indices: usually few, where a mask walks every column
         for i, need in enumerate(needs):
-            if exhaustive:
+            if all_slots is not None:
                 slots = all_slots
             else:
                 c = min(n_candidates, n_eligible)
