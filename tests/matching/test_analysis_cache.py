@@ -80,11 +80,16 @@ def test_a_lost_segment_is_counted_again(tmp_path: Path) -> None:
     assert _counted(TEXTS, LENGTHS, cache) == expected
 
 
-def test_workers_with_the_cache_count_like_one_process(tmp_path: Path) -> None:
-    def owner_rows(cache: AnalysisCache | None, workers: int) -> tuple[list[float], list[int], list[str]]:
+@pytest.mark.parametrize("each_text", [False, True])
+def test_workers_with_the_cache_count_like_one_process(tmp_path: Path, each_text: bool) -> None:
+    def owner_rows(cache: AnalysisCache | None, workers: int) -> tuple[list[float], list[int], list[str], list[int]]:
         vocab, space = Vocabulary(), ColumnSpace()
-        grouped = count_grouped(TEXTS, LENGTHS, vocab, space, workers=workers, parallel_min_texts=1, cache=cache)
-        return grouped.owners.data.tolist(), space.global_ids()[grouped.owners.indices].tolist(), vocab.words
+        grouped = count_grouped(
+            TEXTS, LENGTHS, vocab, space, workers=workers, parallel_min_texts=1, cache=cache, each_text=each_text
+        )
+        ids = space.global_ids()
+        texts = [] if grouped.texts is None else ids[grouped.texts.indices].tolist() + grouped.texts.indptr.tolist()
+        return grouped.owners.data.tolist(), ids[grouped.owners.indices].tolist(), vocab.words, texts
 
     expected = owner_rows(None, 1)
     cache = AnalysisCache(tmp_path)
