@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
@@ -192,14 +192,21 @@ def count_grouped(
     built = _RowsBuilder(_capacity(texts))
     owners = _RowsBuilder(_capacity(texts)) if each_text else None
     totals = np.zeros(N_BLOCKS)
-    for chunk_lengths, local in _results(texts, owner_lengths, workers, cache, each_text):
-        assert local.block_totals is not None
-        totals += local.block_totals
-        built.add(vocab.globalize(local), space)
-        del local
-        if owners is not None:
-            width = N_COLS if space is None else space.n_cols
-            owners.add(owner_sums(built.last(width), chunk_lengths))
+    # a chunk's owners are summed in a thread while the next chunk's columns are mapped (both release the GIL)
+    with ThreadPoolExecutor(1) as summing:
+        summed: Future[sp.csr_matrix] | None = None
+        for chunk_lengths, local in _results(texts, owner_lengths, workers, cache, each_text):
+            assert local.block_totals is not None
+            totals += local.block_totals
+            built.add(vocab.globalize(local), space)
+            del local
+            if owners is not None:
+                chunk = built.last(N_COLS if space is None else space.n_cols)  # a copy: SciPy copies a small view
+                if summed is not None:
+                    owners.add(summed.result())
+                summed = summing.submit(owner_sums, chunk, chunk_lengths)
+        if owners is not None and summed is not None:
+            owners.add(summed.result())
     n_cols = N_COLS if space is None else space.n_cols
     if owners is None:
         return GroupedCounts(built.matrix(n_cols), totals)
