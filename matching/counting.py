@@ -136,13 +136,13 @@ class _RowsBuilder:
         self.nnz = end
 
     def last(self, n_cols: int) -> sp.csr_matrix:
-        """The rows added last, as a view of the arrays (valid until the next `add`)."""
+        """A copy of the rows added last (another thread may read it while `add` grows the arrays)."""
         lengths = self.lengths[-1]
         start = self.nnz - int(lengths.sum())
         indptr = np.zeros(lengths.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        view = (self.data[start : self.nnz], self.indices[start : self.nnz], indptr)
-        return sp.csr_matrix(view, shape=(lengths.size, n_cols), copy=False)
+        rows = (self.data[start : self.nnz].copy(), self.indices[start : self.nnz].copy(), indptr)
+        return sp.csr_matrix(rows, shape=(lengths.size, n_cols), copy=False)
 
     def matrix(self, n_cols: int) -> sp.csr_matrix:
         lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, dtype=np.int64)
@@ -201,7 +201,7 @@ def count_grouped(
             built.add(vocab.globalize(local), space)
             del local
             if owners is not None:
-                chunk = built.last(N_COLS if space is None else space.n_cols)  # a copy: SciPy copies a small view
+                chunk = built.last(N_COLS if space is None else space.n_cols)
                 if summed is not None:
                     owners.add(summed.result())
                 summed = summing.submit(owner_sums, chunk, chunk_lengths)
