@@ -88,6 +88,18 @@ def test_column_space_is_as_wide_as_the_terms_seen() -> None:
     assert weighter.transform(counts).shape == (2, weighter.space.n_cols)
 
 
+@pytest.mark.parametrize("size", [10, 100_000])  # below and past where new ids are found by a presence mask
+def test_column_space_numbers_new_ids_in_increasing_order_once(size: int) -> None:
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, features.N_COLS, size=size).astype(np.int32)
+    space = features.ColumnSpace()
+    fresh = space.add(ids)
+    assert fresh.tolist() == sorted(set(ids.tolist()))
+    assert space.lookup(ids).tolist() == np.searchsorted(fresh, ids).tolist()
+    assert space.add(ids).size == 0  # nothing new the second time
+    assert space.n_cols == fresh.size
+
+
 def test_unseen_query_terms_count_in_the_cap_then_drop_out() -> None:
     counts, _ = _counts(["水稻", "水稻 果树", "水稻"])
     weighter = Bm25Weighter().fit(counts[:1])
