@@ -7,6 +7,10 @@ distinct token filtered once): each returns compact NumPy arrays (`LocalCounts`,
 rather than lists of strings, and the parent only maps each chunk's few thousand distinct words to the shared
 vocabulary and copies the arrays into one preallocated matrix, chunk by chunk, so that the counts never exist
 twice. The workers also add up the tokens per term block, from which BM25 takes its mean lengths.
+
+When each text is counted on its own as well (`each_text`: the engine scores an expert's texts one by one), the
+chunks are still runs of whole owners, so each chunk's owner rows (the sums of its text rows) are made as soon
+as it arrives, in a thread beside the mapping of the next chunk, not in one pass after the workers finish.
 """
 
 from __future__ import annotations
