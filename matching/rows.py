@@ -184,15 +184,18 @@ class RowStore:
             self._delta_postings = None
             self._main_changed()
 
+    def _main_column_counts(self) -> np.ndarray:
+        """Main rows holding each column: as the caller gave them to `append`, or counted once and kept."""
+        if self._column_counts is None or self._column_counts.size != self._main.shape[1]:
+            self._column_counts = column_counts(self._main, self._main.shape[1])
+        return self._column_counts
+
     def common_columns(self) -> np.ndarray | None:
         """Bool mask of the columns the first stage leaves out (None when it leaves out none)."""
         if self._common is None:
             if self.n_main < max(self.prune_min_rows, 1) or self.prune_fraction >= 1.0:
                 return None
-            lengths = self._column_counts
-            if lengths is None or lengths.size != self._main.shape[1]:
-                lengths = column_counts(self._main, self._main.shape[1])
-            self._common = lengths > self.prune_fraction * self.n_main
+            self._common = self._main_column_counts() > self.prune_fraction * self.n_main
         return self._common
 
     def postings(self) -> sp.csr_matrix:
@@ -205,10 +208,7 @@ class RowStore:
             kept = np.arange(main.shape[1]) if common is None else np.flatnonzero(~common)
             self._posting_row = np.full(main.shape[1], -1, dtype=np.int32)
             self._posting_row[kept] = np.arange(kept.size, dtype=np.int32)
-            lengths = self._column_counts
-            if lengths is None or lengths.size != main.shape[1]:
-                lengths = column_counts(main, main.shape[1])
-            self._postings = transposed_columns(main, kept, lengths[kept])
+            self._postings = transposed_columns(main, kept, self._main_column_counts()[kept])
         return self._postings
 
     def _delta_csr(self) -> sp.csr_matrix:
