@@ -227,11 +227,36 @@ def _owner_block(texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary) -
         if bi_pos.size:
             rows.append(owner[bi_pos])
             cols.append((UNI + _bigram_bucket(cps[bi_pos], cps[bi_pos + 1])).astype(np.int64))
-    r = np.concatenate(rows).astype(np.int32)
-    c = np.concatenate(cols).astype(np.int32)
-    counts = sp.csr_matrix((np.ones(r.size, dtype=np.float32), (r, c)), shape=(n, N_COLS))
-    counts.sum_duplicates()
-    return counts
+    return pair_counts(np.concatenate(rows), np.concatenate(cols), n)
+
+
+_COL_BITS = 24  # N_COLS < 2**24: a (row, column) pair packs into one int64 key
+assert N_COLS <= 1 << _COL_BITS
+
+
+def pair_counts(rows: np.ndarray, cols: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """The CSR matrix (n_rows x N_COLS, float32, sorted indices) counting how often each (row, column) pair
+    occurs. The pairs are packed into int64 keys and sorted with NumPy's vectorised sort, then equal runs are
+    counted: about a third of the time of SciPy's COO sum, which sorts each row's entries one by one."""
+    keys = rows.astype(np.int64)
+    keys <<= _COL_BITS
+    keys |= cols
+    keys.sort()
+    first = np.empty(keys.size, dtype=bool)  # where a run of equal keys starts
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.empty(starts.size, dtype=np.float32)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
+    counts[-1:] = keys.size - starts[-1:]
+    unique = keys[starts]
+    indices = np.empty(unique.size, dtype=np.int32)
+    np.bitwise_and(unique, (1 << _COL_BITS) - 1, out=indices, casting="unsafe")
+    row_starts = np.arange(n_rows + 1, dtype=np.int64) << _COL_BITS
+    indptr = np.searchsorted(unique, row_starts).astype(np.int32 if unique.size < 2**31 else np.int64)
+    out = sp.csr_matrix((counts, indices, indptr), shape=(n_rows, N_COLS), copy=False)
+    out.has_canonical_format = True
+    return out
 
 
 class ColumnSpace:

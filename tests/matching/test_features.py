@@ -81,6 +81,37 @@ def test_query_rows_are_log_tf_over_the_query_cap() -> None:
     assert cols.size == raw.nnz
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=6).flatmap(
+        lambda n_rows: st.tuples(
+            st.just(n_rows),
+            st.lists(
+                st.tuples(
+                    st.integers(0, n_rows - 1),
+                    st.one_of(st.integers(0, 5), st.integers(0, features.N_COLS - 1)),
+                ),
+                max_size=60,
+            ),
+        )
+    )
+)
+def test_pair_counts_equal_scipys_sum_of_duplicate_entries(case: tuple[int, list[tuple[int, int]]]) -> None:
+    n_rows, pairs = case
+    rows = np.array([r for r, _ in pairs], dtype=np.int64)
+    cols = np.array([c for _, c in pairs], dtype=np.int64)
+    got = features.pair_counts(rows, cols, n_rows)
+    want = sp.csr_matrix(
+        (np.ones(len(pairs), dtype=np.float32), (rows, cols)), shape=(n_rows, features.N_COLS), dtype=np.float32
+    )
+    want.sum_duplicates()
+    assert got.shape == want.shape
+    assert got.dtype == np.float32
+    assert got.indptr.tolist() == want.indptr.tolist()
+    assert got.indices.tolist() == want.indices.tolist()  # sorted within each row
+    assert got.data.tolist() == want.data.tolist()
+
+
 def test_column_space_is_as_wide_as_the_terms_seen() -> None:
     counts, _ = _counts(["水稻 技术", "生猪 技术"])
     weighter = Bm25Weighter().fit(counts)
