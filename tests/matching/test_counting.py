@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from matching import counting
 from matching.counting import count_grouped, owner_sums
 from matching.features import N_COLS, UNI, WORD_BASE, ColumnSpace, Vocabulary, count_batch
 
@@ -53,6 +54,17 @@ def test_workers_count_like_one_process() -> None:
     assert one.owners.shape == many.owners.shape == (len(LENGTHS), one_space.n_cols)
     assert (_global(one.owners, one_space) != _global(many.owners, many_space)).nnz == 0
     assert one.block_totals.tolist() == many.block_totals.tolist()
+
+
+def test_workers_read_the_texts_they_inherit_and_the_batch_is_let_go() -> None:
+    # workers get (batch, first, end) and read the texts from the memory they forked from; two batches in a row
+    # must each see their own texts, and none may stay referenced once counted
+    first = count_grouped(TEXTS, ONE_EACH, Vocabulary(), workers=2, parallel_min_texts=1).owners
+    other = ["小麦育种", "高血压社区随访管理"]
+    second = count_grouped(other, np.ones(2, dtype=np.int64), Vocabulary(), workers=2, parallel_min_texts=1).owners
+    assert (first != count_grouped(TEXTS, ONE_EACH, Vocabulary(), workers=1).owners).nnz == 0
+    assert (second != count_grouped(other, np.ones(2, dtype=np.int64), Vocabulary(), workers=1).owners).nnz == 0
+    assert counting._forked_texts == {}
 
 
 def test_parallel_counts_in_global_ids_match_in_process_counts() -> None:
