@@ -432,16 +432,20 @@ class Bm25Weighter:
         entries the caller drops afterwards still count in cap.
         """
         p = self.params
-        row_of = np.repeat(np.arange(row_lengths.size, dtype=np.int64), row_lengths)
         if stored:
-            flat = np.bincount(row_of * N_BLOCKS + blocks, weights=tf, minlength=row_lengths.size * N_BLOCKS)
+            # each entry's (row, block) cell, in a row-major (rows x blocks) table: its lengths and saturation
+            cell = np.repeat(np.arange(0, row_lengths.size * N_BLOCKS, N_BLOCKS, dtype=np.int64), row_lengths)
+            cell += blocks
+            flat = np.bincount(cell, weights=tf, minlength=row_lengths.size * N_BLOCKS)
             norm = flat.reshape(-1, N_BLOCKS) / (self.avg_lengths_ if avg_lengths is None else avg_lengths)
             b = p.b_per_block()
-            scale = (p.k1 * (1.0 - b + b * norm)).astype(np.float32)
-            denom = tf + scale[row_of, blocks]
+            scale = (p.k1 * (1.0 - b + b * norm)).astype(np.float32).ravel()
+            denom = scale[cell]
+            denom += tf
             tf *= idf * np.float32(p.k1 + 1.0)
             tf /= denom
             return tf
+        row_of = np.repeat(np.arange(row_lengths.size, dtype=np.int64), row_lengths)
         np.log(tf, out=tf)
         tf += 1.0
         cap = np.bincount(row_of, weights=tf * idf, minlength=row_lengths.size) * (p.k1 + 1.0)
