@@ -15,7 +15,6 @@ as it arrives, in a thread beside the mapping of the next chunk, not in one pass
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import math
 import os
@@ -39,6 +38,7 @@ from matching.features import (
     count_batch,
     local_counts,
 )
+from matching.malloc import keep_freed_memory
 
 
 @dataclass
@@ -83,25 +83,6 @@ _forked_texts: dict[int, Sequence[str]] = {}
 _batch_numbers = itertools.count()
 
 
-# glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_MAX = -4
-
-
-def _keep_freed_memory() -> None:
-    """Run in each analysis worker as it starts: glibc's malloc then keeps the memory it frees for the next
-    chunk instead of returning it to the system. Each chunk's large temporaries were otherwise mapped afresh and
-    the kernel zeroed their pages again: 4.8 of the workers' 13.6 CPU seconds in a 100,000-expert fit were
-    system time, 1.7 of 10.5 with this (scratch). The workers live for one batch, so what they keep goes back
-    when they exit. Without glibc (no `mallopt`) nothing changes."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_MMAP_MAX, 0)  # large blocks from the heap too, where freed memory is reused
-    mallopt(_M_TRIM_THRESHOLD, 1 << 30)  # and the heap's free top is not handed back after each chunk
-
-
 def _count_forked_chunk(
     batch: int, first: int, end: int, lengths: np.ndarray, cache: AnalysisCache | None
 ) -> LocalCounts:
@@ -133,7 +114,7 @@ def _results(
     batch = next(_batch_numbers)
     _forked_texts[batch] = texts  # before the pool forks its workers
     try:
-        with ProcessPoolExecutor(workers, get_context("fork"), _keep_freed_memory) as pool:
+        with ProcessPoolExecutor(workers, get_context("fork"), keep_freed_memory) as pool:
             counted = [np.ones(t1 - t0, dtype=np.int64) if each_text else lengths[o0:o1] for o0, o1, t0, t1 in plan]
             futures = [
                 pool.submit(_count_forked_chunk, batch, t0, t1, rows, cache)

@@ -59,6 +59,7 @@ from matching.features import (
     count_batch,
     mean_block_lengths,
 )
+from matching.malloc import reusing_freed_memory
 from matching.rows import RowStore, with_width
 from matching.types import ExpertProfile, Match, NeedText, Reasons
 
@@ -285,6 +286,10 @@ class MatchEngine:
     # ------------------------------------------------------------------ fitting and edits
     def fit(self, experts: Iterable[ExpertProfile], needs: Iterable[NeedText] = ()) -> MatchEngine:
         """Build the index: idf from all experts' profiles and all needs, then every row and field centroid."""
+        with reusing_freed_memory():  # the build's large temporaries reuse freed memory (matching/malloc.py)
+            return self._build(experts, needs)
+
+    def _build(self, experts: Iterable[ExpertProfile], needs: Iterable[NeedText]) -> MatchEngine:
         self._reset()
         expert_list = list({e.id: e for e in experts}.values())
         need_list = list({n.id: n for n in needs}.values())

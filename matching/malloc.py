@@ -1,0 +1,74 @@
+"""glibc malloc settings for the index build: reuse freed memory instead of handing it back to the system.
+
+An index build makes many large NumPy temporaries (a chunk's counts, its weights, a block of postings), each freed
+before the next is made. By default glibc returns such blocks to the system when they are freed, and the kernel
+must zero fresh pages for the next one: page zeroing was the largest single item of a 100,000-expert fit's
+profile (`perf`: `clear_page_erms`), and the analysis workers spent 4.8 of their 13.6 CPU seconds in the kernel.
+
+Two settings, both `mallopt(3)`:
+- the analysis workers (`keep_freed_memory`, run as each starts) take every block from the heap and never trim it:
+  they live for one build, and what they hold goes back when they exit;
+- the building process (`reusing_freed_memory`, around the build) takes blocks up to 32 MiB from the heap (the
+  most glibc would move its own threshold to) and keeps the heap's free top while the build runs; afterwards the
+  top is trimmed again and `malloc_trim` hands back the free pages inside the heap, so a service's resident size
+  after the build is what it holds. The 32 MiB threshold stays (setting it stops glibc from moving it, and a
+  busy process's threshold ends there anyway).
+
+Where the C library is not glibc (no `mallopt`), nothing changes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+# mallopt parameters and defaults (glibc's malloc.h and mallopt(3))
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+M_MMAP_MAX = -4
+DEFAULT_TRIM_THRESHOLD = 128 * 1024
+LARGEST_MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit systems
+BUILD_TRIM_THRESHOLD = 1 << 30
+
+
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt  # noqa: B018 - only glibc has it
+        libc.malloc_trim  # noqa: B018
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def _mallopt() -> Callable[[int, int], int] | None:
+    libc = _libc()
+    return None if libc is None else libc.mallopt  # type: ignore[no-any-return]
+
+
+def keep_freed_memory() -> None:
+    """For a short-lived worker process: every block from the heap, and the heap never trimmed."""
+    mallopt = _mallopt()
+    if mallopt is not None:
+        mallopt(M_MMAP_MAX, 0)
+        mallopt(M_TRIM_THRESHOLD, BUILD_TRIM_THRESHOLD)
+
+
+@contextmanager
+def reusing_freed_memory() -> Iterator[None]:
+    """While the block runs, blocks up to 32 MiB come from the heap and its free top is kept; afterwards the
+    default trimming comes back and the free pages are returned (`malloc_trim`)."""
+    libc = _libc()
+    if libc is None:
+        yield
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, LARGEST_MMAP_THRESHOLD)
+    libc.mallopt(M_TRIM_THRESHOLD, BUILD_TRIM_THRESHOLD)
+    try:
+        yield
+    finally:
+        libc.mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD)
+        libc.malloc_trim(0)
