@@ -358,9 +358,12 @@ def column_blocks(global_cols: np.ndarray) -> np.ndarray:
 
 def block_totals(counts: sp.csr_matrix) -> np.ndarray:
     """Token count per term block over all rows of `counts` (global ids, or a worker's local word ids, which are
-    words too)."""
-    blocks = np.searchsorted(np.array([UNI, WORD_BASE]), counts.indices, side="right")
-    return np.bincount(blocks, weights=counts.data, minlength=N_BLOCKS)[:N_BLOCKS]
+    words too). Counts are whole numbers, so the float64 sums are exact in any order: two masked sums and the
+    total (a third of the time of labelling every entry with its block)."""
+    cols, data = counts.indices, counts.data
+    unigrams = data.sum(dtype=np.float64, where=cols < UNI)
+    words = data.sum(dtype=np.float64, where=cols >= WORD_BASE)
+    return np.array([unigrams, data.sum(dtype=np.float64) - unigrams - words, words])
 
 
 def mean_block_lengths(totals: np.ndarray, rows: int) -> np.ndarray:
