@@ -38,7 +38,7 @@ from matching.features import (
     count_batch,
     local_counts,
 )
-from matching.malloc import keep_freed_memory
+from matching.memory import prepare_worker
 
 
 @dataclass
@@ -114,7 +114,7 @@ def _results(
     batch = next(_batch_numbers)
     _forked_texts[batch] = texts  # before the pool forks its workers
     try:
-        with ProcessPoolExecutor(workers, get_context("fork"), keep_freed_memory) as pool:
+        with ProcessPoolExecutor(workers, get_context("fork"), prepare_worker) as pool:
             counted = [np.ones(t1 - t0, dtype=np.int64) if each_text else lengths[o0:o1] for o0, o1, t0, t1 in plan]
             futures = [
                 pool.submit(_count_forked_chunk, batch, t0, t1, rows, cache)

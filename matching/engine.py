@@ -59,7 +59,7 @@ from matching.features import (
     count_batch,
     mean_block_lengths,
 )
-from matching.malloc import reusing_freed_memory
+from matching.memory import cyclic_gc_paused, reusing_freed_memory
 from matching.rows import RowStore, with_width
 from matching.types import ExpertProfile, Match, NeedText, Reasons
 
@@ -286,7 +286,8 @@ class MatchEngine:
     # ------------------------------------------------------------------ fitting and edits
     def fit(self, experts: Iterable[ExpertProfile], needs: Iterable[NeedText] = ()) -> MatchEngine:
         """Build the index: idf from all experts' profiles and all needs, then every row and field centroid."""
-        with reusing_freed_memory():  # the build's large temporaries reuse freed memory (matching/malloc.py)
+        # the build's large temporaries reuse freed memory, and no cyclic collection holds it up (matching/memory.py)
+        with reusing_freed_memory(), cyclic_gc_paused():
             return self._build(experts, needs)
 
     def _build(self, experts: Iterable[ExpertProfile], needs: Iterable[NeedText]) -> MatchEngine:

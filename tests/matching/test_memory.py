@@ -1,17 +1,19 @@
-"""The build's malloc settings: freed memory is reused while the build runs and handed back after it."""
+"""The build's memory settings: freed memory is reused while the build runs and handed back after it; the cyclic
+garbage collector waits."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 
 import numpy as np
 import pytest
 
-from matching import malloc
+from matching import memory
 
-pytestmark = pytest.mark.skipif(
-    malloc._libc() is None or not os.path.exists("/proc/self/statm"),
+needs_glibc = pytest.mark.skipif(
+    memory._libc() is None or not os.path.exists("/proc/self/statm"),
     reason="needs glibc's mallopt and /proc (Linux)",
 )
 
@@ -25,11 +27,12 @@ class BuildFailed(Exception):
     pass
 
 
+@needs_glibc
 @pytest.mark.parametrize("fails", [False, True])
 def test_memory_freed_in_a_build_goes_back_to_the_system_after_it(fails: bool) -> None:
     before = _resident_mb()
     held = 0.0
-    with pytest.raises(BuildFailed) if fails else contextlib.nullcontext(), malloc.reusing_freed_memory():
+    with pytest.raises(BuildFailed) if fails else contextlib.nullcontext(), memory.reusing_freed_memory():
         # 8 MiB blocks come from the heap while the build runs; a block allocated after them pins the heap's
         # top, so only malloc_trim (not the ordinary trimming of the top) can return the freed 240 MiB
         blocks = [np.ones(1 << 20) for _ in range(30)]
@@ -42,3 +45,23 @@ def test_memory_freed_in_a_build_goes_back_to_the_system_after_it(fails: bool) -
     assert held > before + 200  # kept for reuse while the build runs
     assert after < held - 200  # handed back when it ends, even when it failed
     del pin
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_cyclic_collector_waits_for_the_build_and_comes_back(fails: bool) -> None:
+    assert gc.isenabled()
+    with pytest.raises(BuildFailed) if fails else contextlib.nullcontext(), memory.cyclic_gc_paused():
+        assert not gc.isenabled()
+        if fails:
+            raise BuildFailed
+    assert gc.isenabled()
+
+
+def test_a_paused_collector_stays_off_when_it_was_off() -> None:
+    gc.disable()
+    try:
+        with memory.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
