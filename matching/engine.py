@@ -34,7 +34,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import get_context
@@ -317,12 +317,6 @@ class MatchEngine:
         profile_counts = grouped.owners
         block_totals = grouped.block_totals
         del grouped
-        # the experts' slots are given out in a thread beside the weighting (a Python loop, while NumPy's passes
-        # release the interpreter)
-        registering = ThreadPoolExecutor(1)
-        firsts = (np.cumsum(lengths) - lengths).tolist() if per_text else [-1] * len(expert_list)
-        registered = registering.submit(self._register_experts, expert_list, lengths.tolist(), firsts)
-        registering.shutdown(wait=False)
         need_counts = self._need_counts([n.text for n in need_list], self.vocab_, space)
         # idf from whole profiles and needs, mean lengths from profiles; then the rows are weighted in place (no
         # second copy of the counts)
@@ -339,7 +333,8 @@ class MatchEngine:
             del text_counts
         self._profiles.append(self.weighter_.transform_inplace(profile_counts, stored=True), profile_df)
         del profile_counts
-        registered.result()
+        firsts = (np.cumsum(lengths) - lengths).tolist() if per_text else [-1] * len(expert_list)
+        self._register_experts(expert_list, lengths.tolist(), firsts)
         # stored needs are weighed as queries: a need row times a profile row is the pair's text score
         self._needs_rows.append(self.weighter_.transform_inplace(need_counts, stored=False))
         for n in need_list:
