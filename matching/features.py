@@ -142,11 +142,13 @@ _TEXT_SEP = "\n"
 
 
 def count_batch(
-    texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary, block_chars: int = 2_000_000
+    texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary, block_chars: int = 1_000_000
 ) -> sp.csr_matrix:
     """Term counts (global ids, words numbered by `vocab` as `number_words` does), one row per owner, in column
     order: owner i holds the next `lengths[i]` texts. Owners go `block_chars` characters at a time through
-    `_owner_block`."""
+    `_owner_block`: a block's tokens and keys are its working set, and a worker's first chunk pays for every page
+    of it (1M characters against 2M: the analysis workers' CPU in a 100,000-expert fit 9.4-10.1 -> 8.6-9.6 s,
+    the fit 9.12 -> 8.51 s, mean of five alternated runs)."""
     lengths = np.asarray(lengths, dtype=np.int64)
     if lengths.sum() != len(texts):
         raise ValueError("lengths must add up to the number of texts")
