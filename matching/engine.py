@@ -29,6 +29,7 @@ Queries run in two stages: every expert is scored without the few very common co
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -286,13 +287,15 @@ class MatchEngine:
     # ------------------------------------------------------------------ fitting and edits
     def fit(self, experts: Iterable[ExpertProfile], needs: Iterable[NeedText] = ()) -> MatchEngine:
         """Build the index: idf from all experts' profiles and all needs, then every row and field centroid."""
-        # the build's large temporaries reuse freed memory, and no cyclic collection holds it up (matching/memory.py)
-        with reusing_freed_memory(), cyclic_gc_paused():
-            return self._build(experts, needs)
-
-    def _build(self, experts: Iterable[ExpertProfile], needs: Iterable[NeedText]) -> MatchEngine:
-        self._reset()
         expert_list = list({e.id: e for e in experts}.values())
+        # a large build's temporaries reuse freed memory, and no cyclic collection holds a build up
+        # (matching/memory.py); a build too small for the analysis workers makes no large temporaries
+        large = sum(1 + len(e.documents) for e in expert_list) >= self.settings.parallel_min_texts
+        with reusing_freed_memory() if large else contextlib.nullcontext(), cyclic_gc_paused():
+            return self._build(expert_list, needs)
+
+    def _build(self, expert_list: list[ExpertProfile], needs: Iterable[NeedText]) -> MatchEngine:
+        self._reset()
         need_list = list({n.id: n for n in needs}.values())
         expert_texts = [self._expert_texts(e) for e in expert_list]
         lengths = np.fromiter((len(t) for t in expert_texts), dtype=np.int64, count=len(expert_list))

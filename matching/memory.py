@@ -9,11 +9,12 @@ profile (`perf`: `clear_page_erms`), and the analysis workers spent 4.8 of their
 Two settings, both `mallopt(3)`:
 - the analysis workers (`keep_freed_memory`, run as each starts) take every block from the heap and never trim it:
   they live for one build, and what they hold goes back when they exit;
-- the building process (`reusing_freed_memory`, around the build) takes blocks up to 32 MiB from the heap (the
-  most glibc would move its own threshold to) and keeps the heap's free top while the build runs; afterwards the
-  top is trimmed again and `malloc_trim` hands back the free pages inside the heap, so a service's resident size
-  after the build is what it holds. The 32 MiB threshold stays (setting it stops glibc from moving it, and a
-  busy process's threshold ends there anyway).
+- the building process (`reusing_freed_memory`, around a build large enough for the analysis workers; a small
+  one would pay `malloc_trim`'s walk of the heap, tens of milliseconds in a large process, for nothing) takes
+  blocks up to 32 MiB from the heap (the most glibc would move its own threshold to) and keeps the heap's free
+  top while the build runs; afterwards the top is trimmed again and `malloc_trim` hands back the free pages
+  inside the heap, so a service's resident size after the build is what it holds. The 32 MiB threshold stays
+  (setting it stops glibc from moving it, and a busy process's threshold ends there anyway).
 
 Where the C library is not glibc (no `mallopt`), nothing changes.
 
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -52,17 +53,12 @@ def _libc() -> ctypes.CDLL | None:
     return libc
 
 
-def _mallopt() -> Callable[[int, int], int] | None:
-    libc = _libc()
-    return None if libc is None else libc.mallopt  # type: ignore[no-any-return]
-
-
 def keep_freed_memory() -> None:
     """For a short-lived worker process: every block from the heap, and the heap never trimmed."""
-    mallopt = _mallopt()
-    if mallopt is not None:
-        mallopt(M_MMAP_MAX, 0)
-        mallopt(M_TRIM_THRESHOLD, BUILD_TRIM_THRESHOLD)
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(M_MMAP_MAX, 0)
+        libc.mallopt(M_TRIM_THRESHOLD, BUILD_TRIM_THRESHOLD)
 
 
 @contextmanager
