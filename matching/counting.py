@@ -105,8 +105,8 @@ def _results(
 ) -> Iterator[tuple[np.ndarray, LocalCounts]]:
     """(the chunk's owner lengths, its counts) for runs of whole owners, in order, counted by `workers` processes:
     a row per owner, or with `each_text` a row per text."""
-    # Load the dictionary and the folding table once, before the fork, so no worker repeats it.
-    textmod.words(textmod.normalize("预热"))
+    # Load the dictionary and the folding tables once, before the fork, so no worker repeats it.
+    textmod.load_tables()
     # Chunks of ~20,000 texts: small enough that the parent's copy of the results streams, large enough to
     # keep the per-chunk overhead (pickling, vocabulary mapping) small.
     n_chunks = max(2 * workers, math.ceil(len(texts) / 20_000))

@@ -12,6 +12,7 @@ rows saturated, length-normalised tf (lengths per block) times idf; query rows l
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -196,10 +197,11 @@ def _owner_block(texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary) -
     pieces = [_TEXT_SEP.join(t.replace(_OWNER_SEP, " ") for t in part) for part in owner_texts(texts, lengths)]
     normalized = textmod.normalize(_OWNER_SEP.join(pieces))
     tokens = textmod.cut_normalized(normalized)
-    # number the distinct tokens; filter and stem each distinct token once, not each occurrence
-    local = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
-    token_ids = np.fromiter(map(local.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    is_sep_token = token_ids == local.get(_OWNER_SEP, -1)
+    # each token is known by the position where it first occurs (one pass in C: `setdefault` keeps the first
+    # position); filter and stem each distinct token once, not each occurrence
+    first_seen: dict[str, int] = {}
+    first = np.fromiter(map(first_seen.setdefault, tokens, itertools.count()), dtype=np.int64, count=len(tokens))
+    is_sep_token = first == first_seen.get(_OWNER_SEP, -1)
     if int(is_sep_token.sum()) != n - 1:
         # not expected (jieba-rs keeps the separator apart); owner by owner is slower but needs no separator
         parts = owner_texts(texts, lengths)
@@ -207,12 +209,13 @@ def _owner_block(texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary) -
     owner_of_token = np.cumsum(is_sep_token) - is_sep_token
     stops = textmod.stop_words()
     words: dict[str, int] = {}
-    word_of_distinct = np.fromiter(
-        (-1 if (w := textmod.match_word(t, stops)) is None else words.setdefault(w, len(words)) for t in local),
+    word_at_first = np.empty(len(tokens), dtype=np.int64)  # read only where a token first occurs
+    word_at_first[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.fromiter(
+        (-1 if (w := textmod.match_word(t, stops)) is None else words.setdefault(w, len(words)) for t in first_seen),
         dtype=np.int64,
-        count=len(local),
+        count=len(first_seen),
     )
-    word_of_token = word_of_distinct[token_ids]
+    word_of_token = word_at_first[first]
     keep = word_of_token >= 0
     rows: list[np.ndarray] = [owner_of_token[keep]]
     cols: list[np.ndarray] = [number_words(list(words), word_of_token[keep], rows[0], vocab)[word_of_token[keep]]]

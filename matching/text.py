@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import rjieba
 
 DICT_DIR = Path(__file__).resolve().parent.parent / "data" / "dict"
@@ -28,6 +29,7 @@ _WORD = re.compile(r"[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _NOT_IDEOGRAPH = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff]+")
 _IDEOGRAPH_RUNS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff]+)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _loaded_lock = threading.Lock()
 _dict_loaded = False
 
@@ -138,12 +140,99 @@ def _nfkc(text: str) -> str:
     return "".join(parts)
 
 
-def normalize(text: str) -> str:
-    """NFKC, Traditional folded to Simplified (OpenCC t2s, per character), lower case."""
+def load_tables() -> None:
+    """Load what analysis reads on first use (the user dictionary into jieba-rs, the stop words, the folding
+    tables), once per process: before forking workers, so that they share it, or before timing analysis."""
+    _ensure_dictionary()
+    stop_words()
+    _char_table()
+
+
+def _normalize_by_steps(text: str) -> str:
+    """`normalize` step by step: lone surrogates (which no encoder takes) replaced by U+FFFD, NFKC, then the t2s
+    fold, then lower case, each over the whole text."""
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
     table = _t2s_table()
     # Most text is already Simplified: a regex scan finds the few characters to fold far faster than translate.
     folded = _traditional().sub(lambda m: table[ord(m.group())], _nfkc(text))
     return folded.lower()
+
+
+# Code points below this have an entry in `_char_table`: the BMP, the supplementary multilingual plane (emoji,
+# mathematical letters) and the ideographic plane (CJK extensions B-F, compatibility ideographs); a text with any
+# other code point is normalised by steps.
+_TABLE_END = 0x30000
+# Texts shorter than this are normalised by steps: for a query the table's fixed costs (encode, gathers, decode)
+# are as much as the steps.
+_TABLE_MIN_CHARS = 2_000
+
+
+@lru_cache(maxsize=1)
+def _char_table() -> tuple[np.ndarray, np.ndarray]:
+    """(what `normalize` makes of each code point below `_TABLE_END`, whether the code point is *independent*),
+    both indexed by code point; the second covers every code point (False from `_TABLE_END` on).
+
+    A code point is independent when `normalize` makes one code point of it and neither it nor the first
+    character of its NFKD can change or join its neighbours: its combining class and that of its NFKD's first
+    character are 0, neither is the second part of a canonical composition (Hangul vowels and trailing
+    consonants included), and its NFKC is not a capital sigma (whose lower case depends on the next letter).
+    NFKC then composes, orders and folds each such code point on its own, and so do the t2s fold (per
+    character) and lower case, so `normalize` of a text made only of independent code points is the table
+    applied to each (property-tested against `_normalize_by_steps`)."""
+    # U+0001 stands for U+0000 (the separator below) and the surrogates (which do not encode); both are set apart
+    # at the end
+    chars = ["\x01" if cp == 0 or 0xD800 <= cp < 0xE000 else chr(cp) for cp in range(_TABLE_END)]
+    # U+0000 composes with nothing and nothing normalises to it, so one call over the joined characters
+    # normalises each on its own
+    each = _normalize_by_steps("\x00".join(chars)).split("\x00")
+    nfkc = unicodedata.normalize("NFKC", "\x00".join(chars)).split("\x00")
+    nfkd_first = [d[0] for d in unicodedata.normalize("NFKD", "\x00".join(chars)).split("\x00")]
+    seconds = [0x1161 + i for i in range(21)] + [0x11A8 + i for i in range(27)]  # Hangul V and T jamo
+    for decomposition in filter(None, map(unicodedata.decomposition, chars)):
+        parts = decomposition.split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.append(int(parts[1], 16))
+    points = np.arange(_TABLE_END)
+    first_points = np.fromiter(map(ord, nfkd_first), dtype=np.int64, count=_TABLE_END)
+    one = np.fromiter(map(len, each), dtype=np.int64, count=_TABLE_END) == 1
+    independent = np.zeros(0x110000, dtype=bool)
+    independent[:_TABLE_END] = (
+        one
+        & ~np.isin(points, seconds)
+        & ~np.isin(first_points, seconds)
+        & (np.fromiter(map(unicodedata.combining, chars), dtype=np.int64, count=_TABLE_END) == 0)
+        & (np.fromiter(map(unicodedata.combining, nfkd_first), dtype=np.int64, count=_TABLE_END) == 0)
+        & (np.array(nfkc, dtype=object) != "\u03a3")
+    )
+    folded = np.zeros(_TABLE_END, dtype=np.uint32)
+    folded[one] = np.fromiter(map(ord, (e for e in each if len(e) == 1)), dtype=np.uint32)
+    folded[0] = 0  # U+0000 is left as it is
+    independent[0] = True
+    folded[0xD800:0xE000] = 0xFFFD  # a lone surrogate is replaced
+    independent[0xD800:0xE000] = True
+    return folded, independent
+
+
+def _normalize_by_table(text: str) -> str | None:
+    """`normalize` of a text made only of independent code points (`_char_table`), by one lookup per code point
+    in NumPy; None when the text holds any other code point."""
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    folded, independent = _char_table()
+    if not independent[points].all():
+        return None
+    return folded[points].tobytes().decode("utf-32-le")
+
+
+def normalize(text: str) -> str:
+    """NFKC, Traditional folded to Simplified (OpenCC t2s, per character), lower case; a lone surrogate (which
+    no encoder, jieba-rs included, takes) becomes U+FFFD.
+
+    A long text is normalised by the table of code points where it can be (nearly all text): the same string
+    as the steps in a third of the time (52.7 -> 19.8 ms for 1.55M characters of synthetic profiles, scratch)."""
+    if len(text) >= _TABLE_MIN_CHARS and (by_table := _normalize_by_table(text)) is not None:
+        return by_table
+    return _normalize_by_steps(text)
 
 
 def cut(text: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 from matching import features
 from matching import text as textmod
 from matching.features import (
+    CJK_FIRST,
     UNI,
     WORD_BASE,
     Bm25Params,
@@ -219,6 +222,22 @@ def test_batched_counts_equal_owner_by_owner_counts(owners: list[list[str]]) -> 
     lengths = [len(owner) for owner in owners]
     batched = count_batch(texts, np.array(lengths, dtype=np.int64), Vocabulary())
     assert (batched != _one_by_one(texts, lengths)).nnz == 0
+
+
+@given(st.lists(_piece, max_size=8))
+@settings(max_examples=60, deadline=None)
+def test_counts_are_each_texts_words_and_characters(texts: list[str]) -> None:
+    """Against a reference made text by text with Counter: each match word and each CJK character counted."""
+    counts, vocab = _counts(texts)
+    for i, sample in enumerate(texts):
+        row = counts[i]
+        normalized = textmod.normalize(sample)
+        found_words = {
+            vocab.word_at(int(c)): int(v) for c, v in zip(row.indices, row.data, strict=True) if c >= WORD_BASE
+        }
+        assert found_words == Counter(textmod.words(normalized))
+        found_chars = {chr(CJK_FIRST + int(c)): int(v) for c, v in zip(row.indices, row.data, strict=True) if c < UNI}
+        assert found_chars == Counter(ch for run in textmod.char_runs(normalized) for ch in run)
 
 
 @pytest.mark.parametrize("stored", [True, False])

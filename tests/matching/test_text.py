@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given
+import numpy as np
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from matching import text
@@ -29,6 +30,65 @@ def test_normalize_folds_traditional_width_and_case() -> None:
 @given(_MIXED)
 def test_nfkc_between_ideographs_is_nfkc_of_the_whole(sample: str) -> None:
     assert text._nfkc(sample) == unicodedata.normalize("NFKC", sample)
+
+
+# characters that change or join their neighbours under NFKC or lower case (combining marks, Hangul jamo and
+# syllables, Oriya vowel signs that compose as two starters, capital sigma and what folds to it, dotted capital I),
+# beside ordinary ones, Traditional ones, compatibility forms, a surrogate and a code point past the table
+_TRICKY = st.text(
+    st.sampled_from(
+        list("水稻醫學技術aAeE ，。\n\x00\x1e")
+        + list("\u0301\u0308\u0323\u0345\u1100\u1161\u11a8\uac00\uac01\u0b47\u0b3e\u0b56")
+        + list("\u03a3\u03c3\u03c2\u03f9\U0001d6ba\u0130\u1e9e\ufb01\u2460\u338f\uff76\uff9e\uf900")
+        + ["\U00020000", "\U0002f800", "\U0001f600", "\U00030000", "\ud800"]
+    ),
+    max_size=60,
+)
+
+
+@given(st.one_of(_MIXED, _TRICKY, st.text(max_size=60)))
+@example("AΣ ")  # final sigma: lower case depends on the neighbours
+@example("a\u03f9.")  # folds to capital sigma
+@example("e\u0301")
+@example("\u1100\u1161\u11a8")
+@example("\uac00\u11a8")
+@example("\u0b47\u0b3e")
+@example("\u0130")
+def test_normalize_by_table_is_the_steps_or_declines(sample: str) -> None:
+    by_table = text._normalize_by_table(sample)
+    assert by_table is None or by_table == text._normalize_by_steps(sample)
+
+
+@given(_TRICKY)
+def test_long_text_normalizes_as_the_steps(sample: str) -> None:
+    long = (sample + "水稻栽培技术，") * (text._TABLE_MIN_CHARS // 8 + 1)
+    assert text.normalize(long) == text._normalize_by_steps(long)
+
+
+def test_each_independent_code_point_maps_as_the_steps() -> None:
+    folded, independent = text._char_table()
+    assert independent[0]
+    assert folded[0] == 0
+    points = np.flatnonzero(independent)[1:]
+    assert points.size > 150_000
+    assert points.max() < text._TABLE_END
+    # joined by U+0000, which nothing composes with, so each is normalised on its own
+    steps = text._normalize_by_steps("\x00".join(map(chr, points.tolist()))).split("\x00")
+    assert steps == [chr(c) for c in folded[points].tolist()]
+    # what may change its neighbours is left to the steps
+    assert not independent[[0x0301, 0x1161, 0x11A8, 0x0B3E, 0x03A3, 0x03F9, 0x0130, 0x30000]].any()
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character() -> None:
+    assert text.normalize("水稻\ud800栽培") == "水稻\ufffd栽培"
+    assert text.normalize("水稻\udfff栽培" * 1000) == "水稻\ufffd栽培" * 1000
+    assert "栽培" in text.cut("水稻\ud800栽培")
+
+
+def test_ordinary_long_text_takes_the_table() -> None:
+    sample = "醫學ＡＢＣ，水稻栽培 Networks (2024)\n" * 100
+    assert text._normalize_by_table(sample) == ("医学abc,水稻栽培 networks (2024)\n" * 100)
+    assert text.normalize(sample) == text._normalize_by_steps(sample)
 
 
 def test_cut_keeps_user_dictionary_terms_whole() -> None:
