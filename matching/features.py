@@ -194,8 +194,13 @@ def owner_texts(texts: Sequence[str], lengths: np.ndarray) -> list[Sequence[str]
 
 def _owner_block(texts: Sequence[str], lengths: np.ndarray, vocab: Vocabulary) -> sp.csr_matrix:
     n = lengths.size
-    pieces = [_TEXT_SEP.join(t.replace(_OWNER_SEP, " ") for t in part) for part in owner_texts(texts, lengths)]
-    normalized = textmod.normalize(_OWNER_SEP.join(pieces))
+    # one text an owner (each text counted alone) needs no joining of the owner's texts
+    alone = n == len(texts) and bool((lengths == 1).all())
+    pieces = texts if alone else [_TEXT_SEP.join(part) for part in owner_texts(texts, lengths)]
+    joined = _OWNER_SEP.join(pieces)
+    if joined.count(_OWNER_SEP) != n - 1:  # a text holds the separator itself: it stands for a space there
+        joined = _OWNER_SEP.join(piece.replace(_OWNER_SEP, " ") for piece in pieces)
+    normalized = textmod.normalize(joined)
     tokens = textmod.cut_normalized(normalized)
     # each token is known by the position where it first occurs (one pass in C: `setdefault` keeps the first
     # position); filter and stem each distinct token once, not each occurrence
