@@ -89,6 +89,11 @@ def test_postings_made_in_row_blocks_equal_scipys_transpose(block_rows: int, thr
     rows = _rows()
     columns = np.array([1, 3, 4, 9, 11])
     lengths = np.diff(rows.tocsc().indptr)[columns]
+    unordered = np.array([9, 1, 11, 4])
+    made = transposed_columns(rows, unordered, np.diff(rows.tocsc().indptr)[unordered], block_rows, threads)
+    assert (made != rows[:, unordered].T.tocsr()).nnz == 0
+    with pytest.raises(ValueError, match="distinct"):
+        transposed_columns(rows, np.array([1, 1]), np.diff(rows.tocsc().indptr)[[1, 1]], block_rows, threads)
     made = transposed_columns(rows, columns, lengths, block_rows, threads)
     expected = rows[:, columns].T.tocsr()
     assert (made != expected).nnz == 0
