@@ -178,6 +178,13 @@ def count_with_cache(
     parts = owner_texts(texts, lengths)
     keys = [owner_key(part) for part in parts]
     hit_at, rows, words = cache.get(keys)
+    if hit_at.size == 0 and not vocab.words:
+        # Nothing cached and a fresh vocabulary (an analysis worker's chunk, a first fit): counted straight into
+        # `vocab`, whose words are then just the batch's (what the segment lists), so the rows need no
+        # renumbering, copying or sorting.
+        counted = count_batch(texts, lengths, vocab)
+        cache.put(keys, counted, vocab.words)
+        return counted
     missing = np.setdiff1d(np.arange(len(keys)), hit_at)
     if missing.size:
         local = Vocabulary()

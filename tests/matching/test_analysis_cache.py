@@ -41,6 +41,22 @@ def test_rows_read_back_equal_rows_counted(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("seg-*.npz"))) == 1
 
 
+def test_a_vocabulary_that_knows_words_numbers_them_alike_from_the_cache(tmp_path: Path) -> None:
+    cache = AnalysisCache(tmp_path)
+    known = ["技术", "防控", "rice"]  # some of TEXTS' words, already numbered, and in another order
+
+    def counted(with_cache: bool) -> tuple[list[int], list[str]]:
+        vocab = Vocabulary()
+        vocab.word_ids(known)
+        counts = count_with_cache(TEXTS, LENGTHS, vocab, cache) if with_cache else count_batch(TEXTS, LENGTHS, vocab)
+        return counts.indices.tolist(), vocab.words
+
+    expected = counted(False)
+    assert counted(True) == expected  # nothing cached yet
+    assert counted(True) == expected  # all cached
+    assert len(cache) == 4
+
+
 def test_partly_cached_batches_keep_their_order(tmp_path: Path) -> None:
     cache = AnalysisCache(tmp_path)
     _counted(TEXTS[:3], LENGTHS[:2], cache)  # owners 0 and 1 cached
