@@ -176,8 +176,8 @@ def _char_table() -> tuple[np.ndarray, np.ndarray]:
     A code point is independent when `normalize` makes one code point of it and neither it nor the first
     character of its NFKD can change or join its neighbours: its combining class and that of its NFKD's first
     character are 0, neither is the second part of a canonical composition (Hangul vowels and trailing
-    consonants included), and its NFKC is not a capital sigma (whose lower case depends on the next letter).
-    NFKC then composes, orders and folds each such code point on its own, and so do the t2s fold (per
+    consonants included), and its NFKD does not start with a capital sigma (whose lower case depends on the next
+    letter). NFKC then composes, orders and folds each such code point on its own, and so do the t2s fold (per
     character) and lower case, so `normalize` of a text made only of independent code points is the table
     applied to each (property-tested against `_normalize_by_steps`)."""
     # U+0001 stands for U+0000 (the separator below) and the surrogates (which do not encode); both are set apart
@@ -186,7 +186,6 @@ def _char_table() -> tuple[np.ndarray, np.ndarray]:
     # U+0000 composes with nothing and nothing normalises to it, so one call over the joined characters
     # normalises each on its own
     each = _normalize_by_steps("\x00".join(chars)).split("\x00")
-    nfkc = unicodedata.normalize("NFKC", "\x00".join(chars)).split("\x00")
     nfkd_first = [d[0] for d in unicodedata.normalize("NFKD", "\x00".join(chars)).split("\x00")]
     seconds = [0x1161 + i for i in range(21)] + [0x11A8 + i for i in range(27)]  # Hangul V and T jamo
     for decomposition in filter(None, map(unicodedata.decomposition, chars)):
@@ -203,7 +202,7 @@ def _char_table() -> tuple[np.ndarray, np.ndarray]:
         & ~np.isin(first_points, seconds)
         & (np.fromiter(map(unicodedata.combining, chars), dtype=np.int64, count=_TABLE_END) == 0)
         & (np.fromiter(map(unicodedata.combining, nfkd_first), dtype=np.int64, count=_TABLE_END) == 0)
-        & (np.array(nfkc, dtype=object) != "\u03a3")
+        & (first_points != 0x03A3)  # capital sigma and what folds to it (sigma has no decomposition of its own)
     )
     folded = np.zeros(_TABLE_END, dtype=np.uint32)
     folded[one] = np.fromiter(map(ord, (e for e in each if len(e) == 1)), dtype=np.uint32)
