@@ -56,6 +56,7 @@ from matching.features import (
     FeatureWeights,
     QueryVocabulary,
     Vocabulary,
+    bigram_columns,
     column_counts,
     count_batch,
     mean_block_lengths,
@@ -249,7 +250,6 @@ class MatchEngine:
         self._district_slots: dict[str, set[int]] = {}
         self._static_cache: np.ndarray | None = None
         self._ids_cache: np.ndarray | None = None
-        self._terms_cache: dict[int, tuple[frozenset[str], str]] = {}
         self._eligible_cache: np.ndarray | None = None
         self._field_slots_cache: list[np.ndarray] | None = None
 
@@ -748,19 +748,28 @@ class MatchEngine:
         """The pairs of `need` with expert `slots` as `Match`es with their reasons (`query`: the need's query
         row, whose product with each of the experts' texts, taken together, names their best documents)."""
         best = self._best_documents(query, slots)
+        terms = self._shared_terms(need.text, query, slots)
         return [
-            self._match(need, int(slot), float(score), float(text), document)
-            for slot, score, text, document in zip(slots, scores, texts, best, strict=True)
+            self._match(need, int(slot), float(score), float(text), document, shared)
+            for slot, score, text, document, shared in zip(slots, scores, texts, best, terms, strict=True)
         ]
 
-    def _match(self, need: NeedText, slot: int, score: float, text_score: float, best_document: int | None) -> Match:
+    def _match(
+        self,
+        need: NeedText,
+        slot: int,
+        score: float,
+        text_score: float,
+        best_document: int | None,
+        shared_terms: tuple[str, ...],
+    ) -> Match:
         item = self._experts[slot]
         assert item is not None
         e = item.expert
         declared = set(self._declared_slots(need))
         field_match = bool(declared & {self._field_index[k] for k in item.field_keys})
         reasons = Reasons(
-            shared_terms=self._shared_terms(need.text, slot),
+            shared_terms=shared_terms,
             field_match=field_match,
             district=self._district_relation(need.district, e.district),
             capacity_left=e.capacity_left,
@@ -787,44 +796,57 @@ class MatchEngine:
             out.append(self._expert_sources(expert.expert)[int(np.argmax(part))][0])
         return out
 
-    def _expert_terms(self, slot: int) -> tuple[frozenset[str], str]:
-        """(match words, normalised text) of an expert slot, cached for the most recent few thousand slots."""
-        cached = self._terms_cache.get(slot)
-        if cached is None:
-            item = self._experts[slot]
-            assert item is not None
-            norm = textmod.normalize(" ".join(self._expert_texts(item.expert)))
-            cached = (frozenset(textmod.words(norm)), norm)
-            if len(self._terms_cache) >= 4096:
-                self._terms_cache.pop(next(iter(self._terms_cache)))
-            self._terms_cache[slot] = cached
-        return cached
+    def _shared_terms(self, need_text: str, query: sp.csr_matrix, slots: np.ndarray) -> list[tuple[str, ...]]:
+        """For each expert slot, the need's key terms that the expert's texts hold, read off the columns its
+        profile row shares with the query row (so only terms that scored are named): the shared words, highest
+        idf first, then, while fewer than `shared_terms`, the shared character pairs that no chosen word holds
+        (terms no dictionary knows still match as pairs), in code-point order. No jieba cut of the expert's texts:
+        the pairs are checked against their normalised text only where words fall short."""
+        n = self.settings.shared_terms
+        rows = self._profiles.rows(np.asarray(slots, dtype=np.int64))
+        # every row's columns that the query holds, in one pass, with the row each belongs to
+        hit = np.isin(rows.indices, query.indices)
+        row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))[hit]
+        common = rows.indices[hit]
+        ids = self.weighter_.space.global_ids()[common]
+        is_word = ids >= WORD_BASE
+        word_row, word_ids, word_idf = row_of[is_word], ids[is_word], self.weighter_.idf_at(common[is_word])
+        pair_row, pair_ids = row_of[~is_word & (ids >= UNI)], ids[~is_word & (ids >= UNI)]
+        word_ends = np.searchsorted(word_row, np.arange(rows.shape[0] + 1)).tolist()
+        pair_ends = np.searchsorted(pair_row, np.arange(rows.shape[0] + 1)).tolist()
+        pairs_by_id: dict[int, list[str]] | None = None
+        out: list[tuple[str, ...]] = []
+        for i in range(rows.shape[0]):
+            a, b = word_ends[i], word_ends[i + 1]
+            named = [
+                (-w, word)
+                for w, g in zip(word_idf[a:b].tolist(), word_ids[a:b].tolist(), strict=True)
+                if (word := self.vocab_.word_at(g))
+            ]
+            chosen = [word for _, word in sorted(named)[:n]]
+            if len(chosen) < n and pair_ends[i] < pair_ends[i + 1]:
+                if pairs_by_id is None:
+                    pairs_by_id = self._need_pairs(need_text)
+                pairs = {p for g in pair_ids[pair_ends[i] : pair_ends[i + 1]].tolist() for p in pairs_by_id.get(g, ())}
+                if pairs:
+                    # pairs share hashed columns: keep those the expert's text really holds
+                    item = self._experts[int(slots[i])]
+                    assert item is not None
+                    expert_text = textmod.normalize(" ".join(self._expert_texts(item.expert)))
+                    shared = (p for p in pairs if p in expert_text and not any(p in w for w in chosen))
+                    chosen += sorted(shared)[: n - len(chosen)]
+            out.append(tuple(chosen))
+        return out
 
-    def _shared_terms(self, need_text: str, slot: int) -> tuple[str, ...]:
-        expert_words, expert_norm = self._expert_terms(slot)
-        return self._common_terms(need_text, expert_words, expert_norm)
-
-    def shared_terms(self, need_text: str, expert: ExpertProfile) -> tuple[str, ...]:
-        """Key terms the need and the expert share, most specific (highest idf) first."""
-        norm = textmod.normalize(" ".join(self._expert_texts(expert)))
-        return self._common_terms(need_text, frozenset(textmod.words(norm)), norm)
-
-    def _common_terms(self, need_text: str, expert_words: frozenset[str], expert_norm: str) -> tuple[str, ...]:
-        need_norm = textmod.normalize(need_text)
-        common = set(textmod.words(need_norm)) & expert_words
-
-        def weight(word: str) -> float:
-            col = self.vocab_.ids.get(word)
-            return self.weighter_.idf_of(col) if col is not None else self.weighter_.unseen_idf()
-
-        chosen = sorted(common, key=lambda w: (-weight(w), w))[: self.settings.shared_terms]
-        if len(chosen) < self.settings.shared_terms:
-            # Terms no dictionary knows still match as character pairs; show the rarest ones.
-            expert_pairs = {r[i : i + 2] for r in textmod.char_runs(expert_norm) for i in range(len(r) - 1)}
-            pairs = {r[i : i + 2] for r in textmod.char_runs(need_norm) for i in range(len(r) - 1)} & expert_pairs
-            pairs = {p for p in pairs if not any(p in w for w in chosen)}
-            chosen += sorted(pairs)[: self.settings.shared_terms - len(chosen)]
-        return tuple(chosen)
+    @staticmethod
+    def _need_pairs(need_text: str) -> dict[int, list[str]]:
+        """The need's CJK character pairs by the global id of their column."""
+        runs = textmod.char_runs(textmod.normalize(need_text))
+        pairs = sorted({r[i : i + 2] for r in runs for i in range(len(r) - 1)})
+        by_id: dict[int, list[str]] = {}
+        for pair, g in zip(pairs, bigram_columns(pairs).tolist(), strict=True):
+            by_id.setdefault(g, []).append(pair)
+        return by_id
 
 
 __all__ = ["MatchEngine", "MatchSettings", "field_key", "UNI", "WORD_BASE"]

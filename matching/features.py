@@ -49,6 +49,14 @@ def _bigram_bucket(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return (key * _GOLDEN) >> np.uint64(64 - 22)
 
 
+def bigram_columns(pairs: Sequence[str]) -> np.ndarray:
+    """The global id of each two-character CJK pair, as the character-pair block counts it (int64)."""
+    if not pairs:
+        return np.zeros(0, dtype=np.int64)
+    cps = np.frombuffer("".join(pairs).encode("utf-32-le"), dtype=np.uint32).reshape(-1, 2)
+    return (UNI + _bigram_bucket(cps[:, 0], cps[:, 1])).astype(np.int64)
+
+
 def _word_column(word: str, taken: int) -> int:
     """The column a new word gets when `taken` word columns are given out: the next one, or past `WORDS` a column
     shared by hashing."""
@@ -512,13 +520,9 @@ class Bm25Weighter:
             self.blocks_ = np.concatenate([self.blocks_, column_blocks(added)])
         return self.idf_
 
-    def idf_of(self, global_col: int) -> float:
-        """The idf of one global id (unseen terms get the unseen idf times their group weight)."""
-        idf = self._sync_idf()
-        col = int(self.space.lookup(np.array([global_col]))[0])
-        if col >= 0:
-            return float(idf[col])
-        return float(self.unseen_idf() * self._group_weights(np.array([global_col]))[0])
+    def idf_at(self, compact_cols: np.ndarray) -> np.ndarray:
+        """The idf of compact columns (as weighed into rows: group weights included)."""
+        return self._sync_idf()[compact_cols]
 
     def transform(self, counts: sp.csr_matrix, grow: bool = False, stored: bool | None = None) -> sp.csr_matrix:
         """Weighted rows in the compact space (an empty row stays empty): expert rows when `stored` (by default

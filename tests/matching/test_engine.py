@@ -317,3 +317,43 @@ def test_reasons_name_the_document_that_matched_best() -> None:
     assert engine.candidate_pairs([rice], k=1)[0].reasons.best_document == 2
     whole_only = MatchEngine(MatchSettings(document_weight=0)).fit(pool)
     assert whole_only.experts_for(rice, k=1)[0].reasons.best_document is None
+
+
+def test_shared_terms_are_the_needs_words_the_expert_holds_rarest_first() -> None:
+    pool = [
+        ExpertProfile("x", "猕猴桃栽培与果园管理", ("果园病虫害防控技术",)),
+        *(ExpertProfile(f"o{i}", "果园管理", (f"第{i}号果园",)) for i in range(5)),
+    ]
+    engine = MatchEngine().fit(pool)
+    need = NeedText("n", "猕猴桃果园病虫害防控，需要果园管理指导")
+    (match,) = engine.experts_for(need, k=1)
+    assert match.expert_id == "x"
+    terms = match.reasons.shared_terms
+    assert set(terms) == {"猕猴桃", "病虫害", "防控", "果园", "管理"}
+    # 果园 and 管理 are in every profile: the rarer words come first
+    assert set(terms[:3]) == {"猕猴桃", "病虫害", "防控"}
+    assert "指导" not in terms  # only in the need
+    assert "栽培" not in terms  # only in the expert
+    two = MatchEngine(MatchSettings(shared_terms=2)).fit(pool).experts_for(need, k=1)[0]
+    assert len(two.reasons.shared_terms) == 2
+
+
+def test_shared_terms_fall_back_to_character_pairs_and_follow_edits() -> None:
+    # 犇骉 is no dictionary word: it matches as a character pair, and the need's other pairs do not show
+    engine = MatchEngine().fit([ExpertProfile("x", "犇骉饲养"), ExpertProfile("y", "乡村教育")])
+    (match,) = engine.experts_for(NeedText("n", "犇骉"), k=1)
+    assert match.expert_id == "x"
+    assert match.reasons.shared_terms == ("犇骉",)
+    engine.upsert_expert(ExpertProfile("x", "bridge design and seismic retrofit"))
+    (edited,) = engine.experts_for(NeedText("n", "seismic retrofit of a rural bridge"), k=1)
+    assert edited.expert_id == "x"
+    assert set(edited.reasons.shared_terms) == {"seismic", "retrofit", "bridge"}
+    assert engine.experts_for(NeedText("n", "犇骉"), k=1)[0].reasons.shared_terms == ()
+
+
+def test_shared_terms_are_the_same_in_both_directions(engine: MatchEngine) -> None:
+    engine.upsert_need(NEEDS[0])
+    forward = {m.expert_id: m.reasons.shared_terms for m in engine.experts_for(NEEDS[0], k=0)}
+    for match in engine.needs_for("rice", k=5):
+        if match.need_id == NEEDS[0].id:
+            assert match.reasons.shared_terms == forward["rice"]

@@ -6,10 +6,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import ExpertProfile, MatchEngine, NeedText
+from matching import ExpertProfile, MatchEngine, MatchSettings, NeedText
+from matching import text as textmod
 from matching.engine import top_candidates
 
+# dictionary words, English words and a pair no dictionary knows (犇骉), which matches as characters
 TERMS = ["水稻", "栽培", "病虫害", "防控", "养殖", "桥梁", "加固", "教育", "培训", "电商", "rice", "bridge", "医疗"]
+TERMS.append("犇骉")
 texts = st.lists(st.sampled_from(TERMS), min_size=0, max_size=6).map(" ".join)
 pools = st.lists(
     st.tuples(texts, st.lists(texts, max_size=3), st.sampled_from([(), ("甲",), ("乙",), ("甲", "乙")])),
@@ -68,3 +71,32 @@ def test_top_candidates_falls_back_when_the_sample_misleads() -> None:
     top = top_candidates(scores, 50)
     assert top.size == 50
     assert {5, *range(0, 16 * 20, 16)} <= set(top.tolist())
+
+
+@settings(max_examples=40, deadline=None)
+@given(pool=pools, need_text=texts, n=st.integers(1, 6))
+def test_shared_terms_are_the_common_words_then_the_common_pairs(
+    pool: list[tuple[str, list[str], tuple[str, ...]]], need_text: str, n: int
+) -> None:
+    experts = [ExpertProfile(f"e{i}", p, tuple(d), f) for i, (p, d, f) in enumerate(pool)]
+    engine = MatchEngine(MatchSettings(shared_terms=n)).fit(experts)
+    need_norm = textmod.normalize(need_text)
+    need_words = set(textmod.words(need_norm))
+    need_pairs = _pairs(need_norm)
+    for match in engine.experts_for(NeedText("n", need_text), k=0):
+        expert = experts[int(match.expert_id[1:])]
+        texts = [textmod.normalize(t) for t in (expert.profile, *expert.documents)]
+        common = need_words & {w for t in texts for w in textmod.words(t)}
+        terms = match.reasons.shared_terms
+        assert len(terms) == len(set(terms)) <= n
+        chosen = [t for t in terms if t in common]
+        assert len(chosen) == min(n, len(common))
+        pairs = terms[len(chosen) :]
+        assert list(pairs) == sorted(pairs)
+        candidates = {p for p in need_pairs & set().union(*map(_pairs, texts)) if not any(p in w for w in chosen)}
+        assert set(pairs) <= candidates
+        assert len(pairs) == min(n - len(chosen), len(candidates))
+
+
+def _pairs(normalized: str) -> set[str]:
+    return {r[i : i + 2] for r in textmod.char_runs(normalized) for i in range(len(r) - 1)}
