@@ -52,6 +52,10 @@ class DocumentScores:
         back (float32, one per text)."""
         return self._rows.range_dots(first, counts, query)
 
+    def rows(self, first: int, count: int) -> sp.csr_matrix:
+        """Rows first .. first + count - 1 (one owner's texts) with float32 values."""
+        return self._rows.float32_rows(np.arange(first, first + count, dtype=np.int64))
+
     def best(
         self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix, owners_at_once: int = 4096
     ) -> np.ndarray:

@@ -542,6 +542,25 @@ class MatchEngine:
                 out[i] += self._district_vector(need.district, slots, n_slots)
         return out
 
+    def _expert_structure(self, needs: Sequence[NeedText], need_slots: np.ndarray, slot: int) -> np.ndarray:
+        """`_structure` of stored needs against one expert slot (float32, one per need; the same sums in the same
+        order), without `_structure`'s per-need passes over every expert."""
+        s = self.settings
+        if s.predicted_field_weight:
+            return self._structure(needs, self._needs_rows.rows(need_slots), np.array([slot]))[:, 0]
+        item = self._experts[slot]
+        assert item is not None
+        fields = {self._field_index[k] for k in item.field_keys} if s.field_weight else set()
+        bonus = {"same": np.float32(s.district_same), "neighbour": np.float32(s.district_neighbour)}
+        out = np.full(len(needs), self._static_array()[slot], dtype=np.float32)
+        for i, need in enumerate(needs):
+            if fields.intersection(self._declared_slots(need)):
+                out[i] += np.float32(s.field_weight)
+            relation = self._district_relation(need.district, item.expert.district)
+            if relation is not None:
+                out[i] += bonus[relation]
+        return out
+
     def _district_relation(self, need_district: str | None, expert_district: str | None) -> str | None:
         if not need_district or not expert_district:
             return None
@@ -709,7 +728,8 @@ class MatchEngine:
         return out
 
     def needs_for(self, expert_id: str, k: int = 10) -> list[Match]:
-        """The best `k` fitted or upserted needs for an expert, scored exactly as `experts_for` would."""
+        """The best `k` fitted or upserted needs for an expert, scored as `experts_for` scores the pair (to float32
+        rounding: the same products, summed in another order), all candidate needs at once."""
         self._require_fit()
         slot = self._expert_slot.get(expert_id)
         if slot is None:
@@ -726,20 +746,39 @@ class MatchEngine:
         else:
             cand = np.flatnonzero(live)
         target = np.array([slot])
-        scored: list[tuple[float, str, float, NeedText, sp.csr_matrix]] = []
-        for ns in cand:
+        needs: list[NeedText] = []
+        for ns in cand.tolist():
             need = self._needs[ns]
             assert need is not None
-            q = self._needs_rows.rows(np.array([ns]))
-            text = float(self._text_scores(q, target)[0])
-            total = text + float(self._structure([need], q, target)[0, 0])
-            scored.append((-total, need.id, text, need, q))
-        scored.sort(key=lambda t: (t[0], t[1]))
+            needs.append(need)
+        texts = self._need_text_scores(cand, slot)
+        totals = texts + self._expert_structure(needs, cand, slot)
+        order = sorted(range(len(needs)), key=lambda i: (-totals[i], needs[i].id))[:k]
         # reasons for the needs returned only
         return [
-            self._matches(need, target, np.array([-neg]), np.array([text]), q)[0]
-            for neg, _, text, need, q in scored[:k]
+            self._matches(
+                needs[i], target, totals[i : i + 1], texts[i : i + 1], self._needs_rows.rows(cand[i : i + 1])
+            )[0]
+            for i in order
         ]
+
+    def _need_text_scores(self, need_slots: np.ndarray, slot: int) -> np.ndarray:
+        """`_text_scores` of stored needs (query rows) against one expert slot, all needs at once: the expert's
+        profile row and each of its text rows stand in for the query row (the same products, summed need row by
+        need row instead of expert row by expert row: equal to float32 rounding)."""
+        profile = self._profiles.rows(np.array([slot]))
+        ones = np.ones(need_slots.size, dtype=np.int64)
+        raw = self._needs_rows.range_dots(need_slots, ones, profile)
+        weight = self.settings.document_weight
+        first, n_texts = self._document_runs()[slot].tolist()
+        if weight and n_texts:
+            hit = np.flatnonzero(raw > 0)
+            best = np.zeros(hit.size, dtype=np.float32)
+            text_rows = self._documents.rows(first, n_texts)
+            for t in range(n_texts):
+                np.maximum(best, self._needs_rows.range_dots(need_slots[hit], ones[hit], text_rows[t]), out=best)
+            raw[hit] += np.float32(weight) * best
+        return bounded(raw)
 
     # ------------------------------------------------------------------ reasons
     def _matches(

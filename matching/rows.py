@@ -249,6 +249,10 @@ class RowStore:
         """The rows at `positions`, in that order."""
         return self._all()[np.asarray(positions, dtype=np.int64)]
 
+    def float32_rows(self, positions: np.ndarray) -> sp.csr_matrix:
+        """The rows at `positions` with float32 values (a half store's decoded)."""
+        return self._float32(self.rows(positions))
+
     def _query_table(self, query: sp.csr_matrix, width: int) -> np.ndarray:
         """A dense copy of one query row (a per-thread scratch table: the caller must clear it with `_clear`)."""
         table = _scratch(max(width, query.shape[1]))

@@ -357,3 +357,27 @@ def test_shared_terms_are_the_same_in_both_directions(engine: MatchEngine) -> No
     for match in engine.needs_for("rice", k=5):
         if match.need_id == NEEDS[0].id:
             assert match.reasons.shared_terms == forward["rice"]
+
+
+@pytest.mark.parametrize("predicted_field_weight", [0.0, 0.05])
+def test_needs_for_scores_every_need_as_experts_for_does(predicted_field_weight: float) -> None:
+    settings = MatchSettings(predicted_field_weight=predicted_field_weight)
+    engine = MatchEngine(settings, neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
+    texts = ["水稻病虫害绿色防控", "非洲猪瘟防控培训", "桥梁抗震加固", "高血压社区管理", "产教融合", "text ranking"]
+    districts = [None, "510104", "510105", "510106", "510107"]
+    fields = [None, "作物学", "畜牧学", "临床医学", "教育学", "土木工程"]
+    extra = [NeedText(f"m{i:02d}", texts[i % 6], fields[(i // 2) % 6], districts[(i // 3) % 5]) for i in range(36)]
+    for need in extra:
+        engine.upsert_need(need)
+    everything = [*NEEDS, *extra]
+    for expert in EXPERTS:
+        forward = [
+            (m.score, need.id) for need in everything for m in engine.experts_for(need, k=0) if m.expert_id == expert.id
+        ]
+        expected = sorted(forward, key=lambda t: (-t[0], t[1]))[:12]
+        got = engine.needs_for(expert.id, k=12)
+        assert [m.need_id for m in got] == [need_id for _, need_id in expected]
+        assert [m.score for m in got] == pytest.approx([score for score, _ in expected], abs=1e-6)
+        for m in got:
+            need = next(n for n in everything if n.id == m.need_id)
+            assert m.reasons.district == engine._district_relation(need.district, expert.district)
