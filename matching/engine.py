@@ -550,16 +550,19 @@ class MatchEngine:
             return self._structure(needs, self._needs_rows.rows(need_slots), np.array([slot]))[:, 0]
         item = self._experts[slot]
         assert item is not None
-        fields = {self._field_index[k] for k in item.field_keys} if s.field_weight else set()
         bonus = {"same": np.float32(s.district_same), "neighbour": np.float32(s.district_neighbour)}
         out = np.full(len(needs), self._static_array()[slot], dtype=np.float32)
         for i, need in enumerate(needs):
-            if fields.intersection(self._declared_slots(need)):
+            if s.field_weight and self._field_match(need, item):
                 out[i] += np.float32(s.field_weight)
             relation = self._district_relation(need.district, item.expert.district)
             if relation is not None:
                 out[i] += bonus[relation]
         return out
+
+    def _field_match(self, need: NeedText, item: _Expert) -> bool:
+        """Whether the need declares a field the expert has (labels folded)."""
+        return bool(set(self._declared_slots(need)) & {self._field_index[k] for k in item.field_keys})
 
     def _district_relation(self, need_district: str | None, expert_district: str | None) -> str | None:
         if not need_district or not expert_district:
@@ -751,7 +754,7 @@ class MatchEngine:
             need = self._needs[ns]
             assert need is not None
             needs.append(need)
-        texts = self._need_text_scores(cand, slot)
+        texts = self._need_text_scores(cand, slot, profile)
         totals = texts + self._expert_structure(needs, cand, slot)
         order = sorted(range(len(needs)), key=lambda i: (-totals[i], needs[i].id))[:k]
         # reasons for the needs returned only
@@ -762,11 +765,10 @@ class MatchEngine:
             for i in order
         ]
 
-    def _need_text_scores(self, need_slots: np.ndarray, slot: int) -> np.ndarray:
+    def _need_text_scores(self, need_slots: np.ndarray, slot: int, profile: sp.csr_matrix) -> np.ndarray:
         """`_text_scores` of stored needs (query rows) against one expert slot, all needs at once: the expert's
         profile row and each of its text rows stand in for the query row (the same products, summed need row by
-        need row instead of expert row by expert row: equal to float32 rounding)."""
-        profile = self._profiles.rows(np.array([slot]))
+        need row instead of expert row by expert row: equal to float32 rounding). `profile`: the slot's profile row."""
         ones = np.ones(need_slots.size, dtype=np.int64)
         raw = self._needs_rows.range_dots(need_slots, ones, profile)
         weight = self.settings.document_weight
@@ -805,11 +807,9 @@ class MatchEngine:
         item = self._experts[slot]
         assert item is not None
         e = item.expert
-        declared = set(self._declared_slots(need))
-        field_match = bool(declared & {self._field_index[k] for k in item.field_keys})
         reasons = Reasons(
             shared_terms=shared_terms,
-            field_match=field_match,
+            field_match=self._field_match(need, item),
             district=self._district_relation(need.district, e.district),
             capacity_left=e.capacity_left,
             text_score=round(text_score, 6),
