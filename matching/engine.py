@@ -4,6 +4,8 @@ Score of a (need, expert) pair, absolute and comparable across needs:
 
     raw   = (sum_t q(t) w(t, e) + document_weight * max_d sum_t q(t) w(t, d)) / cap(q) ** alpha
             (BM25 over the expert's whole text, plus over its best-matching single text d: `matching.documents`)
+            + topic_weight * n / (n + topic_half_words) * max(0, cos(topic(need), topic(e)))
+            (word vectors: `matching.topics`; n the need's words that have a vector)
     text  = raw / (1 + raw)                              (`bounded`: in [0, 1), ordered as raw)
     score = text + field + district + activity + rating
 
@@ -63,6 +65,7 @@ from matching.features import (
 )
 from matching.memory import cyclic_gc_paused, reusing_freed_memory
 from matching.rows import RowStore, with_width
+from matching.topics import TopicVectors, shipped_word_vectors
 from matching.types import ExpertProfile, Match, NeedText, Reasons
 
 
@@ -111,6 +114,8 @@ class MatchSettings:
     alpha: float = 0.75
     title_weight: int = 1
     document_weight: float = 1.0
+    topic_weight: float = 1.0
+    topic_half_words: float = 20.0
     field_weight: float = 0.1
     predicted_field_weight: float = 0.0
     field_temperature: float = 0.05
@@ -252,6 +257,8 @@ class MatchEngine:
         self._ids_cache: np.ndarray | None = None
         self._eligible_cache: np.ndarray | None = None
         self._field_slots_cache: list[np.ndarray] | None = None
+        vectors = shipped_word_vectors() if s.topic_weight else None
+        self._topics = TopicVectors(vectors, self.vocab_.word_at) if vectors is not None else None
 
     @property
     def n_experts(self) -> int:
@@ -334,12 +341,16 @@ class MatchEngine:
             self._documents.fit_lengths(block_totals, len(texts))
             self._documents.append(text_counts, self.weighter_)
             del text_counts
-        self._profiles.append(self.weighter_.transform_inplace(profile_counts, stored=True), profile_df)
+        profile_rows = self.weighter_.transform_inplace(profile_counts, stored=True)
         del profile_counts
+        self._profiles.append(profile_rows, profile_df)
         firsts = (np.cumsum(lengths) - lengths).tolist() if per_text else [-1] * len(expert_list)
         self._register_experts(expert_list, lengths.tolist(), firsts)
         # stored needs are weighed as queries: a need row times a profile row is the pair's text score
-        self._needs_rows.append(self.weighter_.transform_inplace(need_counts, stored=False))
+        need_rows = self.weighter_.transform_inplace(need_counts, stored=False)
+        self._needs_rows.append(need_rows)
+        self._fit_topics(profile_rows, need_rows)
+        del profile_rows, need_rows
         for n in need_list:
             self._need_slot[n.id] = len(self._needs)
             self._needs.append(n)
@@ -348,6 +359,30 @@ class MatchEngine:
         self._profiles.postings()
         self._needs_rows.postings()
         return self
+
+    def _fit_topics(self, profile_rows: sp.csr_matrix, need_rows: sp.csr_matrix) -> None:
+        """Topic vectors of the fitted experts and needs, centred on their mean (frozen from now on)."""
+        if self._topics is None:
+            return
+        ids = self.weighter_.space.global_ids()
+        expert_sums, expert_words = self._topics.sums(profile_rows, ids)
+        need_sums, need_words = self._topics.sums(need_rows, ids, self.weighter_.idf_at(np.arange(ids.size)))
+        self._topics.fit_mean(expert_sums, need_sums)
+        self._topics.experts.append(self._topics.centred(expert_sums), expert_words)
+        self._topics.needs.append(self._topics.centred(need_sums), need_words)
+
+    def _topic_rows(self, rows: sp.csr_matrix, query: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(centred topic vectors, words with a vector) of weighted rows (query rows: times the idf)."""
+        assert self._topics is not None
+        ids = self.weighter_.space.global_ids()
+        weights = self.weighter_.idf_at(np.arange(ids.size)) if query else None
+        sums, words = self._topics.sums(rows, ids, weights)
+        return self._topics.centred(sums), words
+
+    def _topic_weight(self, words: np.ndarray) -> np.ndarray:
+        """How much topic similarity counts for needs with `words` words that have a vector."""
+        s = self.settings
+        return (np.float32(s.topic_weight) * words / (words + np.float32(s.topic_half_words))).astype(np.float32)
 
     def _register_expert(self, expert: ExpertProfile, n_docs: int, first_text: int) -> None:
         """Give the expert a slot; its texts are document rows first_text .. first_text + n_docs - 1 (first_text
@@ -419,7 +454,10 @@ class MatchEngine:
         self.remove_expert(expert.id)
         texts = self._expert_texts(expert)
         counts = count_batch(texts, np.ones(len(texts), dtype=np.int64), self.vocab_)
-        self._profiles.append(self.weighter_.transform(owner_sums(counts, np.array([len(texts)])), grow=True))
+        row = self.weighter_.transform(owner_sums(counts, np.array([len(texts)])), grow=True)
+        self._profiles.append(row)
+        if self._topics is not None:
+            self._topics.experts.append(*self._topic_rows(row, query=False))
         first_text = -1
         if self.settings.document_weight:
             compact = self.weighter_.space.compact_inplace(counts)  # the space holds every column of them now
@@ -442,7 +480,10 @@ class MatchEngine:
         self._require_fit()
         self.remove_need(need.id)
         counts = self._need_counts([need.text], self.vocab_)
-        self._needs_rows.append(self.weighter_.transform(counts, grow=True, stored=False))
+        row = self.weighter_.transform(counts, grow=True, stored=False)
+        self._needs_rows.append(row)
+        if self._topics is not None:
+            self._topics.needs.append(*self._topic_rows(row, query=True))
         self._need_slot[need.id] = len(self._needs)
         self._needs.append(need)
 
@@ -616,7 +657,20 @@ class MatchEngine:
             hit = np.flatnonzero(raw > 0)
             runs = self._document_runs()[slots[hit]]
             raw[hit] += np.float32(weight) * self._documents.best(runs[:, 0], runs[:, 1], query)
+        similarity, words = self._topic_similarity(query, slots)
+        if words:
+            raw += self._topic_weight(np.array([words])) * similarity
         return bounded(raw)
+
+    def _topic_similarity(self, query: sp.csr_matrix, slots: np.ndarray) -> tuple[np.ndarray, int]:
+        """(max(0, cosine) of one query row's topic vector with each slot's, the query's words that have a vector);
+        zeros when topics are off or no word of the query has a vector."""
+        if self._topics is None:
+            return np.zeros(len(slots), dtype=np.float32), 0
+        vector, words = self._topic_rows(query, query=True)
+        if not words[0]:
+            return np.zeros(len(slots), dtype=np.float32), 0
+        return np.maximum(self._topics.experts.rows(slots) @ vector[0], np.float32(0.0)), int(words[0])
 
     # ------------------------------------------------------------------ queries
     def _n_candidates(self, want: int) -> int:
@@ -780,6 +834,9 @@ class MatchEngine:
             for t in range(n_texts):
                 np.maximum(best, self._needs_rows.range_dots(need_slots[hit], ones[hit], text_rows[t]), out=best)
             raw[hit] += np.float32(weight) * best
+        if self._topics is not None:
+            similarity = self._topics.needs.rows(need_slots) @ self._topics.experts.rows(np.array([slot]))[0]
+            raw += self._topic_weight(self._topics.needs.words(need_slots)) * np.maximum(similarity, np.float32(0.0))
         return bounded(raw)
 
     # ------------------------------------------------------------------ reasons
@@ -790,9 +847,12 @@ class MatchEngine:
         row, whose product with each of the experts' texts, taken together, names their best documents)."""
         best = self._best_documents(query, slots)
         terms = self._shared_terms(need.text, query, slots)
+        topics = self._topic_similarity(query, slots)[0].tolist()
         return [
-            self._match(need, int(slot), float(score), float(text), document, shared)
-            for slot, score, text, document, shared in zip(slots, scores, texts, best, terms, strict=True)
+            self._match(need, int(slot), float(score), float(text), document, shared, topic)
+            for slot, score, text, document, shared, topic in zip(
+                slots, scores, texts, best, terms, topics, strict=True
+            )
         ]
 
     def _match(
@@ -803,6 +863,7 @@ class MatchEngine:
         text_score: float,
         best_document: int | None,
         shared_terms: tuple[str, ...],
+        topic_similarity: float,
     ) -> Match:
         item = self._experts[slot]
         assert item is not None
@@ -814,6 +875,7 @@ class MatchEngine:
             capacity_left=e.capacity_left,
             text_score=round(text_score, 6),
             best_document=best_document,
+            topic_similarity=round(topic_similarity, 3),
         )
         return Match(need_id=need.id, expert_id=e.id, score=score, reasons=reasons)
 

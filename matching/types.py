@@ -31,8 +31,8 @@ class NeedText:
 
 @dataclass(frozen=True)
 class Reasons:
-    """Why a pair scored as it did: shared key terms, field agreement, district relation, capacity, and which of
-    the expert's documents matched the need best."""
+    """Why a pair scored as it did: shared key terms, field agreement, district relation, capacity, which of the
+    expert's documents matched the need best, and how close their topics are (word vectors: `matching.topics`)."""
 
     shared_terms: tuple[str, ...]
     field_match: bool
@@ -40,6 +40,7 @@ class Reasons:
     capacity_left: int | None
     text_score: float
     best_document: int | None = None  # index into the expert's `documents`; None: the profile, or no text shares a term
+    topic_similarity: float = 0.0  # max(0, cosine) of the two topic vectors; 0 when topics are off or no word has one
 
 
 @dataclass(frozen=True)

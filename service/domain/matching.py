@@ -25,6 +25,7 @@ class MatchReasons(SQLModel):
     capacity_left: int | None
     text_score: float
     best_document: str = ""  # the expert's document that matched best (title), 服务记录, or ""
+    topic_similarity: float = 0.0  # how close the need's and the expert's topics are (word vectors), 0..1
 
 
 class Candidate(SQLModel):
@@ -52,6 +53,7 @@ def _reasons(match_reasons: object, field_code: str | None, district: str | None
         capacity_left=r.capacity_left,  # type: ignore[attr-defined]
         text_score=r.text_score,  # type: ignore[attr-defined]
         best_document=best_document_label(expert, r.best_document),  # type: ignore[attr-defined]
+        topic_similarity=r.topic_similarity,  # type: ignore[attr-defined]
     )
 
 

@@ -146,7 +146,8 @@ def test_a_longer_profile_with_the_same_matches_scores_lower() -> None:
     matches = MatchEngine().fit(pool).experts_for(NeedText("n", "水稻栽培技术"), k=2)
     assert [m.expert_id for m in matches] == ["short", "long"]
     assert matches[0].score > matches[1].score
-    flat = MatchEngine(MatchSettings(b=0.0, b_words=0.0)).fit(pool).experts_for(NeedText("n", "水稻栽培技术"), k=2)
+    flat_bm25 = MatchSettings(b=0.0, b_words=0.0, topic_weight=0.0)
+    flat = MatchEngine(flat_bm25).fit(pool).experts_for(NeedText("n", "水稻栽培技术"), k=2)
     assert flat[0].score == pytest.approx(flat[1].score)
 
 
@@ -159,15 +160,16 @@ def test_title_terms_count_more_than_body_terms() -> None:
     assert english.experts_for(NeedText("n", "Rice growing. Fruit pruning"), k=1)[0].expert_id == "rice"
     assert english.experts_for(NeedText("n", "Fruit pruning? Rice growing"), k=1)[0].expert_id == "fruit"
     assert title_of("Version 2.0 of the model. It works") == "Version 2.0 of the model."
-    untitled = MatchEngine(MatchSettings(title_weight=0)).fit(pool)
+    untitled = MatchEngine(MatchSettings(title_weight=0, topic_weight=0.0)).fit(pool)
     scores = [m.score for m in untitled.experts_for(NeedText("n", "水稻栽培。果树修剪"), k=2)]
     assert scores[0] == pytest.approx(scores[1])
 
 
 def test_terms_the_need_lacks_add_nothing() -> None:
     pool = [ExpertProfile("a", "水稻栽培"), ExpertProfile("b", "水稻栽培 生猪"), ExpertProfile("c", "桥梁设计")]
-    # b = 0: no length normalisation, so only the shared terms decide the score
-    matches = MatchEngine(MatchSettings(b=0.0, b_words=0.0)).fit(pool).experts_for(NeedText("n", "水稻栽培"), k=0)
+    # b = 0: no length normalisation and no topic part, so only the shared terms decide the score
+    bm25 = MatchSettings(b=0.0, b_words=0.0, topic_weight=0.0)
+    matches = MatchEngine(bm25).fit(pool).experts_for(NeedText("n", "水稻栽培"), k=0)
     by_id = {m.expert_id: m.reasons.text_score for m in matches}
     assert by_id["a"] == pytest.approx(by_id["b"])
     assert by_id["c"] == 0.0
@@ -246,8 +248,9 @@ def test_every_expert_ranked_stays_in_one_process() -> None:
 
 
 def test_text_scores_stay_below_one_and_order_needs_as_the_raw_bm25_sum() -> None:
-    # whole profiles only, so that the raw sum is one product with the profile row
-    engine = MatchEngine(MatchSettings(document_weight=0), neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
+    # whole profiles only and no topic part, so that the raw sum is one product with the profile row
+    settings = MatchSettings(document_weight=0, topic_weight=0.0)
+    engine = MatchEngine(settings, neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
     texts = ["水稻", "水稻病虫害绿色防控", "水稻病虫害绿色防控。" * 40, "稻田病虫害绿色防控与水稻高产栽培技术研究"]
     profile = engine._profiles.rows(np.array([engine._expert_slot["rice"]]))
     raw = [float((engine.vectorize([t]) @ profile.T).toarray()[0, 0]) for t in texts]
@@ -259,8 +262,10 @@ def test_text_scores_stay_below_one_and_order_needs_as_the_raw_bm25_sum() -> Non
 
 
 def _word_engine(pool: list[ExpertProfile], document_weight: float) -> MatchEngine:
-    """English words only and no length normalisation, so that BM25 weights are easy to compute by hand."""
-    return MatchEngine(MatchSettings(b=0.0, b_words=0.0, document_weight=document_weight)).fit(pool)
+    """English words only, no length normalisation and no topic part, so that BM25 weights are easy to compute
+    by hand."""
+    settings = MatchSettings(b=0.0, b_words=0.0, document_weight=document_weight, topic_weight=0.0)
+    return MatchEngine(settings).fit(pool)
 
 
 def test_the_best_matching_text_adds_its_own_score_to_the_whole_profile() -> None:

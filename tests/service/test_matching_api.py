@@ -48,6 +48,8 @@ def test_candidates_rank_the_fitting_expert_first_with_reasons(
     assert "猕猴桃" in reasons["shared_terms"]
     assert reasons["field_match"] is True
     assert reasons["district"] == "same"
+    topics = {c["expert"]["id"]: c["reasons"]["topic_similarity"] for c in ranked}
+    assert topics[world.other_expert.id] < topics[world.expert.id] <= 1  # a railway engineer, a kiwi-canker expert
     assert ranked[0]["visit_status"] == "proposed"
     # The expert who works for the posting unit is never proposed (conflict of interest).
     assert ids["own"] not in [c["expert"]["id"] for c in ranked]
