@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 #: the package that ships the word vectors, and the file inside it
 VECTORS_PACKAGE = "synonyms"
 VECTORS_FILE = ("data", "words.vector")
-#: the pool mean is shrunk as if this many texts without a common direction had been seen too (`fit_mean`)
+#: the pool mean is shrunk as if this many texts without a common direction had been seen too (`TopicVectors.fit`)
 PRIOR_TEXTS = 50
 
 
@@ -125,12 +125,35 @@ class _VectorRows:
     def words(self, slots: np.ndarray) -> np.ndarray:
         return self._words[: self._n][slots]
 
+    def centre(self, mean: np.ndarray, chunk: int) -> None:
+        """Take `mean` off every stored unit row but the empty ones and bring them back to unit length, in place,
+        `chunk` rows at a time (no full-size temporary)."""
+        for a in range(0, self._n, chunk):
+            _centre_in_place(self._rows[a : min(a + chunk, self._n)], mean)
+
+
+def _unit_in_place(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    vectors /= norms
+    return vectors
+
+
+def _centre_in_place(units: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    empty = ~units.any(axis=1)
+    units -= mean
+    units[empty] = 0.0
+    return _unit_in_place(units)
+
 
 class TopicVectors:
     """Centred unit topic vectors of the engine's stored rows: one per expert slot and one per need slot.
 
     Rows are the engine's weighted sparse rows in its compact column space; `word_at` names the word of a
     global word id (None for a hashed one)."""
+
+    #: rows projected at a time when fitting (a chunk's dense sums: 20,000 x 100 float32, 8 MB)
+    CHUNK = 20_000
 
     def __init__(self, vectors: WordVectors, word_at: Callable[[int], str | None]) -> None:
         self.vectors = vectors
@@ -157,41 +180,48 @@ class TopicVectors:
         return self._column_rows
 
     def sums(
-        self, rows: sp.csr_matrix, global_ids: np.ndarray, column_weights: np.ndarray | None = None
+        self, rows: sp.csr_matrix, global_ids: np.ndarray, idf: Callable[[np.ndarray], np.ndarray] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(raw topic sums, number of words with a vector) of weighted rows, each entry times `column_weights`
-        of its column when given (a query row's idf)."""
-        table = self._columns(global_ids)
-        vector_row = table[rows.indices]
+        """(raw topic sums, number of words with a vector) of weighted rows (`global_ids`: each compact column's
+        global id), each entry also times the `idf` of its column when given (query rows)."""
+        vector_row = self._columns(global_ids)[rows.indices]
         has = vector_row >= 0
         data = rows.data[has].astype(np.float32)
-        if column_weights is not None:
-            data *= column_weights[rows.indices[has]]
+        if idf is not None:
+            data *= idf(rows.indices[has])
         row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))[has]
         shape = (rows.shape[0], self.vectors.matrix.shape[0])
         projection = sp.csr_matrix((data, (row_of, vector_row[has])), shape=shape)
         words = np.bincount(row_of, minlength=rows.shape[0])
         return np.asarray(projection @ self.vectors.matrix, dtype=np.float32), words
 
-    @staticmethod
-    def _unit(vectors: np.ndarray) -> np.ndarray:
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return vectors / norms
+    def fit(
+        self,
+        experts: sp.csr_matrix,
+        needs: sp.csr_matrix,
+        global_ids: np.ndarray,
+        idf: Callable[[np.ndarray], np.ndarray],
+    ) -> None:
+        """Store the topic vectors of the fitted experts' rows and needs' query rows, centred on the pool's mean.
 
-    def fit_mean(self, *sums: np.ndarray) -> None:
-        """Freeze the pool's mean unit vector, over the rows that have a word with a vector, shrunk towards zero
-        as if `PRIOR_TEXTS` more texts had no common direction: the mean of a small pool (a new deployment, a
+        The mean is that of the rows' unit vectors (those with a word that has a vector), shrunk towards zero as
+        if `PRIOR_TEXTS` more texts had no common direction: the mean of a small pool (a new deployment, a
         handful of experts on one subject) would otherwise take off the very topic they share. csl-dev (552
-        texts): MRR 0.6043 with the plain mean, 0.6032 shrunk by 50 texts, 0.581 with no centring."""
-        units = np.vstack([self._unit(s) for s in sums])
-        live = units.any(axis=1)
-        self.mean = (units[live].sum(axis=0) / (live.sum() + PRIOR_TEXTS)).astype(np.float32)
+        texts): MRR 0.6043 with the plain mean, 0.6032 shrunk by 50 texts, 0.581 with no centring. It is frozen
+        from then on, as idf is."""
+        total = np.zeros(self.vectors.dimensions, dtype=np.float64)
+        live = 0
+        for store, rows, weigh in ((self.experts, experts, None), (self.needs, needs, idf)):
+            for a in range(0, rows.shape[0], self.CHUNK):
+                sums, words = self.sums(rows[a : a + self.CHUNK], global_ids, weigh)
+                units = _unit_in_place(sums)
+                total += units.sum(axis=0)
+                live += int(np.count_nonzero(words))
+                store.append(units, words)
+        self.mean = (total / (live + PRIOR_TEXTS)).astype(np.float32)
+        self.experts.centre(self.mean, self.CHUNK)
+        self.needs.centre(self.mean, self.CHUNK)
 
     def centred(self, sums: np.ndarray) -> np.ndarray:
         """Unit vectors of raw sums minus the fitted mean (a row with no word stays zero)."""
-        units = self._unit(sums)
-        empty = ~units.any(axis=1)
-        units -= self.mean
-        units[empty] = 0.0
-        return self._unit(units)
+        return _centre_in_place(_unit_in_place(sums), self.mean)
