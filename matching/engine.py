@@ -642,10 +642,10 @@ class MatchEngine:
                 ok[excluded] = False
         return ok
 
-    def _text_scores(self, query: sp.csr_matrix, slots: np.ndarray) -> np.ndarray:
+    def _text_scores(self, query: sp.csr_matrix, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact text score of one query row against expert `slots`: the query row (already divided by its cap)
         times each whole-profile row, plus `document_weight` times its product with the expert's best-matching
-        text, `bounded`."""
+        text, plus the topic part, `bounded`; with each slot's topic similarity (a reason)."""
         slots = np.asarray(slots, dtype=np.int64)
         # Past a few thousand rows the postings product beats gathering rows.
         if len(slots) > 2000:
@@ -661,7 +661,7 @@ class MatchEngine:
         similarity, words = self._topic_similarity(query, slots)
         if words:
             raw += self._topic_weight(np.array([words])) * similarity
-        return bounded(raw)
+        return bounded(raw), similarity
 
     def _topic_similarity(self, query: sp.csr_matrix, slots: np.ndarray) -> tuple[np.ndarray, int]:
         """(max(0, cosine) of one query row's topic vector with each slot's, the query's words that have a vector);
@@ -686,8 +686,9 @@ class MatchEngine:
         queries: sp.csr_matrix,
         k: int,
         eligible: np.ndarray,
-    ) -> Iterator[tuple[NeedText, np.ndarray, np.ndarray, np.ndarray]]:
-        """Yield (need, slots, scores, text scores) best first, `k` per need (0 = every eligible expert)."""
+    ) -> Iterator[tuple[NeedText, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """Yield (need, slots, scores, text scores, topic similarities) best first, `k` per need (0 = every eligible
+        expert)."""
         n_eligible = int(eligible.sum())
         want = n_eligible if k <= 0 else min(k, n_eligible)
         n_candidates = self._n_candidates(want)
@@ -706,11 +707,11 @@ class MatchEngine:
                 c = min(n_candidates, n_eligible)
                 slots = top_candidates(approx[i], c)
             prior = structure[i, slots]
-            text = self._text_scores(queries[i], slots)
+            text, topic = self._text_scores(queries[i], slots)
             total = text + prior
             # stable ties: higher score first, then expert id order via slot order for determinism
             order = np.lexsort((self._slot_ids()[slots], -total))[:want]
-            yield need, slots[order], total[order], text[order]
+            yield need, slots[order], total[order], text[order], topic[order]
 
     def experts_for(self, need: NeedText, k: int = 10, exclude: Collection[str] = ()) -> list[Match]:
         """The best `k` experts for a need (k = 0: every eligible expert), each with reasons."""
@@ -718,8 +719,8 @@ class MatchEngine:
         queries = self.vectorize([need.text])
         return [
             match
-            for need_, slots, scores, texts in self._rank([need], queries, k, self._eligible(exclude))
-            for match in self._matches(need, slots, scores, texts, queries[0])
+            for need_, slots, scores, texts, topics in self._rank([need], queries, k, self._eligible(exclude))
+            for match in self._matches(need, slots, scores, texts, topics, queries[0])
         ]
 
     def rank_many(
@@ -766,7 +767,7 @@ class MatchEngine:
         for start in range(0, len(needs), chunk):
             part = needs[start : start + chunk]
             queries = self.vectorize([n.text for n in part])
-            for need, slots, scores, _ in self._rank(part, queries, k, eligible):
+            for need, slots, scores, _, _ in self._rank(part, queries, k, eligible):
                 yield (
                     need,
                     [
@@ -781,8 +782,8 @@ class MatchEngine:
         eligible = self._eligible()
         out: list[Match] = []
         queries = self.vectorize([n.text for n in needs])
-        for i, (need, slots, scores, texts) in enumerate(self._rank(needs, queries, k, eligible)):
-            out.extend(self._matches(need, slots, scores, texts, queries[i]))
+        for i, (need, slots, scores, texts, topics) in enumerate(self._rank(needs, queries, k, eligible)):
+            out.extend(self._matches(need, slots, scores, texts, topics, queries[i]))
         return out
 
     def needs_for(self, expert_id: str, k: int = 10) -> list[Match]:
@@ -809,18 +810,25 @@ class MatchEngine:
             need = self._needs[ns]
             assert need is not None
             needs.append(need)
-        texts = self._need_text_scores(cand, slot, profile)
+        texts, topics = self._need_text_scores(cand, slot, profile)
         totals = texts + self._expert_structure(needs, cand, slot)
         order = sorted(range(len(needs)), key=lambda i: (-totals[i], needs[i].id))[:k]
         # reasons for the needs returned only
         return [
             self._matches(
-                needs[i], target, totals[i : i + 1], texts[i : i + 1], self._needs_rows.rows(cand[i : i + 1])
+                needs[i],
+                target,
+                totals[i : i + 1],
+                texts[i : i + 1],
+                topics[i : i + 1],
+                self._needs_rows.rows(cand[i : i + 1]),
             )[0]
             for i in order
         ]
 
-    def _need_text_scores(self, need_slots: np.ndarray, slot: int, profile: sp.csr_matrix) -> np.ndarray:
+    def _need_text_scores(
+        self, need_slots: np.ndarray, slot: int, profile: sp.csr_matrix
+    ) -> tuple[np.ndarray, np.ndarray]:
         """`_text_scores` of stored needs (query rows) against one expert slot, all needs at once: the expert's
         profile row and each of its text rows stand in for the query row (the same products, summed need row by
         need row instead of expert row by expert row: equal to float32 rounding). `profile`: the slot's profile row."""
@@ -835,22 +843,29 @@ class MatchEngine:
             for t in range(n_texts):
                 np.maximum(best, self._needs_rows.range_dots(need_slots[hit], ones[hit], text_rows[t]), out=best)
             raw[hit] += np.float32(weight) * best
+        similarity = np.zeros(need_slots.size, dtype=np.float32)
         if self._topics is not None:
-            similarity = self._topics.needs.rows(need_slots) @ self._topics.experts.rows(np.array([slot]))[0]
-            raw += self._topic_weight(self._topics.needs.words(need_slots)) * np.maximum(similarity, np.float32(0.0))
-        return bounded(raw)
+            expert = self._topics.experts.rows(np.array([slot]))[0]
+            np.maximum(self._topics.needs.rows(need_slots) @ expert, np.float32(0.0), out=similarity)
+            raw += self._topic_weight(self._topics.needs.words(need_slots)) * similarity
+        return bounded(raw), similarity
 
     # ------------------------------------------------------------------ reasons
     def _matches(
-        self, need: NeedText, slots: np.ndarray, scores: np.ndarray, texts: np.ndarray, query: sp.csr_matrix
+        self,
+        need: NeedText,
+        slots: np.ndarray,
+        scores: np.ndarray,
+        texts: np.ndarray,
+        topics: np.ndarray,
+        query: sp.csr_matrix,
     ) -> list[Match]:
         """The pairs of `need` with expert `slots` as `Match`es with their reasons (`query`: the need's query
         row, whose product with each of the experts' texts, taken together, names their best documents)."""
         best = self._best_documents(query, slots)
         terms = self._shared_terms(need.text, query, slots)
-        topics = self._topic_similarity(query, slots)[0].tolist()
         return [
-            self._match(need, int(slot), float(score), float(text), document, shared, topic)
+            self._match(need, int(slot), float(score), float(text), document, shared, float(topic))
             for slot, score, text, document, shared, topic in zip(
                 slots, scores, texts, best, terms, topics, strict=True
             )

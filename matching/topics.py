@@ -108,6 +108,9 @@ class _VectorRows:
         self._n = 0
 
     def append(self, rows: np.ndarray, words: np.ndarray) -> None:
+        if self._n == 0 and rows.dtype == np.float32 and rows.flags.c_contiguous:
+            self._rows, self._words, self._n = rows, words.astype(np.int64), rows.shape[0]  # taken, not copied
+            return
         end = self._n + rows.shape[0]
         if end > self._rows.shape[0]:
             size = max(end, 2 * self._rows.shape[0])
@@ -152,13 +155,13 @@ class TopicVectors:
     Rows are the engine's weighted sparse rows in its compact column space; `word_at` names the word of a
     global word id (None for a hashed one)."""
 
-    #: rows projected at a time when fitting (a chunk's dense sums: 20,000 x 100 float32, 8 MB)
+    #: rows projected at a time (a chunk of expert rows: ~10M entries, a 10 MB mask)
     CHUNK = 20_000
 
     def __init__(self, vectors: WordVectors, word_at: Callable[[int], str | None]) -> None:
         self.vectors = vectors
         self.word_at = word_at
-        self._column_rows = np.zeros(0, dtype=np.int64)  # compact column -> vector row, -1 for none
+        self._column_rows = np.zeros(0, dtype=np.int32)  # compact column -> vector row, -1 for none
         self.mean = np.zeros(vectors.dimensions, dtype=np.float32)
         self.experts = _VectorRows(vectors.dimensions)
         self.needs = _VectorRows(vectors.dimensions)
@@ -168,13 +171,16 @@ class TopicVectors:
         have = self._column_rows.size
         if global_ids.size > have:
             index, word_at = self.vectors.index, self.word_at
-            extra = np.fromiter(
+            added = global_ids[have:]
+            extra = np.full(added.size, -1, dtype=np.int32)
+            word_columns = np.flatnonzero(added >= WORD_BASE)  # character columns have no vector
+            extra[word_columns] = np.fromiter(
                 (
-                    index.get(w, -1) if g >= WORD_BASE and (w := word_at(g)) is not None and _chinese(w) else -1
-                    for g in global_ids[have:].tolist()
+                    index.get(w, -1) if (w := word_at(g)) is not None and _chinese(w) else -1
+                    for g in added[word_columns].tolist()
                 ),
-                dtype=np.int64,
-                count=global_ids.size - have,
+                dtype=np.int32,
+                count=word_columns.size,
             )
             self._column_rows = np.concatenate([self._column_rows, extra])
         return self._column_rows
@@ -183,17 +189,34 @@ class TopicVectors:
         self, rows: sp.csr_matrix, global_ids: np.ndarray, idf: Callable[[np.ndarray], np.ndarray] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(raw topic sums, number of words with a vector) of weighted rows (`global_ids`: each compact column's
-        global id), each entry also times the `idf` of its column when given (query rows)."""
-        vector_row = self._columns(global_ids)[rows.indices]
-        has = vector_row >= 0
-        data = rows.data[has].astype(np.float32)
-        if idf is not None:
-            data *= idf(rows.indices[has])
-        row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))[has]
-        shape = (rows.shape[0], self.vectors.matrix.shape[0])
-        projection = sp.csr_matrix((data, (row_of, vector_row[has])), shape=shape)
-        words = np.bincount(row_of, minlength=rows.shape[0])
-        return np.asarray(projection @ self.vectors.matrix, dtype=np.float32), words
+        global id), each entry also times the `idf` of its column when given (query rows). Rows are read
+        `CHUNK` at a time through their index ranges: an expert row holds ~10 character entries for each word
+        entry, so only the entries of words with a vector are gathered."""
+        table = self._columns(global_ids)
+        has_vector = table >= 0
+        n = rows.shape[0]
+        out = np.zeros((n, self.vectors.dimensions), dtype=np.float32)
+        words = np.zeros(n, dtype=np.int64)
+        for a in range(0, n, self.CHUNK):
+            b = min(a + self.CHUNK, n)
+            lo, hi = int(rows.indptr[a]), int(rows.indptr[b])
+            cols = rows.indices[lo:hi]
+            hit = np.flatnonzero(has_vector[cols])
+            if hit.size == 0:
+                continue
+            vector_row = table[cols[hit]]
+            weight = rows.data[lo:hi][hit].astype(np.float32)
+            if idf is not None:
+                weight *= idf(cols[hit])
+            if b - a == 1:  # one query: a gather of its few words' vectors
+                out[a] = weight @ self.vectors.matrix[vector_row]
+                words[a] = hit.size
+                continue
+            row_of = np.searchsorted(rows.indptr[a : b + 1], lo + hit, side="right") - 1
+            projection = sp.csr_matrix((weight, (row_of, vector_row)), shape=(b - a, self.vectors.matrix.shape[0]))
+            out[a:b] = projection @ self.vectors.matrix
+            words[a:b] = np.bincount(row_of, minlength=b - a)
+        return out, words
 
     def fit(
         self,
@@ -212,12 +235,11 @@ class TopicVectors:
         total = np.zeros(self.vectors.dimensions, dtype=np.float64)
         live = 0
         for store, rows, weigh in ((self.experts, experts, None), (self.needs, needs, idf)):
-            for a in range(0, rows.shape[0], self.CHUNK):
-                sums, words = self.sums(rows[a : a + self.CHUNK], global_ids, weigh)
-                units = _unit_in_place(sums)
-                total += units.sum(axis=0)
-                live += int(np.count_nonzero(words))
-                store.append(units, words)
+            sums, words = self.sums(rows, global_ids, weigh)
+            units = _unit_in_place(sums)
+            total += units.sum(axis=0, dtype=np.float64)
+            live += int(np.count_nonzero(words))
+            store.append(units, words)
         self.mean = (total / (live + PRIOR_TEXTS)).astype(np.float32)
         self.experts.centre(self.mean, self.CHUNK)
         self.needs.centre(self.mean, self.CHUNK)
