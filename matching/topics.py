@@ -162,6 +162,7 @@ class TopicVectors:
         self.vectors = vectors
         self.word_at = word_at
         self._column_rows = np.zeros(0, dtype=np.int32)  # compact column -> vector row, -1 for none
+        self._has_vector = np.zeros(0, dtype=bool)  # compact column -> whether it has a vector
         self.mean = np.zeros(vectors.dimensions, dtype=np.float32)
         self.experts = _VectorRows(vectors.dimensions)
         self.needs = _VectorRows(vectors.dimensions)
@@ -183,6 +184,7 @@ class TopicVectors:
                 count=word_columns.size,
             )
             self._column_rows = np.concatenate([self._column_rows, extra])
+            self._has_vector = self._column_rows >= 0
         return self._column_rows
 
     def sums(
@@ -193,7 +195,7 @@ class TopicVectors:
         `CHUNK` at a time through their index ranges: an expert row holds ~10 character entries for each word
         entry, so only the entries of words with a vector are gathered."""
         table = self._columns(global_ids)
-        has_vector = table >= 0
+        has_vector = self._has_vector
         n = rows.shape[0]
         out = np.zeros((n, self.vectors.dimensions), dtype=np.float32)
         words = np.zeros(n, dtype=np.int64)
