@@ -95,7 +95,7 @@ class MatchSettings:
       deb-maint (docs/matching.md has the table).
     - topic_weight 1.0, topic_half_words 20 (`matching.topics`): the cosine of the need's and the expert's topic
       vectors (Chinese Wikipedia word vectors), times n / (n + 20) for a need with n words that have a vector,
-      is added to the raw sum. MRR at 0 / 1 / 1.5 / 2 (half_words 20): csl-dev 0.555 / 0.604 / 0.610 / 0.611
+      is added to the raw sum. MRR at 0 / 1 / 1.5 / 2 (half_words 20): csl-dev 0.555 / 0.603 / 0.611 / 0.613
       (pairwise loss 0.191 / 0.164 / 0.165 / 0.167), nssf-dev 0.137 / 0.138 / 0.138 / 0.138; half_words 10
       moves either by 0.003 at most. Without the n / (n + 20) factor nssf-dev loses at weight 1 (0.136, short
       titles: a mean of a few word vectors says little). English words take no part (with GloVe vectors for

@@ -122,7 +122,14 @@ def test_topic_vectors_are_centred_unit_vectors() -> None:
     index = stored.vectors.index
     with_vector = [len({w for w in words(normalize(e.profile)) if w in index}) for e in (BRIDGE, WHEAT)]
     assert stored.experts.words(np.arange(2)).tolist() == with_vector
-    # the mean of the two experts' and the need's unit vectors was taken off: the centred rows are not the raw ones
-    raw, _ = stored.sums(engine._profiles.rows(np.arange(2)), engine.weighter_.space.global_ids())
-    raw /= np.linalg.norm(raw, axis=1, keepdims=True)
-    assert float(rows[0] @ rows[1]) < float(raw[0] @ raw[1])
+    # the mean of the two experts' and the need's unit vectors was taken off, shrunk as if PRIOR_TEXTS more texts
+    # had no common direction (a pool of three would otherwise lose the subject they share)
+    ids = engine.weighter_.space.global_ids()
+    raw, _ = stored.sums(engine._profiles.rows(np.arange(2)), ids)
+    need, _ = stored.sums(engine._needs_rows.rows(np.arange(1)), ids, engine.weighter_.idf_at)
+    units = np.vstack([raw, need]) / np.linalg.norm(np.vstack([raw, need]), axis=1, keepdims=True)
+    assert stored.mean == pytest.approx(units.sum(axis=0) / (3 + topics.PRIOR_TEXTS), abs=1e-6)
+    centred = units[:2] - stored.mean
+    centred /= np.linalg.norm(centred, axis=1, keepdims=True)
+    assert rows == pytest.approx(centred, abs=1e-5)
+    assert float(rows[0] @ rows[1]) < float(units[0] @ units[1])
