@@ -25,8 +25,8 @@ Score of a (need, expert) pair, absolute and comparable across needs:
 Unavailable experts and experts with no capacity left are left out when `exclude_unavailable`.
 
 Queries run in two stages: every expert is scored without the few very common columns (held by more than
-`prune_fraction` of the rows) and without the best-text part, plus the structured signals, then the best
-`candidates` (at least `candidates_per_result` times the number asked for) are scored exactly.
+`prune_fraction` of the rows) and without the best-text and topic parts, plus the structured signals, then the
+best `candidates` (at least `candidates_per_result` times the number asked for) are scored exactly.
 """
 
 from __future__ import annotations

@@ -1,17 +1,17 @@
 """Topic vectors: what a need and an expert are about, beyond the words they share.
 
-BM25 credits an expert only for the need's own words. A discipline whose few papers say 脑梗死 and 中西医结合
-does not share a word with a need about 偏头痛 and 针灸, yet both are clinical Chinese medicine; the pool
-alone cannot say so. Word vectors trained on Chinese Wikipedia can: word2vec, 125,796 words x 100 dimensions,
-from the MIT-licensed `synonyms` package 3.10.2 (PyPI), read from its data file (the package is never
-imported: importing it loads its own models).
+BM25 credits an expert only for the need's own words. A discipline whose few papers say 针灸 and 推拿 shares no
+word with a need about 偏头痛 and 中药, yet both are Chinese medicine; the pool alone cannot say so. Word vectors
+trained on Chinese Wikipedia can: word2vec, 125,796 words x 100 dimensions, from the MIT-licensed `synonyms`
+package 3.10.2 (PyPI), read from its data file (the package is never imported: importing it loads its own
+models). Only Chinese words take part.
 
 A text's topic vector is the sum of its words' unit vectors, each weighed as in its BM25 row (an expert's
-word: idf times its saturated count; a need's: idf times 1 + ln count), minus the mean of the pool's vectors
-(fitted with idf, then frozen: words every text uses pull all vectors one way), at unit length. The engine
-adds `topic_weight * n / (n + topic_half_words) * max(0, cosine)` to the raw text score of a pair, n being
-how many of the need's words have a vector: a mean of a few word vectors says little, so a short need is
-matched on its words.
+word: idf times its saturated count; a need's: idf times 1 + ln count), minus the pool's mean unit vector
+(frozen at fit, as idf is: words every text of the pool uses pull all vectors one way), at unit length. The
+engine adds `topic_weight * n / (n + topic_half_words) * max(0, cosine)` to the raw text score of a pair, n
+being how many of the need's words have a vector: a mean of a few word vectors says little, so a short need
+is matched on its words.
 """
 
 from __future__ import annotations
