@@ -58,6 +58,14 @@ def word_vectors_path() -> Path | None:
     return path if path.is_file() else None
 
 
+def _unit_in_place(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, in place (a zero row stays zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    vectors /= norms
+    return vectors
+
+
 def read_word2vec(path: Path) -> WordVectors:
     """A word2vec binary file ("<words> <dimensions>" line, then per word: the word, a space, the float32
     values, an optional line break); the first entry of a word that occurs twice wins."""
@@ -76,10 +84,7 @@ def read_word2vec(path: Path) -> WordVectors:
         if data[pos : pos + 1] == b"\n":
             pos += 1
         index.setdefault(word, row)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    matrix /= norms
-    return WordVectors(index, matrix)
+    return WordVectors(index, _unit_in_place(matrix))
 
 
 @lru_cache(maxsize=1)
@@ -133,13 +138,6 @@ class _VectorRows:
         `chunk` rows at a time (no full-size temporary)."""
         for a in range(0, self._n, chunk):
             _centre_in_place(self._rows[a : min(a + chunk, self._n)], mean)
-
-
-def _unit_in_place(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    vectors /= norms
-    return vectors
 
 
 def _centre_in_place(units: np.ndarray, mean: np.ndarray) -> np.ndarray:
