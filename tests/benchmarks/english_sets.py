@@ -1,4 +1,4 @@
-"""Two English match sets made from Debian's package descriptions (BENCHMARK.md's dev sets are both Chinese).
+"""Three English match sets made from Debian's package descriptions (BENCHMARK.md's dev sets are both Chinese).
 
 They are built from this machine's apt lists, so nothing of them is kept in the repository:
 
@@ -12,6 +12,11 @@ They are built from this machine's apt lists, so nothing of them is kept in the 
 - `deb-field`, field-level like csl-dev: the experts are the debtags `field::` facets (biology, electronics,
   mathematics ...), their documents the descriptions of their packages; 500 packages with exactly one facet are
   held out as requests, relevant: their facet.
+- `deb-graded`, graded per expert like the English held-out set of experts' self-assessed expertise (scored by
+  the pairwise-ordering loss): every maintainer who is a person with three or more sources, one of them in a
+  topical area, holds one out as a request; each such maintainer grades up to nine requests: their own 2, up to
+  four other maintainers' held-out sources that share an area with theirs 1, up to four that share none 0. An
+  area is a debtags `field::` facet or a topical archive section (science, sound, games ...).
 
 A source package's text is its binaries' longest description (short line, then the long one); ids are opaque.
 """
@@ -36,6 +41,12 @@ SEED = 7
 FIELD_REQUESTS = 500
 _TEAM = re.compile(r"team|maintainers|packagers|lists\.|group|debian-|alioth|project|qa@", re.IGNORECASE)
 _FIELD_TAG = re.compile(r"field::([a-z-]+)")
+#: archive sections that name a subject (not a language, a library or documentation): areas of `graded_set`
+TOPICAL_SECTIONS = frozenset(
+    "admin comm database editors electronics fonts games gnome graphics gnu-r hamradio httpd kde kernel"
+    " localization mail math net news science sound tex text vcs video web".split()
+)
+GRADED_NEAR = GRADED_FAR = 4
 
 
 @dataclass
@@ -45,6 +56,12 @@ class Source:
     text: str
     maintainer: str
     fields: set[str] = field(default_factory=set)
+    sections: set[str] = field(default_factory=set)  # its binaries' topical archive sections
+
+    @property
+    def areas(self) -> set[str]:
+        """Its subjects: debtags field facets and topical sections."""
+        return {f"field:{f}" for f in self.fields} | {f"section:{s}" for s in self.sections}
 
 
 @dataclass
@@ -83,11 +100,14 @@ def sources(packages: Iterable[Deb822], translations: Iterable[Deb822]) -> dict[
             continue
         name = p.get("Source", p["Package"]).split()[0]
         fields = set(_FIELD_TAG.findall(p.get("Tag", "")))
+        section = p.get("Section", "").rsplit("/", 1)[-1]  # "contrib/science" -> "science"
+        sections = {section} & TOPICAL_SECTIONS
         known = out.get(name)
         if known is None:
-            out[name] = Source(text, p.get("Maintainer", ""), fields)
+            out[name] = Source(text, p.get("Maintainer", ""), fields, sections)
             continue
         known.fields |= fields
+        known.sections |= sections
         if len(text) > len(known.text):
             known.text = text
     return out
@@ -97,14 +117,20 @@ def _opaque(value: str) -> str:
     return "E" + hashlib.blake2b(value.encode(), digest_size=6).hexdigest()
 
 
-def maintainer_set(by_name: Mapping[str, Source], seed: int = SEED) -> MatchSet:
-    """Person-level: maintainers as experts, one held-out source per maintainer with two or more."""
-    rng = random.Random(seed)
-    texts: dict[str, list[str]] = defaultdict(list)
+def _by_person(by_name: Mapping[str, Source]) -> dict[str, list[str]]:
+    """Source names by maintainer, for maintainers who are people (not teams or lists), in name order."""
+    names: dict[str, list[str]] = defaultdict(list)
     for name in sorted(by_name):
         source = by_name[name]
         if source.maintainer and not _TEAM.search(source.maintainer):
-            texts[source.maintainer].append(source.text)
+            names[source.maintainer].append(name)
+    return names
+
+
+def maintainer_set(by_name: Mapping[str, Source], seed: int = SEED) -> MatchSet:
+    """Person-level: maintainers as experts, one held-out source per maintainer with two or more."""
+    rng = random.Random(seed)
+    texts = {m: [by_name[n].text for n in names] for m, names in _by_person(by_name).items()}
     out = MatchSet([], [], [])
     for maintainer in sorted(texts):
         documents = sorted(set(texts[maintainer]))
@@ -144,6 +170,46 @@ def field_set(
     return out
 
 
+def graded_set(
+    by_name: Mapping[str, Source],
+    seed: int = SEED,
+    near: int = GRADED_NEAR,
+    far: int = GRADED_FAR,
+    min_sources: int = 3,
+) -> MatchSet:
+    """Graded per expert: held-out sources graded 2 by their maintainer, 1 by maintainers sharing an area with
+    them, 0 by maintainers sharing none (see the module's docstring). Every person maintainer is an expert."""
+    rng = random.Random(seed)
+    held: dict[str, str] = {}  # maintainer -> the source held out
+    documents: dict[str, list[str]] = {}
+    people = _by_person(by_name)
+    for maintainer, names in sorted(people.items()):
+        names = sorted(set(names), key=lambda n: (by_name[n].text, n))
+        if len(names) >= min_sources and any(by_name[n].areas for n in names):
+            held[maintainer] = names.pop(rng.randrange(len(names)))
+        documents[maintainer] = sorted({by_name[n].text for n in names})
+    out = MatchSet(
+        [{"id": _opaque(m), "profile": "", "documents": docs, "fields": []} for m, docs in documents.items()], [], []
+    )
+    request_of: dict[str, str] = {}
+    for maintainer in sorted(held):
+        request_of[held[maintainer]] = request_id = f"G{len(out.requests)}"
+        out.requests.append({"id": request_id, "text": by_name[held[maintainer]].text, "field": None})
+    pool = sorted(request_of)
+    for maintainer in sorted(held):
+        own = held[maintainer]
+        areas = set().union(*(by_name[n].areas for n in people[maintainer]))
+        sharing = [n for n in pool if n != own and by_name[n].areas & areas]
+        apart = [n for n in pool if not by_name[n].areas & areas]
+        if not sharing or not apart:
+            continue
+        expert_id = _opaque(maintainer)
+        out.qrels.append((request_of[own], expert_id, 2))
+        out.qrels.extend((request_of[n], expert_id, 1) for n in rng.sample(sharing, min(near, len(sharing))))
+        out.qrels.extend((request_of[n], expert_id, 0) for n in rng.sample(apart, min(far, len(apart))))
+    return out
+
+
 def write_set(folder: Path, match_set: MatchSet) -> None:
     """experts.jsonl, requests.jsonl and qrels.tsv in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,7 +241,12 @@ def main(argv: list[str]) -> int:
         (p for path in translations for p in paragraphs(_read_apt_list(path))),
     )
     out = Path(argv[0])
-    for name, match_set in (("deb-maint", maintainer_set(by_name)), ("deb-field", field_set(by_name))):
+    sets = (
+        ("deb-maint", maintainer_set(by_name)),
+        ("deb-field", field_set(by_name)),
+        ("deb-graded", graded_set(by_name)),
+    )
+    for name, match_set in sets:
         write_set(out / name, match_set)
         print(f"{out / name}: {len(match_set.experts)} experts, {len(match_set.requests)} requests")
     return 0

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from matching.datasets import read_experts, read_qrels, read_requests
-from tests.benchmarks.english_sets import field_set, maintainer_set, paragraphs, sources, write_set
+from tests.benchmarks.english_sets import (
+    Source,
+    field_set,
+    graded_set,
+    maintainer_set,
+    paragraphs,
+    sources,
+    write_set,
+)
 
 PACKAGES = """\
 Package: libgeo1
@@ -13,6 +21,7 @@ Source: geo
 Maintainer: Ann Lee <ann@example.org>
 Description: geometry library
 Description-md5: aaa
+Section: libs
 Tag: field::mathematics, role::shared-lib
 
 Package: geo-tools
@@ -23,6 +32,7 @@ Description-md5: bbb
 
 Package: stars
 Maintainer: Ann Lee <ann@example.org>
+Section: contrib/science
 Description: star charts
 Description-md5: ccc
 Tag: field::astronomy,
@@ -85,6 +95,9 @@ def test_binaries_of_a_source_merge_into_its_longest_description() -> None:
     assert by_name["geo"].text == "geometry tools. Command line tools for convex hulls and polygons."
     assert by_name["geo"].fields == {"mathematics"}
     assert by_name["stars"].fields == {"astronomy"}  # a tag list over two lines
+    assert by_name["stars"].sections == {"science"}  # "contrib/science": the section's own name
+    assert by_name["geo"].sections == set()  # libs names no subject
+    assert by_name["stars"].areas == {"field:astronomy", "section:science"}
 
 
 def test_each_person_with_two_sources_gives_one_as_a_request() -> None:
@@ -114,3 +127,45 @@ def test_field_set_holds_out_single_facet_packages(tmp_path: Path) -> None:
     assert [e.id for e in read_experts(tmp_path / "experts.jsonl")] == [e["id"] for e in match_set.experts]
     assert len(read_requests(tmp_path / "requests.jsonl")) == len(match_set.requests)
     assert read_qrels(tmp_path / "qrels.tsv") == {q: {e: g} for q, e, g in match_set.qrels}
+
+
+def _graded_sources() -> dict[str, Source]:
+    def person(name: str, areas: tuple[set[str], set[str]]) -> dict[str, Source]:
+        fields, sections = areas
+        return {
+            f"{name}{i}": Source(f"{name} package {i} text", f"{name} <{name}@example.org>", set(fields), set(sections))
+            for i in range(3)
+        }
+
+    return (
+        person("ann", ({"mathematics"}, set()))
+        | person("bo", ({"mathematics"}, {"sound"}))
+        | person("cy", (set(), {"games"}))
+        | {f"dee{i}": Source(f"dee package {i}", "Dee <dee@example.org>", {"mathematics"}) for i in range(2)}
+        | {
+            f"team{i}": Source(f"team package {i}", "Maths Team <maths@lists.example.org>", {"mathematics"})
+            for i in range(3)
+        }
+    )
+
+
+def test_graded_set_grades_own_sharing_and_apart_sources() -> None:
+    by_name = _graded_sources()
+    match_set = graded_set(by_name)
+    # every person is an expert; the team is not; dee has too few sources to hold one out
+    assert len(match_set.experts) == 4
+    text_of = {r["id"]: r["text"] for r in match_set.requests}
+    maintainer_of = {s.text: s.maintainer.split()[0] for s in by_name.values()}
+    assert sorted(maintainer_of[t] for t in text_of.values()) == ["ann", "bo", "cy"]  # one held out each
+    documents = {e["id"]: e["documents"] for e in match_set.experts}
+    grades: dict[str, dict[str, int]] = {}
+    for request_id, expert_id, grade in match_set.qrels:
+        grades.setdefault(str(expert_id), {})[maintainer_of[str(text_of[request_id])]] = grade
+        assert text_of[request_id] not in documents[expert_id]  # type: ignore[operator]
+    # ann and bo share mathematics; cy shares no area with anyone held out, so it grades nothing
+    assert sorted(grades.values(), key=lambda g: sorted(g.items())) == [
+        {"ann": 1, "bo": 2, "cy": 0},
+        {"ann": 2, "bo": 1, "cy": 0},
+    ]
+    assert all(len(docs) == 2 for docs in documents.values())  # type: ignore[arg-type]
+    assert graded_set(by_name) == match_set  # the same draw each time
