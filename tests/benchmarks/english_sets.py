@@ -227,28 +227,36 @@ def _read_apt_list(path: Path) -> str:
     ).stdout
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m tests.benchmarks.english_sets OUT_DIR", file=sys.stderr)
-        return 2
+def build_sets(out: Path) -> list[Path] | None:
+    """Write the three sets under `out` from this machine's apt lists; their folders, or None without the lists."""
     packages = sorted(APT_LISTS.glob("*_main_binary-*_Packages*"))
     translations = sorted(APT_LISTS.glob("*_main_i18n_Translation-en*"))
     if not packages or not translations:
-        print("no Packages or Translation-en lists: run `apt-get update -o Acquire::Languages=en`", file=sys.stderr)
-        return 1
+        return None
     by_name = sources(
         (p for path in packages for p in paragraphs(_read_apt_list(path))),
         (p for path in translations for p in paragraphs(_read_apt_list(path))),
     )
-    out = Path(argv[0])
     sets = (
         ("deb-maint", maintainer_set(by_name)),
         ("deb-field", field_set(by_name)),
         ("deb-graded", graded_set(by_name)),
     )
+    folders = []
     for name, match_set in sets:
         write_set(out / name, match_set)
-        print(f"{out / name}: {len(match_set.experts)} experts, {len(match_set.requests)} requests")
+        print(f"{out / name}: {len(match_set.experts)} experts, {len(match_set.requests)} requests", file=sys.stderr)
+        folders.append(out / name)
+    return folders
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m tests.benchmarks.english_sets OUT_DIR", file=sys.stderr)
+        return 2
+    if build_sets(Path(argv[0])) is None:
+        print("no Packages or Translation-en lists: run `apt-get update -o Acquire::Languages=en`", file=sys.stderr)
+        return 1
     return 0
 
 

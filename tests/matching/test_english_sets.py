@@ -169,3 +169,19 @@ def test_graded_set_grades_own_sharing_and_apart_sources() -> None:
     ]
     assert all(len(docs) == 2 for docs in documents.values())  # type: ignore[arg-type]
     assert graded_set(by_name) == match_set  # the same draw each time
+
+
+def test_bench_quality_rows_give_the_loss_for_graded_sets_only(tmp_path: Path) -> None:
+    from tests.benchmarks.bench_matching import _quality_rows
+
+    write_set(tmp_path / "graded", graded_set(_graded_sources()))
+    write_set(tmp_path / "maint", maintainer_set(_graded_sources()))
+    rows = _quality_rows([tmp_path / "graded", tmp_path / "maint"])
+    assert [(r[0], r[1]) for r in rows] == [
+        ("graded", "engine"),
+        ("graded", "char 1-2 TF-IDF baseline"),
+        ("maint", "engine"),
+        ("maint", "char 1-2 TF-IDF baseline"),
+    ]
+    assert all(0.0 <= float(r[-1]) <= 1.0 for r in rows[:2])  # graded: a pairwise loss
+    assert [r[-1] for r in rows[2:]] == ["", ""]  # one relevant expert per request: no loss
