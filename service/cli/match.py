@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from tqdm import tqdm
 
 from matching import MatchEngine
 from matching.analysis_cache import AnalysisCache
-from matching.datasets import read_experts, read_qrels, read_requests, read_run
+from matching.datasets import DatasetError, read_experts, read_qrels, read_requests, read_run
 from matching.evaluate import has_graded_pairs, pairwise_loss, retrieval_metrics
-from service.cli.match_assign import assign_command
+from service.cli.match_assign import BAD_INPUT_EXIT, assign_command
 
 ANALYSIS_CACHE_OPTION = typer.Option(
     None,
@@ -26,20 +30,69 @@ match_app = typer.Typer(no_args_is_help=True)
 match_app.command("assign", help="Solve an assignment instance (JSON in, JSON out).")(assign_command)
 
 
+class _BadFiles(Exception):
+    """Several input files with bad lines, each a `DatasetError`."""
+
+    def __init__(self, errors: list[DatasetError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _read_all(*reads: tuple[Callable[[Path], Any], Path]) -> list[Any]:
+    """Each (reader, path) read; when some files have bad lines, `_BadFiles` names the bad lines of all of them."""
+    out: list[Any] = []
+    errors: list[DatasetError] = []
+    for read, path in reads:
+        try:
+            out.append(read(path))
+        except DatasetError as err:
+            errors.append(err)
+    if errors:
+        raise _BadFiles(errors)
+    return out
+
+
+@contextmanager
+def _reported_input_errors() -> Iterator[None]:
+    """Bad input files and unreadable or unwritable paths end the command with every problem on stderr and exit
+    code 2, instead of a traceback."""
+    try:
+        yield
+    except (DatasetError, _BadFiles) as err:
+        for bad in err.errors if isinstance(err, _BadFiles) else [err]:
+            for problem in bad.problems:
+                typer.echo(f"error: {bad.path}: {problem}", err=True)
+        raise typer.Exit(code=BAD_INPUT_EXIT) from None
+    except OSError as err:
+        typer.echo(f"error: {err.filename or ''}: {err.strerror or err}", err=True)
+        raise typer.Exit(code=BAD_INPUT_EXIT) from None
+
+
 def rank_files(experts_path: Path, requests_path: Path, top: int, out: Path, analysis_cache: Path | None = None) -> int:
-    """Fit the engine on both files, rank experts for every request, write RUN.tsv; returns lines written."""
-    experts = read_experts(experts_path)
-    requests = read_requests(requests_path)
+    """Fit the engine on both files, rank experts for every request, write RUN.tsv; returns lines written.
+
+    Both files are read and checked whole before anything is written (`DatasetError` lists their bad lines), and
+    RUN.tsv is written beside itself and renamed into place at the end, so a failed run leaves no partial file."""
+    if not out.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "its folder does not exist", str(out))
+    experts, requests = _read_all((read_experts, experts_path), (read_requests, requests_path))
+    if not experts:
+        raise DatasetError(experts_path, ["no experts in the file"])
     print(f"fitting on {len(experts)} experts and {len(requests)} requests", file=sys.stderr)
     cache = AnalysisCache(analysis_cache) if analysis_cache is not None else None
     engine = MatchEngine(analysis_cache=cache).fit(experts, requests)
     lines = 0
-    with out.open("w", encoding="utf-8") as fh, tqdm(total=len(requests), unit="req", file=sys.stderr) as bar:
-        for need, ranked in engine.rank_many(requests, top):
-            for rank, (expert_id, score) in enumerate(ranked, start=1):
-                fh.write(f"{need.id}\t{expert_id}\t{rank}\t{score:.6f}\n")
-            lines += len(ranked)
-            bar.update(1)
+    partial = out.with_name(out.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8") as fh, tqdm(total=len(requests), unit="req", file=sys.stderr) as bar:
+            for need, ranked in engine.rank_many(requests, top):
+                for rank, (expert_id, score) in enumerate(ranked, start=1):
+                    fh.write(f"{need.id}\t{expert_id}\t{rank}\t{score:.6f}\n")
+                lines += len(ranked)
+                bar.update(1)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
     return lines
 
 
@@ -52,12 +105,12 @@ def rank_command(
     analysis_cache: Path | None = ANALYSIS_CACHE_OPTION,
 ) -> None:
     """Rank experts for each request: lines `request_id<TAB>expert_id<TAB>rank<TAB>score`."""
-    rank_files(experts, requests, top, out, analysis_cache)
+    with _reported_input_errors():
+        rank_files(experts, requests, top, out, analysis_cache)
 
 
 def _print_metrics(run_path: Path, qrels_path: Path) -> dict[str, float]:
-    run = read_run(run_path)
-    qrels = read_qrels(qrels_path)
+    run, qrels = _read_all((read_run, run_path), (read_qrels, qrels_path))
     metrics = retrieval_metrics(run, qrels)
     if has_graded_pairs(qrels):
         loss = pairwise_loss(run, qrels)
@@ -82,11 +135,14 @@ def evaluate_command(
     analysis_cache: Path | None = ANALYSIS_CACHE_OPTION,
 ) -> None:
     """Print MRR, nDCG@10, R@1/10/100 (and the pairwise-ordering loss for graded per-expert sets)."""
-    if set_dir is not None:
-        run_path = out or Path(tempfile.mkstemp(suffix=".tsv")[1])
-        rank_files(set_dir / "experts.jsonl", set_dir / "requests.jsonl", top, run_path, analysis_cache)
-        _print_metrics(run_path, qrels or set_dir / "qrels.tsv")
-        return
-    if run is None or qrels is None:
-        raise typer.BadParameter("give --run and --qrels, or --set DIR")
-    _print_metrics(run, qrels)
+    with _reported_input_errors(), tempfile.TemporaryDirectory(prefix="zhiqiao-run-") as scratch:
+        if set_dir is not None:
+            run_path = out or Path(scratch) / "RUN.tsv"
+            qrels_path = qrels or set_dir / "qrels.tsv"
+            read_qrels(qrels_path)  # its mistakes are reported before the ranking, not after it
+            rank_files(set_dir / "experts.jsonl", set_dir / "requests.jsonl", top, run_path, analysis_cache)
+        elif run is not None and qrels is not None:
+            run_path, qrels_path = run, qrels
+        else:
+            raise typer.BadParameter("give --run and --qrels, or --set DIR")
+        _print_metrics(run_path, qrels_path)

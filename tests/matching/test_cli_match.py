@@ -80,3 +80,56 @@ def test_rank_with_an_analysis_cache_writes_the_same_run(tmp_path: Path) -> None
         runs.append(run.read_text())
     assert runs[0] == runs[1] == runs[2]
     assert len(list((tmp_path / "cache").glob("seg-*.npz"))) == 1  # the second run read, wrote nothing
+
+
+def _rank(tmp_path: Path, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app,
+        ["match", "rank", "--experts", str(tmp_path / "experts.jsonl"), "--requests",
+         str(tmp_path / "requests.jsonl"), "--top", "2", *extra],
+    )  # fmt: skip
+    return result.exit_code, result.output
+
+
+def test_rank_reports_every_bad_line_of_both_files_and_writes_nothing(tmp_path: Path) -> None:
+    _write_set(tmp_path)
+    with (tmp_path / "experts.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"id": "x", "documents": "one text"}\n{"id": "rice"}\n')
+    with (tmp_path / "requests.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"id": "q4", "text": "abc"\n')
+    run = tmp_path / "run.tsv"
+    code, output = _rank(tmp_path, "--out", str(run))
+    assert code == 2
+    assert f'error: {tmp_path / "experts.jsonl"}: line 4: "documents" must be a list of strings' in output
+    assert f"error: {tmp_path / 'experts.jsonl'}: line 5: expert 'rice' again (first on line 1)" in output
+    assert f"error: {tmp_path / 'requests.jsonl'}: line 4: not valid JSON" in output
+    assert "Traceback" not in output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["experts.jsonl", "qrels.tsv", "requests.jsonl"]
+
+
+def test_rank_reports_an_empty_expert_file_and_a_missing_output_folder(tmp_path: Path) -> None:
+    _write_set(tmp_path)
+    code, output = _rank(tmp_path, "--out", str(tmp_path / "no" / "run.tsv"))
+    assert (code, output.strip()) == (2, f"error: {tmp_path / 'no' / 'run.tsv'}: its folder does not exist")
+    (tmp_path / "experts.jsonl").write_text("\n")
+    code, output = _rank(tmp_path, "--out", str(tmp_path / "run.tsv"))
+    assert (code, output.strip()) == (2, f"error: {tmp_path / 'experts.jsonl'}: no experts in the file")
+
+
+def test_a_failed_rank_keeps_the_earlier_run(tmp_path: Path) -> None:
+    _write_set(tmp_path)
+    run = tmp_path / "run.tsv"
+    assert _rank(tmp_path, "--out", str(run))[0] == 0
+    before = run.read_text()
+    (tmp_path / "requests.jsonl").write_text('{"id": "q1"}\n')
+    assert _rank(tmp_path, "--out", str(run))[0] == 2
+    assert run.read_text() == before
+
+
+def test_evaluate_reports_bad_qrels_before_ranking(tmp_path: Path) -> None:
+    _write_set(tmp_path)
+    (tmp_path / "qrels.tsv").write_text("q1\trice\thigh\n")
+    result = CliRunner().invoke(app, ["match", "evaluate", "--set", str(tmp_path), "--out", str(tmp_path / "run.tsv")])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {tmp_path / 'qrels.tsv'}: line 1: grade 'high' is not a number"
+    assert not (tmp_path / "run.tsv").exists()
