@@ -31,20 +31,21 @@ class _Bad(ValueError):
 
 
 def _lines(path: Path, problems: list[str]) -> Iterator[tuple[int, str]]:
-    """(line number, line) of the non-blank lines of a UTF-8 text file."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel, Notepad) is not part of line 1
-    except UnicodeDecodeError as err:
-        seen = bytes(err.object)  # what the decoder saw: the file without its byte-order mark
-        offset = err.start + path.stat().st_size - len(seen)
-        number = seen[: err.start].count(b"\n") + 1
-        problems.append(f"line {number}: not UTF-8 text (byte {offset} of the file)")
-        return
-    # only line feeds end a line: JSON strings may hold U+2028 and the like, which str.splitlines would split at
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.removesuffix("\r")
-        if line.strip():
-            yield number, line
+    """(line number, line) of the non-blank lines of a UTF-8 text file, read a line at a time; a line that is not
+    UTF-8 is a problem of its own. Only line feeds end a line (JSON strings may hold U+2028 and the like)."""
+    offset = 0
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            data = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw  # a byte-order mark (Excel, Notepad)
+            try:
+                line = data.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as err:
+                at = offset + len(raw) - len(data) + err.start
+                problems.append(f"line {number}: not UTF-8 text (byte {at} of the file)")
+            else:
+                if line.strip():
+                    yield number, line
+            offset += len(raw)
 
 
 def _read(path: Path, parse: Callable[[str], T], key: Callable[[T], str], kind: str) -> list[T]:

@@ -77,12 +77,16 @@ def test_requests_need_a_text_and_unique_ids(tmp_path: Path) -> None:
 
 def test_text_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
-    lines = b'{"id": "q1", "text": "a"}\n{"id": "q2", "text": "\xb0\xa1"}\n'  # GB2312 in line 2, byte 48
-    for bom in (b"", b"\xef\xbb\xbf"):
+    lines = b'{"id": "q1", "text": "a"}\n{"id": "q2", "text": "\xb0\xa1"}\n{"id": "q3", "text": "\xb0"}\n'
+    for bom in (b"", b"\xef\xbb\xbf"):  # GB2312 in line 2 at byte 48, and in line 3
         path.write_bytes(bom + lines)
         with pytest.raises(DatasetError) as caught:
             read_requests(path)
-        assert caught.value.problems == [f"line 2: not UTF-8 text (byte {48 + len(bom)} of the file)"]
+        at = 48 + len(bom)
+        assert caught.value.problems == [
+            f"line 2: not UTF-8 text (byte {at} of the file)",
+            f"line 3: not UTF-8 text (byte {at + 27} of the file)",  # line 2 is 27 bytes long
+        ]
 
 
 def test_qrels_grades_are_whole_numbers(tmp_path: Path) -> None:
