@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from matching.datasets import DatasetError, read_experts, read_qrels, read_requests, read_run
 from matching.types import ExpertProfile, NeedText
+
+
+def _problems(read: Callable[[Path], object], path: Path) -> list[str]:
+    """What `read` reports of a bad file."""
+    with pytest.raises(DatasetError) as caught:
+        read(path)
+    assert caught.value.path == path
+    return caught.value.problems
 
 
 def _write(path: Path, lines: list[str]) -> Path:
@@ -53,22 +62,18 @@ BAD_EXPERTS = [
 def test_every_bad_expert_line_is_reported_with_its_number(tmp_path: Path) -> None:
     good = '{"id": "ok"}'
     path = _write(tmp_path / "e.jsonl", [good] + [line for line, _ in BAD_EXPERTS] + [good])
-    with pytest.raises(DatasetError) as caught:
-        read_experts(path)
+    problems = _problems(read_experts, path)
     expected = [f"line {n}: {message}" for n, (_, message) in enumerate(BAD_EXPERTS, start=2)]
     expected.append(f"line {len(BAD_EXPERTS) + 2}: expert 'ok' again (first on line 1)")
-    assert len(caught.value.problems) == len(expected)
-    for problem, start in zip(caught.value.problems, expected, strict=True):
+    assert len(problems) == len(expected)
+    for problem, start in zip(problems, expected, strict=True):
         assert problem.startswith(start), problem
-    assert caught.value.path == path
 
 
 def test_requests_need_a_text_and_unique_ids(tmp_path: Path) -> None:
     path = _write(tmp_path / "r.jsonl", ['{"id": "q1", "text": "a", "field": null}', '{"id": "q2"}',
                                          '{"id": "q1", "text": "b"}', '{"id": "q3", "text": ["a"]}'])  # fmt: skip
-    with pytest.raises(DatasetError) as caught:
-        read_requests(path)
-    assert caught.value.problems == [
+    assert _problems(read_requests, path) == [
         'line 2: "text" must be a string (it is missing)',
         "line 3: request 'q1' again (first on line 1)",
         'line 4: "text" must be a string, not list',
@@ -80,10 +85,8 @@ def test_text_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     lines = b'{"id": "q1", "text": "a"}\n{"id": "q2", "text": "\xb0\xa1"}\n{"id": "q3", "text": "\xb0"}\n'
     for bom in (b"", b"\xef\xbb\xbf"):  # GB2312 in line 2 at byte 48, and in line 3
         path.write_bytes(bom + lines)
-        with pytest.raises(DatasetError) as caught:
-            read_requests(path)
         at = 48 + len(bom)
-        assert caught.value.problems == [
+        assert _problems(read_requests, path) == [
             f"line 2: not UTF-8 text (byte {at} of the file)",
             f"line 3: not UTF-8 text (byte {at + 27} of the file)",  # line 2 is 27 bytes long
         ]
@@ -94,9 +97,7 @@ def test_qrels_grades_are_whole_numbers(tmp_path: Path) -> None:
     assert read_qrels(path) == {"q1": {"a": 2, "b": 1}, "q2": {"a": 0}}
     bad = _write(tmp_path / "bad.tsv", ["q1\ta\t2", "q1\tb", "q1\tc\tx", "q1\td\t1.5", "q1\te\tinf", "q1\ta\t1",
                                         "\tf\t1"])  # fmt: skip
-    with pytest.raises(DatasetError) as caught:
-        read_qrels(bad)
-    assert caught.value.problems == [
+    assert _problems(read_qrels, bad) == [
         "line 2: 3 tab-separated columns were expected (request, expert, grade), found 2",
         "line 3: grade 'x' is not a number",
         "line 4: grade '1.5' is not a whole number",
@@ -110,9 +111,7 @@ def test_run_lines_need_a_rank_and_a_score(tmp_path: Path) -> None:
     path = _write(tmp_path / "run.tsv", ["q1\ta\t1\t0.5", "q1\tb\t2\t0.25"])
     assert read_run(path) == {"q1": {"a": 0.5, "b": 0.25}}
     bad = _write(tmp_path / "bad.tsv", ["q1\ta\tfirst\t0.5", "q1\tb\t2\thigh", "q1\tc\t3"])
-    with pytest.raises(DatasetError) as caught:
-        read_run(bad)
-    assert caught.value.problems == [
+    assert _problems(read_run, bad) == [
         "line 1: rank 'first' is not a whole number",
         "line 2: score 'high' is not a number",
         "line 3: 4 tab-separated columns were expected (request, expert, rank, score), found 3",
