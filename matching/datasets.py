@@ -99,6 +99,14 @@ def _text(row: dict[str, object], key: str, required: bool = False) -> str | Non
     return value
 
 
+def _district(row: dict[str, object]) -> str | None:
+    """A district name or GB/T 2260 code; a code may come as a JSON number."""
+    value = row.get("district")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _text(row, "district") or None
+
+
 def _texts(row: dict[str, object], key: str) -> tuple[str, ...]:
     value = row.get(key)
     if value is None:
@@ -139,7 +147,7 @@ def _expert(line: str) -> ExpertProfile:
         profile=_text(row, "profile") or "",
         documents=_texts(row, "documents"),
         fields=_texts(row, "fields"),
-        district=_text(row, "district") or None,
+        district=_district(row),
         capacity_left=_capacity(row),
         available=available,
         rating=_rating(row),
@@ -152,7 +160,7 @@ def _request(line: str) -> NeedText:
         id=_id(row),
         text=_text(row, "text", required=True) or "",
         field=_text(row, "field") or None,
-        district=_text(row, "district") or None,
+        district=_district(row),
     )
 
 

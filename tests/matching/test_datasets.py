@@ -28,10 +28,11 @@ def _write(path: Path, lines: list[str]) -> Path:
 def test_experts_with_every_key_are_read(tmp_path: Path) -> None:
     row = {"id": 7, "profile": "水稻", "documents": ["稻瘟病"], "fields": ["作物学"], "district": "城关区",
            "capacity_left": 0, "available": False, "rating": 4}  # fmt: skip
-    path = _write(tmp_path / "e.jsonl", [json.dumps(row, ensure_ascii=False), "", json.dumps({"id": "b"})])
-    assert read_experts(path) == [
+    lines = [json.dumps(row, ensure_ascii=False), "", '{"id": "b"}', '{"id": "c", "district": 510131}']
+    assert read_experts(_write(tmp_path / "e.jsonl", lines)) == [
         ExpertProfile("7", "水稻", ("稻瘟病",), ("作物学",), "城关区", capacity_left=0, available=False, rating=4.0),
         ExpertProfile("b"),  # profile, documents and fields may be left out
+        ExpertProfile("c", district="510131"),  # a district code as a number
     ]
 
 
@@ -56,6 +57,7 @@ BAD_EXPERTS = [
     ('{"id": "h", "rating": 6}', '"rating" must be a number from 1 to 5'),
     ('{"id": "i", "rating": NaN}', '"rating" must be a number from 1 to 5'),
     ('{"id": "j", "available": "yes"}', '"available" must be true or false'),
+    ('{"id": "k", "district": ["a"]}', '"district" must be a string, not list'),
 ]
 
 
