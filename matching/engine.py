@@ -592,19 +592,24 @@ class MatchEngine:
             return self._structure(needs, self._needs_rows.rows(need_slots), np.array([slot]))[:, 0]
         item = self._experts[slot]
         assert item is not None
+        fields = self._field_slots_of(item) if s.field_weight else set()
         bonus = {"same": np.float32(s.district_same), "neighbour": np.float32(s.district_neighbour)}
         out = np.full(len(needs), self._static_array()[slot], dtype=np.float32)
         for i, need in enumerate(needs):
-            if s.field_weight and self._field_match(need, item):
+            if self._field_match(need, fields):
                 out[i] += np.float32(s.field_weight)
             relation = self._district_relation(need.district, item.expert.district)
             if relation is not None:
                 out[i] += bonus[relation]
         return out
 
-    def _field_match(self, need: NeedText, item: _Expert) -> bool:
-        """Whether the need declares a field the expert has (labels folded)."""
-        return bool(set(self._declared_slots(need)) & {self._field_index[k] for k in item.field_keys})
+    def _field_slots_of(self, item: _Expert) -> set[int]:
+        """The field slots of an expert's labels (folded)."""
+        return {self._field_index[k] for k in item.field_keys}
+
+    def _field_match(self, need: NeedText, expert_fields: set[int]) -> bool:
+        """Whether the need declares one of `expert_fields` (an expert's `_field_slots_of`)."""
+        return not expert_fields.isdisjoint(self._declared_slots(need))
 
     def _district_relation(self, need_district: str | None, expert_district: str | None) -> str | None:
         if not need_district or not expert_district:
@@ -886,7 +891,7 @@ class MatchEngine:
         e = item.expert
         reasons = Reasons(
             shared_terms=shared_terms,
-            field_match=self._field_match(need, item),
+            field_match=self._field_match(need, self._field_slots_of(item)),
             district=self._district_relation(need.district, e.district),
             capacity_left=e.capacity_left,
             text_score=round(text_score, 6),
