@@ -200,7 +200,7 @@ def graded_set(
         own = held[maintainer]
         areas = set().union(*(by_name[n].areas for n in people[maintainer]))
         sharing = [n for n in pool if n != own and by_name[n].areas & areas]
-        apart = [n for n in pool if not by_name[n].areas & areas]
+        apart = [n for n in pool if n != own and not by_name[n].areas & areas]
         if not sharing or not apart:
             continue
         expert_id = _opaque(maintainer)

@@ -171,6 +171,25 @@ def test_graded_set_grades_own_sharing_and_apart_sources() -> None:
     assert graded_set(by_name) == match_set  # the same draw each time
 
 
+def test_graded_set_grades_a_held_out_source_without_an_area_once() -> None:
+    # eve's held-out source may be the one without an area: it is still hers (2), never also "apart" (0)
+    eve = {
+        "eve0": Source("eve package 0 text", "Eve <eve@example.org>", {"mathematics"}),
+        "eve1": Source("eve package 1 text", "Eve <eve@example.org>"),
+        "eve2": Source("eve package 2 text", "Eve <eve@example.org>"),
+    }
+    by_name = _graded_sources() | eve
+    own_without_area = 0
+    for seed in range(12):
+        match_set = graded_set(by_name, seed=seed)
+        pairs = [(q, e) for q, e, _ in match_set.qrels]
+        assert len(pairs) == len(set(pairs)), f"seed {seed}: a pair graded twice"
+        text_of = {r["id"]: r["text"] for r in match_set.requests}
+        own = {text_of[q] for q, _, g in match_set.qrels if g == 2}
+        own_without_area += "eve package 1 text" in own or "eve package 2 text" in own
+    assert own_without_area > 0  # the case above did come up
+
+
 def test_bench_quality_rows_give_the_loss_for_graded_sets_only(tmp_path: Path) -> None:
     from tests.benchmarks.bench_matching import _quality_rows
 
