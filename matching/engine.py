@@ -6,7 +6,11 @@ Score of a (need, expert) pair, absolute and comparable across needs:
             (BM25 over the expert's whole text, plus over its best-matching single text d: `matching.documents`)
             + topic_weight * n / (n + topic_half_words) * max(0, cos(topic(need), topic(e)))
             (word vectors: `matching.topics`; n the need's words that have a vector)
-    text  = raw / (1 + raw)                              (`bounded`: in [0, 1), ordered as raw)
+    text  = bounded(floor(raw - background(need)))      for a pair with any evidence (raw > 0), else 0
+            background(need): the need's raw sum for the pool's average expert (`_backgrounds`)
+            floor(x) = x from FLOOR up, FLOOR^2 / (2 FLOOR - x) below: positive and increasing, so pairs
+            below their need's background stay ordered as raw orders them
+            bounded(y) = y / (1 + y): in [0, 1), increasing
     score = text + field + district + activity + rating
 
 - w(t, e) = idf(t) tf (k1 + 1) / (tf + k1 (1 - b_g + b_g L_g(e) / avgL_g)): the expert's profile and documents
@@ -82,8 +86,9 @@ class MatchSettings:
       (binary sets) is at 1 / 0.75 / 0.5: csl 0.109 / 0.102 / 0.107, deb-field 0.209 / 0.157 / 0.161, deb-maint
       0.306 / 0.296 / 0.293. Below 1 the raw sum is unbounded (to ~1.7 on csl at 0.75), so the text score is
       `bounded` into [0, 1) (the UI shows it as 匹配度, the liaison planner mixes it with field overlap).
-    - field_weight 0.1: nssf-dev MRR 0.134 / 0.138 / 0.138 / 0.137 at 0.05 / 0.1 / 0.15 / 0.2 (alpha 0.75,
-      bounded); csl-dev has no field labels.
+    - field_weight 0.15: with the background taken off (below), nssf-dev MRR 0.134 / 0.137 / 0.138 / 0.137 /
+      0.135 and R@100 0.389 / 0.400 / 0.417 / 0.420 / 0.417 at 0.05 / 0.07 / 0.15 / 0.2 / 0.3; 0.1 had been
+      best before it (0.138, R@100 0.411), and gives 0.137 / 0.406 with it. csl-dev has no field labels.
     - predicted_field_weight 0: field-centroid prediction measured no gain (cosine engine); kept switchable.
     - document_weight 1.0: the need's score against the expert's best-matching single text (profile or one
       document, BM25 with the texts' own mean lengths) is added to the whole-profile score, before `bounded`.
@@ -107,6 +112,15 @@ class MatchSettings:
       idf on the expert side only (cosine had it on both), so common columns weigh more than they did: at 0.05 the
       two-stage top-10 agreed with exhaustive scoring on 73% of 100,000-expert synthetic queries (cosine: 86%),
       at 0.1 on 87%, at 0.2 on 98% (median query 0.92 -> 1.14 ms); nssf-dev R@100 0.417 -> 0.418.
+    - background_weight 1.0: the raw sum an average expert of the fitted pool would get for the need is taken
+      off before `bounded` (0: not). Within a need this changes no order; across needs it takes off what makes a
+      need score high with everyone (long, common words), which is what an expert's own ranking of needs
+      (`needs_for`), the assignment solver and graded per-expert sets compare. Pairwise loss / share of other
+      requests above the expert's own (`zhiqiao match evaluate --top 0`, every pair scored) without and with it:
+      csl-dev 0.164 / 0.161, deb-graded 0.379 / 0.361, deb-field 0.171 / 0.115, deb-maint 0.291 / 0.282; the
+      exact mean over the pool instead of this estimate (scratch) 0.160 / 0.362 / 0.111 / 0.282. Taking off 0.5 /
+      1.5 / 2 times it (scratch, with a cruder estimate of the topic part): csl-dev 0.163 / 0.163 / 0.166,
+      deb-graded 0.367 / 0.357 / 0.358, deb-field 0.136 / 0.120 / 0.146, deb-maint 0.285 / 0.280 / 0.281.
     - district / rating weights are tie-breakers below the typical top-1..top-10 text-score gap.
     - rank_workers 2, parallel_min_needs 1,000, parallel_max_k 1,000: `rank_many` shares large batches with forked
       processes (the machine's two cores; docs/matching.md has the benchmark). Whole rankings (k = 0) stay in one
@@ -124,7 +138,8 @@ class MatchSettings:
     document_weight: float = 1.0
     topic_weight: float = 1.0
     topic_half_words: float = 20.0
-    field_weight: float = 0.1
+    background_weight: float = 1.0
+    field_weight: float = 0.15
     predicted_field_weight: float = 0.0
     field_temperature: float = 0.05
     activity_weight: float = 0.0
@@ -176,6 +191,32 @@ def title_of(text: str) -> str:
     a space); the whole text when it has none. English Debian sets: MRR 0.765 -> 0.776 field-level, 0.184 ->
     0.186 person-level, against "。" and line breaks alone; csl-dev unchanged."""
     return _TITLE_END.split(text, maxsplit=1)[0]
+
+
+#: `floor`'s scale: a pair exactly at its need's background has raw - background 0 and scores floor(0) = FLOOR
+FLOOR = 0.05
+#: an expert's best single text scores this many times the mean of its texts, on average over a pool (the exact
+#: mean of the best-text part over the pool, divided by its estimate from the mean text rows: 1.6 to 3.2 on
+#: csl-dev and the English sets, scratch); used for the background's best-text part
+BEST_TEXT_FACTOR = 2.0
+
+
+def floor(x: np.ndarray) -> np.ndarray:
+    """x where x >= FLOOR, FLOOR^2 / (2 FLOOR - x) below (float32): positive, increasing, and equal to x with
+    its slope at FLOOR; far below zero it is about FLOOR^2 / |x|, so no two values of x run together."""
+    x = np.asarray(x, dtype=np.float32)
+    out = x.copy()
+    below = x < FLOOR
+    out[below] = np.float32(FLOOR * FLOOR) / (np.float32(2.0 * FLOOR) - x[below])
+    return out
+
+
+def text_score(raw: np.ndarray, background: np.ndarray | float) -> np.ndarray:
+    """The text score of raw sums given their needs' backgrounds: `bounded(floor(raw - background))` where raw
+    is positive (the pair shares a term or a topic), 0 where it is not."""
+    text = bounded(floor(raw - np.asarray(background, dtype=np.float32)))
+    text[raw <= 0] = 0.0
+    return text
 
 
 def bounded(raw: np.ndarray) -> np.ndarray:
@@ -265,6 +306,10 @@ class MatchEngine:
         self._ids_cache: np.ndarray | None = None
         self._eligible_cache: np.ndarray | None = None
         self._field_slots_cache: list[np.ndarray] | None = None
+        #: the pool's mean expert as one row of term weights (the whole-profile part plus the best-text part's
+        #: estimate), frozen at fit; and each stored need's background (by need slot)
+        self._background_row = np.zeros(0, dtype=np.float32)
+        self._need_background = np.zeros(0, dtype=np.float32)
         vectors = shipped_word_vectors() if s.topic_weight else None
         self._topics = TopicVectors(vectors, self.vocab_.word_at) if vectors is not None else None
 
@@ -358,7 +403,18 @@ class MatchEngine:
         need_rows = self.weighter_.transform_inplace(need_counts, stored=False)
         self._needs_rows.append(need_rows)
         self._fit_topics(profile_rows, need_rows)
-        del profile_rows, need_rows
+        del profile_rows
+        self._fit_background(lengths)
+        if self._topics is not None:
+            slots = np.arange(len(need_list))
+            need_topics: tuple[np.ndarray | None, np.ndarray | None] = (
+                self._topics.needs.rows(slots),
+                self._topics.needs.words(slots),
+            )
+        else:
+            need_topics = (None, None)
+        self._need_background = self._backgrounds(need_rows, *need_topics)
+        del need_rows
         for n in need_list:
             self._need_slot[n.id] = len(self._needs)
             self._needs.append(n)
@@ -372,6 +428,46 @@ class MatchEngine:
         """Topic vectors of the fitted experts and needs, centred on their mean (frozen from now on)."""
         if self._topics is not None:
             self._topics.fit(profile_rows, need_rows, self.weighter_.space.global_ids(), self.weighter_.idf_at)
+
+    def _fit_background(self, texts_per_expert: np.ndarray) -> None:
+        """The background row: the fitted experts' mean profile row, plus `document_weight` times
+        `BEST_TEXT_FACTOR` times the mean over experts of each expert's mean text row."""
+        n = self._profiles.n_rows
+        if n == 0 or not self.settings.background_weight:
+            self._background_row = np.zeros(0, dtype=np.float32)
+            return
+        row = self._profiles.column_sums() / n
+        weight = self.settings.document_weight
+        if weight and self._documents.n_rows:
+            per_text = np.repeat(1.0 / np.maximum(texts_per_expert, 1), texts_per_expert)
+            texts = self._documents.column_sums(per_text)
+            row[: texts.size] += weight * BEST_TEXT_FACTOR * texts[: row.size] / n
+        self._background_row = row.astype(np.float32)
+
+    def _backgrounds(
+        self, rows: sp.csr_matrix, topics: np.ndarray | None = None, words: np.ndarray | None = None
+    ) -> np.ndarray:
+        """For each query row, the raw sum the pool's average expert gets (times `background_weight`): the row
+        times the background row, plus the topic part's expected value over the experts (`topics`: the rows'
+        centred topic vectors, `words`: how many of each row's words have a vector)."""
+        weight = self.settings.background_weight
+        out = np.zeros(rows.shape[0], dtype=np.float32)
+        if not weight or self._background_row.size == 0:
+            return out
+        background = self._background_row
+        if rows.shape[0] == 1:
+            inside = rows.indices < background.size
+            out[0] = rows.data[inside] @ background[rows.indices[inside]]
+        else:
+            out[:] = with_width(rows, background.size) @ background
+        if self._topics is not None and topics is not None and words is not None:
+            out += self._topic_weight(words) * self._topics.expected_similarity(topics)
+        out *= np.float32(weight)
+        return out
+
+    def _text(self, raw: np.ndarray, background: np.ndarray) -> np.ndarray:
+        """Text scores of raw sums (in place when the background is off: then `bounded(raw)`, as before it)."""
+        return text_score(raw, background) if self.settings.background_weight else bounded(raw)
 
     def _topic_rows(self, rows: sp.csr_matrix, query: bool) -> tuple[np.ndarray, np.ndarray]:
         """(centred topic vectors, words with a vector) of weighted rows (query rows: times the idf)."""
@@ -483,8 +579,11 @@ class MatchEngine:
         counts = self._need_counts([need.text], self.vocab_)
         row = self.weighter_.transform(counts, grow=True, stored=False)
         self._needs_rows.append(row)
+        topics: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
         if self._topics is not None:
-            self._topics.needs.append(*self._topic_rows(row, query=True))
+            topics = self._topic_rows(row, query=True)
+            self._topics.needs.append(*topics)
+        self._need_background = np.append(self._need_background, self._backgrounds(row, *topics))
         self._need_slot[need.id] = len(self._needs)
         self._needs.append(need)
 
@@ -650,7 +749,8 @@ class MatchEngine:
     def _text_scores(self, query: sp.csr_matrix, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact text score of one query row against expert `slots`: the query row (already divided by its cap)
         times each whole-profile row, plus `document_weight` times its product with the expert's best-matching
-        text, plus the topic part, `bounded`; with each slot's topic similarity (a reason)."""
+        text, plus the topic part, less the need's background, made a text score (`_text`); with each slot's topic
+        similarity (a reason)."""
         slots = np.asarray(slots, dtype=np.int64)
         # Past a few thousand rows the postings product beats gathering rows.
         if len(slots) > 2000:
@@ -663,20 +763,14 @@ class MatchEngine:
             hit = np.flatnonzero(raw > 0)
             runs = self._document_runs()[slots[hit]]
             raw[hit] += np.float32(weight) * self._documents.best(runs[:, 0], runs[:, 1], query)
-        similarity, words = self._topic_similarity(query, slots)
-        if words:
-            raw += self._topic_weight(np.array([words])) * similarity
-        return bounded(raw), similarity
-
-    def _topic_similarity(self, query: sp.csr_matrix, slots: np.ndarray) -> tuple[np.ndarray, int]:
-        """(max(0, cosine) of one query row's topic vector with each slot's, the query's words that have a vector);
-        zeros when topics are off or no word of the query has a vector."""
+        similarity = np.zeros(len(slots), dtype=np.float32)
         if self._topics is None:
-            return np.zeros(len(slots), dtype=np.float32), 0
+            return self._text(raw, self._backgrounds(query)), similarity
         vector, words = self._topic_rows(query, query=True)
-        if not words[0]:
-            return np.zeros(len(slots), dtype=np.float32), 0
-        return np.maximum(self._topics.experts.rows(slots) @ vector[0], np.float32(0.0)), int(words[0])
+        if words[0]:
+            np.maximum(self._topics.experts.rows(slots) @ vector[0], np.float32(0.0), out=similarity)
+            raw += self._topic_weight(words) * similarity
+        return self._text(raw, self._backgrounds(query, vector, words)), similarity
 
     # ------------------------------------------------------------------ queries
     def _n_candidates(self, want: int) -> int:
@@ -701,6 +795,9 @@ class MatchEngine:
         all_slots = np.flatnonzero(eligible) if exhaustive else None
         structure = self._structure(needs, queries, None)
         if not exhaustive:
+            # candidates by the whole-profile part alone, without the background: within a need the background
+            # changes no order of text scores, only how they weigh against the structure (nssf-dev the same with
+            # it taken off here too: MRR 0.1375 against 0.1374, R@100 0.4065 against 0.4062, at field_weight 0.1)
             approx = bounded(self._profiles.first_stage(queries))
             approx += structure
             if n_eligible < eligible.size:
@@ -805,6 +902,7 @@ class MatchEngine:
         n_candidates = self._n_candidates(k)
         if live.sum() > n_candidates:
             approx = self._needs_rows.first_stage(profile)[0]
+            approx -= self._need_background  # the needs this expert stands out for, as the exact scores rank them
             approx[~live] = -np.inf
             cand = top_candidates(approx, n_candidates)
         else:
@@ -853,7 +951,7 @@ class MatchEngine:
             expert = self._topics.experts.rows(np.array([slot]))[0]
             np.maximum(self._topics.needs.rows(need_slots) @ expert, np.float32(0.0), out=similarity)
             raw += self._topic_weight(self._topics.needs.words(need_slots)) * similarity
-        return bounded(raw), similarity
+        return self._text(raw, self._need_background[need_slots]), similarity
 
     # ------------------------------------------------------------------ reasons
     def _matches(

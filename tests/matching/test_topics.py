@@ -64,7 +64,7 @@ def test_a_related_expert_without_a_shared_word_is_found_through_the_topic() -> 
 
 def test_the_topic_part_grows_with_the_needs_words_that_have_a_vector() -> None:
     def topic_raw(half_words: float) -> float:
-        settings = MatchSettings(topic_half_words=half_words)
+        settings = MatchSettings(topic_half_words=half_words, background_weight=0.0)
         (match,) = MatchEngine(settings).fit([BRIDGE, WHEAT], [RICE]).experts_for(RICE, k=1)
         text = match.reasons.text_score
         return text / (1 - text)  # the raw sum behind the bounded text score
