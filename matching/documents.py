@@ -47,9 +47,9 @@ class DocumentScores:
         self._rows.append(weighter.transform_inplace(counts, stored=True, avg_lengths=self.avg_lengths_))
         return first
 
-    def column_sums(self, row_weights: np.ndarray) -> np.ndarray:
-        """Each column's sum over the texts' rows, row i times `row_weights[i]` (float64)."""
-        return self._rows.column_sums(row_weights)
+    def column_sums(self, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Each column's sum over the texts' rows at `positions`, each row times its weight (float64)."""
+        return self._rows.column_sums(positions, weights)
 
     def text_scores(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
         """The dot products of the query row with rows first[i] .. first[i] + counts[i] - 1 for each i, back to

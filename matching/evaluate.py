@@ -11,6 +11,10 @@ Reading of the metrics (documented so that numbers can be compared):
   wrongly when it gives the lower-graded paper the higher score; a tie in score counts one half. An expert's loss
   is the wrong fraction over their pairs; the reported loss is the mean over experts with at least one such pair.
   A (paper, expert) pair missing from the run scores minus infinity (so two missing pairs tie).
+- Cross-request loss (binary sets; ours, for how an expert's list of requests is ordered, as `needs_for` shows it
+  and as the graded loss judges it): for each request and each expert relevant to it, the share of the requests
+  the expert is not relevant to that score at least as high for that expert (ties count one half); the mean over
+  such (request, expert) pairs. It needs every pair scored (`--top 0`): printed only for complete runs.
 """
 
 from __future__ import annotations
@@ -76,6 +80,32 @@ def pairwise_loss(run: Run, qrels: Qrels) -> float | None:
         if total:
             losses.append(wrong / total)
     return sum(losses) / len(losses) if losses else None
+
+
+def cross_request_loss(run: Run, qrels: Qrels) -> float | None:
+    """The cross-request loss (module docstring) of a run; None when no request has a relevant expert."""
+    requests = sorted(run)
+    relevant_to: dict[str, set[str]] = defaultdict(set)
+    for request, grades in qrels.items():
+        for expert, grade in grades.items():
+            if grade > 0:
+                relevant_to[expert].add(request)
+    shares = []
+    for expert, own_requests in relevant_to.items():
+        others = [run[r].get(expert, -math.inf) for r in requests if r not in own_requests]
+        if not others:
+            continue
+        for request in own_requests:
+            own = run.get(request, {}).get(expert, -math.inf)
+            above = sum(1.0 if s > own else 0.5 if s == own else 0.0 for s in others)
+            shares.append(above / len(others))
+    return sum(shares) / len(shares) if shares else None
+
+
+def is_complete(run: Run) -> bool:
+    """True when every request of the run has a score for every expert the run names."""
+    experts: set[str] = set().union(*(set(scores) for scores in run.values())) if run else set()
+    return all(len(scores) == len(experts) for scores in run.values())
 
 
 def has_graded_pairs(qrels: Qrels) -> bool:

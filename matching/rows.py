@@ -253,23 +253,14 @@ class RowStore:
         """The rows at `positions` with float32 values (a half store's decoded)."""
         return self._float32(self.rows(positions))
 
-    def column_sums(self, row_weights: np.ndarray | None = None, step: int = 20_000) -> np.ndarray:
-        """Each column's sum over all rows (float64), each row times `row_weights[row]` when given; read `step`
-        rows at a time on two threads, so no temporary is the size of the whole matrix."""
-        matrix = self._all()
-        n_rows, n_cols = matrix.shape
-
-        def part(a: int) -> np.ndarray:
-            b = min(a + step, n_rows)
-            lo, hi = int(matrix.indptr[a]), int(matrix.indptr[b])
-            values = matrix.data[lo:hi]
-            values = values.view(np.float16).astype(np.float64) if self.half else values.astype(np.float64)
-            if row_weights is not None:
-                values *= np.repeat(row_weights[a:b], np.diff(matrix.indptr[a : b + 1]))
-            return np.bincount(matrix.indices[lo:hi], weights=values, minlength=n_cols)
-
-        with ThreadPoolExecutor(THREADS) as pool:
-            return sum(pool.map(part, range(0, n_rows, step)), np.zeros(n_cols, dtype=np.float64))
+    def column_sums(self, positions: np.ndarray, weights: np.ndarray, step: int = 5_000) -> np.ndarray:
+        """Each column's sum over the rows at `positions`, each row times its weight (float64): gathered and
+        multiplied `step` rows at a time, so the copies stay small."""
+        total = np.zeros(self._all().shape[1], dtype=np.float64)
+        for a in range(0, positions.size, step):
+            block = self.float32_rows(positions[a : a + step])
+            total += weights[a : a + step].astype(np.float32) @ block
+        return total
 
     def _query_table(self, query: sp.csr_matrix, width: int) -> np.ndarray:
         """A dense copy of one query row (a per-thread scratch table: the caller must clear it with `_clear`)."""

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from matching import MatchEngine
 from matching.analysis_cache import AnalysisCache
 from matching.datasets import DatasetError, read_experts, read_qrels, read_requests, read_run
-from matching.evaluate import has_graded_pairs, pairwise_loss, retrieval_metrics
+from matching.evaluate import cross_request_loss, has_graded_pairs, is_complete, pairwise_loss, retrieval_metrics
 from service.cli.match_assign import BAD_INPUT_EXIT, assign_command
 
 ANALYSIS_CACHE_OPTION = typer.Option(
@@ -112,11 +112,12 @@ def rank_command(
 def _print_metrics(run_path: Path, qrels_path: Path) -> dict[str, float]:
     run, qrels = _read_all((read_run, run_path), (read_qrels, qrels_path))
     metrics = retrieval_metrics(run, qrels)
-    if has_graded_pairs(qrels):
-        loss = pairwise_loss(run, qrels)
-        if loss is not None:
-            metrics["pairwise_loss"] = loss
-    for name in ("MRR", "nDCG@10", "R@1", "R@10", "R@100", "pairwise_loss"):
+    loss = pairwise_loss(run, qrels) if has_graded_pairs(qrels) else None
+    if loss is not None:
+        metrics["pairwise_loss"] = loss
+    elif is_complete(run) and (cross := cross_request_loss(run, qrels)) is not None:
+        metrics["cross_request_loss"] = cross
+    for name in ("MRR", "nDCG@10", "R@1", "R@10", "R@100", "pairwise_loss", "cross_request_loss"):
         if name in metrics:
             typer.echo(f"{name}\t{metrics[name]:.4f}")
     typer.echo(f"requests\t{int(metrics['requests'])}")
@@ -134,7 +135,8 @@ def evaluate_command(
     out: Path | None = typer.Option(None, "--out", help="With --set: keep the run here"),
     analysis_cache: Path | None = ANALYSIS_CACHE_OPTION,
 ) -> None:
-    """Print MRR, nDCG@10, R@1/10/100 (and the pairwise-ordering loss for graded per-expert sets)."""
+    """Print MRR, nDCG@10, R@1/10/100, and the pairwise-ordering loss for graded per-expert sets or, for a run of
+    every pair (--top 0) on a binary set, the cross-request loss."""
     with _reported_input_errors(), tempfile.TemporaryDirectory(prefix="zhiqiao-run-") as scratch:
         if set_dir is not None:
             run_path = out or Path(scratch) / "RUN.tsv"

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matching import ExpertProfile, MatchEngine, MatchSettings, NeedText
+from matching import engine as engine_module
 from matching.engine import FLOOR, bounded, floor
 from matching.topics import TopicVectors, WordVectors
 from tests.matching.conftest import EXPERTS, NEEDS
@@ -29,6 +30,15 @@ def test_the_background_of_the_whole_profile_part_is_the_pools_mean_raw_sum() ->
         query = engine.vectorize([text])
         raw = (profiles @ query.T).toarray().ravel()
         assert engine._backgrounds(query)[0] == pytest.approx(raw.mean(), rel=1e-5)
+
+
+def test_over_a_large_pool_the_background_is_the_mean_of_every_kth_expert(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "BACKGROUND_SAMPLE", 2)  # six experts: every third, the first and the fourth
+    engine = MatchEngine(MatchSettings(document_weight=0, topic_weight=0.0)).fit(EXPERTS, NEEDS)
+    profiles = engine._profiles.rows(np.array([0, 3]))
+    for text in TEXTS:
+        query = engine.vectorize([text])
+        assert engine._backgrounds(query)[0] == pytest.approx((profiles @ query.T).toarray().mean(), rel=1e-5)
 
 
 @pytest.mark.parametrize("settings", [MatchSettings(), MatchSettings(document_weight=0, topic_weight=0.0)])

@@ -51,6 +51,8 @@ def test_rank_writes_the_contract_format_and_evaluate_reads_it(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "MRR\t1.0000" in result.output
     assert "R@1\t1.0000" in result.output
+    # every pair scored: each expert's own request scores above the other two for that expert
+    assert "cross_request_loss\t0.0000" in result.output
 
 
 def test_evaluate_set_ranks_then_scores(tmp_path: Path) -> None:
@@ -58,6 +60,7 @@ def test_evaluate_set_ranks_then_scores(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["match", "evaluate", "--set", str(tmp_path), "--top", "2"])
     assert result.exit_code == 0, result.output
     assert "nDCG@10\t1.0000" in result.output
+    assert "cross_request_loss" not in result.output  # two experts a request: not every pair is scored
 
 
 def test_evaluate_without_inputs_fails() -> None:

@@ -190,7 +190,9 @@ def test_graded_set_grades_a_held_out_source_without_an_area_once() -> None:
     assert own_without_area > 0  # the case above did come up
 
 
-def test_bench_quality_rows_give_the_loss_for_graded_sets_only(tmp_path: Path) -> None:
+def test_bench_quality_rows_give_the_pairwise_loss_for_graded_sets_and_the_cross_loss_for_binary(
+    tmp_path: Path,
+) -> None:
     from tests.benchmarks.bench_matching import _quality_rows
 
     write_set(tmp_path / "graded", graded_set(_graded_sources()))
@@ -202,5 +204,5 @@ def test_bench_quality_rows_give_the_loss_for_graded_sets_only(tmp_path: Path) -
         ("maint", "engine"),
         ("maint", "char 1-2 TF-IDF baseline"),
     ]
-    assert all(0.0 <= float(r[-1]) <= 1.0 for r in rows[:2])  # graded: a pairwise loss
-    assert [r[-1] for r in rows[2:]] == ["", ""]  # one relevant expert per request: no loss
+    assert all(0.0 <= float(r[-2]) <= 1.0 and r[-1] == "" for r in rows[:2])  # graded: a pairwise loss
+    assert all(r[-2] == "" and 0.0 <= float(r[-1]) <= 1.0 for r in rows[2:])  # binary: the cross-request loss

@@ -1,4 +1,4 @@
-"""Metrics: MRR, nDCG@10, recall, and the Stelmakh pairwise-ordering loss."""
+"""Metrics: MRR, nDCG@10, recall, the Stelmakh pairwise-ordering loss and the cross-request loss."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from matching.evaluate import has_graded_pairs, pairwise_loss, retrieval_metrics
+from matching.evaluate import cross_request_loss, has_graded_pairs, is_complete, pairwise_loss, retrieval_metrics
 
 
 def test_retrieval_metrics_on_a_hand_computed_run() -> None:
@@ -35,3 +35,20 @@ def test_pairwise_loss_counts_wrong_orders_and_half_ties() -> None:
 def test_pairwise_loss_is_none_without_graded_pairs() -> None:
     assert pairwise_loss({}, {"p": {"e": 1}}) is None
     assert not has_graded_pairs({"p": {"e": 1}, "q": {"e": 1}})
+
+
+def test_cross_request_loss_compares_an_experts_own_request_with_the_others() -> None:
+    qrels = {"q1": {"a": 1}, "q2": {"b": 1}, "q3": {"a": 1}}
+    run = {
+        "q1": {"a": 0.5, "b": 0.1},
+        "q2": {"a": 0.9, "b": 0.4},  # a: q2 (not its own) above both its own; b: q2 above q1, tied with q3
+        "q3": {"a": 0.2, "b": 0.4},
+    }
+    # a's own q1 and q3 against its other request q2: both below it -> 1, 1; b's own q2 against q1 (below) and
+    # q3 (tied) -> 0.5 / 2
+    assert cross_request_loss(run, qrels) == pytest.approx((1 + 1 + 0.25) / 3)
+    assert is_complete(run)
+    del run["q3"]["b"]  # a missing pair scores minus infinity, below b's own
+    assert cross_request_loss(run, qrels) == pytest.approx((1 + 1 + 0) / 3)
+    assert not is_complete(run)
+    assert cross_request_loss(run, {"q1": {"a": 0}}) is None

@@ -101,3 +101,15 @@ def test_postings_made_in_row_blocks_equal_scipys_transpose(block_rows: int, thr
     assert np.array_equal(made.indices, expected.indices)  # rows in order within each column
     with pytest.raises(ValueError, match="lengths"):
         transposed_columns(rows, columns, lengths + 1, block_rows, threads)
+
+
+@pytest.mark.parametrize("half", [False, True])
+def test_column_sums_weigh_the_chosen_rows(half: bool) -> None:
+    rows = _rows()
+    store = RowStore(half=half)
+    store.append(rows[:30])
+    store.append(rows[30:])  # a delta block
+    positions = np.array([0, 5, 31, 39, 12])
+    weights = np.array([1.0, 0.5, 2.0, 0.25, 1.0])
+    expected = weights @ rows.toarray()[positions]
+    assert store.column_sums(positions, weights, step=2) == pytest.approx(expected, rel=1e-3 if half else 1e-6)
