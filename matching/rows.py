@@ -118,6 +118,13 @@ def _empty() -> sp.csr_matrix:
     return sp.csr_matrix((0, 0), dtype=np.float32)
 
 
+def row_ranges(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Rows first[i] .. first[i] + counts[i] - 1 for each i, concatenated (int64)."""
+    first = np.asarray(first, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.repeat(first, counts) + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
+
+
 class RowStore:
     """Sparse rows addressed by position: exact dot products with chosen rows or all rows, and a cheap first
     stage over all rows.
@@ -288,10 +295,7 @@ class RowStore:
         if n_out == 0 or q.nnz == 0:
             return np.zeros(n_out, dtype=np.float32)
         matrix = self._all()
-        if bool((counts == 1).all()):
-            rows = first
-        else:
-            rows = np.repeat(first, counts) + (np.arange(n_out) - np.repeat(np.cumsum(counts) - counts, counts))
+        rows = first if bool((counts == 1).all()) else row_ranges(first, counts)
         # Gather the rows (scipy's C row index) and multiply by a dense query table: two C passes.
         table = self._query_table(q, matrix.shape[1])
         try:

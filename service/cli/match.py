@@ -16,7 +16,15 @@ from tqdm import tqdm
 from matching import MatchEngine
 from matching.analysis_cache import AnalysisCache
 from matching.datasets import DatasetError, read_experts, read_qrels, read_requests, read_run
-from matching.evaluate import cross_request_loss, has_graded_pairs, is_complete, pairwise_loss, retrieval_metrics
+from matching.evaluate import (
+    Qrels,
+    Run,
+    cross_request_loss,
+    has_graded_pairs,
+    is_complete,
+    pairwise_loss,
+    retrieval_metrics,
+)
 from service.cli.match_assign import BAD_INPUT_EXIT, assign_command
 
 ANALYSIS_CACHE_OPTION = typer.Option(
@@ -109,8 +117,7 @@ def rank_command(
         rank_files(experts, requests, top, out, analysis_cache)
 
 
-def _print_metrics(run_path: Path, qrels_path: Path) -> dict[str, float]:
-    run, qrels = _read_all((read_run, run_path), (read_qrels, qrels_path))
+def _print_metrics(run: Run, qrels: Qrels) -> dict[str, float]:
     metrics = retrieval_metrics(run, qrels)
     loss = pairwise_loss(run, qrels) if has_graded_pairs(qrels) else None
     if loss is not None:
@@ -140,11 +147,11 @@ def evaluate_command(
     with _reported_input_errors(), tempfile.TemporaryDirectory(prefix="zhiqiao-run-") as scratch:
         if set_dir is not None:
             run_path = out or Path(scratch) / "RUN.tsv"
-            qrels_path = qrels or set_dir / "qrels.tsv"
-            read_qrels(qrels_path)  # its mistakes are reported before the ranking, not after it
+            graded = read_qrels(qrels or set_dir / "qrels.tsv")  # its mistakes are reported before the ranking
             rank_files(set_dir / "experts.jsonl", set_dir / "requests.jsonl", top, run_path, analysis_cache)
+            ranked = read_run(run_path)  # the metrics of the file as written, as the judges read it
         elif run is not None and qrels is not None:
-            run_path, qrels_path = run, qrels
+            ranked, graded = _read_all((read_run, run), (read_qrels, qrels))
         else:
             raise typer.BadParameter("give --run and --qrels, or --set DIR")
-        _print_metrics(run_path, qrels_path)
+        _print_metrics(ranked, graded)
