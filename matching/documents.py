@@ -24,8 +24,8 @@ from matching.rows import RowStore
 class DocumentScores:
     """BM25 rows of every expert text, in insertion order; an expert owns a run of consecutive rows."""
 
-    def __init__(self, delta_limit: int = 2000) -> None:
-        self._rows = RowStore(delta_limit, half=True)
+    def __init__(self, delta_limit: int = 2000, compiled_min_rows: int = 20_000) -> None:
+        self._rows = RowStore(delta_limit, half=True, compiled_min_rows=compiled_min_rows)
         #: mean tokens per text in each term block, frozen at `fit_lengths` (BM25's avgL for documents)
         self.avg_lengths_ = np.ones(N_BLOCKS)
 
@@ -60,19 +60,7 @@ class DocumentScores:
         """Rows first .. first + count - 1 (one owner's texts) with float32 values."""
         return self._rows.float32_rows(np.arange(first, first + count, dtype=np.int64))
 
-    def best(
-        self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix, owners_at_once: int = 4096
-    ) -> np.ndarray:
+    def best(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
         """For each owner i (rows first[i] .. first[i] + counts[i] - 1), the largest dot product of the query row
-        with one of its texts' rows (0 for an owner without texts): float32, one per owner. `owners_at_once`
-        owners' texts are gathered at a time (a whole ranking would otherwise gather every text at once)."""
-        first = np.asarray(first, dtype=np.int64)
-        counts = np.asarray(counts, dtype=np.int64)
-        out = np.zeros(counts.size, dtype=np.float32)
-        for a in range(0, counts.size, owners_at_once):
-            part = counts[a : a + owners_at_once]
-            per_text = self.text_scores(first[a : a + owners_at_once], part, query)
-            if per_text.size:
-                owners = np.flatnonzero(part)
-                out[a + owners] = np.maximum.reduceat(per_text, (np.cumsum(part) - part)[owners])
-        return out
+        with one of its texts' rows (0 for an owner without texts): float32, one per owner."""
+        return self._rows.range_best(first, counts, query)

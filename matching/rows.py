@@ -142,8 +142,12 @@ class RowStore:
         prune_fraction: float = 1.0,
         prune_min_rows: int = 0,
         half: bool = False,
+        compiled_min_rows: int = 20_000,
     ) -> None:
         self.delta_limit = delta_limit
+        #: from this many rows on, products run in `matching.kernels`' compiled loops (the same sums to the bit);
+        #: below it in SciPy, so that a small pool's process never loads Numba (~190 MB)
+        self.compiled_min_rows = compiled_min_rows
         #: values kept as float16 (6 bytes an entry instead of 8, relative error below 0.05%): SciPy has no float16
         #: sparse matrices, so the rows hold the bit patterns as uint16 and products turn what they read back into
         #: float32. The first stage (postings) is for float32 stores only.
@@ -165,6 +169,11 @@ class RowStore:
     def n_rows(self) -> int:
         """Rows stored (main plus delta)."""
         return int(self._main.shape[0]) + self._delta_rows
+
+    @property
+    def compiled(self) -> bool:
+        """Whether products run in the compiled loops (`compiled_min_rows`)."""
+        return self.n_rows >= self.compiled_min_rows
 
     @property
     def n_main(self) -> int:
@@ -296,12 +305,35 @@ class RowStore:
             return np.zeros(n_out, dtype=np.float32)
         matrix = self._all()
         rows = first if bool((counts == 1).all()) else row_ranges(first, counts)
+        if self.compiled:
+            from matching.kernels import row_dots  # on first use: see `matching.kernels` on memory
+
+            return row_dots(matrix, rows, q.indices, q.data, half=self.half)
         # Gather the rows (scipy's C row index) and multiply by a dense query table: two C passes.
         table = self._query_table(q, matrix.shape[1])
         try:
             return np.asarray(self._float32(matrix[rows]) @ table[: matrix.shape[1]], dtype=np.float32)
         finally:
             self._clear(table, q)
+
+    def range_best(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
+        """For each i, the largest dot product of `query` with one of rows first[i] .. first[i] + counts[i] - 1
+        (0 where counts[i] is 0): float32, one per i."""
+        first = np.asarray(first, dtype=np.int64)
+        counts = np.asarray(counts, dtype=np.int64)
+        q = query.tocsr()
+        if self.half and self.compiled:
+            from matching.kernels import half_range_best  # on first use: see `matching.kernels` on memory
+
+            return half_range_best(self._all(), first, counts, q.indices, q.data)
+        out = np.zeros(counts.size, dtype=np.float32)
+        for a in range(0, counts.size, 4096):  # 4,096 ranges' rows gathered at a time at most
+            part = counts[a : a + 4096]
+            per_row = self.range_dots(first[a : a + 4096], part, q)
+            if per_row.size:
+                held = np.flatnonzero(part)
+                out[a + held] = np.maximum.reduceat(per_row, (np.cumsum(part) - part)[held])
+        return out
 
     def dots(self, query: sp.csr_matrix) -> np.ndarray:
         """Exact dot products of one query row with every row (one pass over the rows; no postings needed)."""
@@ -324,18 +356,26 @@ class RowStore:
         if self.n_main:
             postings = self.postings()
             posting_row = self._posting_row
-            # per query: gather its columns' postings and add them up (a third of a general sparse product, and
-            # no sparse result to build: faster than one product for a block of queries too)
-            for i in range(queries.shape[0]):
-                lo, hi = queries.indptr[i], queries.indptr[i + 1]
-                cols = queries.indices[lo:hi]
-                rows = np.full(cols.size, -1, dtype=np.int32)
-                inside = cols < posting_row.size
-                rows[inside] = posting_row[cols[inside]]
-                used = rows >= 0
-                if used.any():
-                    touched = postings[rows[used]]
-                    out[i, : self.n_main] = touched.T @ queries.data[lo:hi][used]
+            # per query: add up its columns' postings (a third of a general sparse product, and no sparse result to
+            # build: faster than one product for a block of queries too), where they lie when compiled
+            if self.compiled:
+                from matching.kernels import posting_sums  # on first use: see `matching.kernels` on memory
+
+                for i in range(queries.shape[0]):
+                    lo, hi = queries.indptr[i], queries.indptr[i + 1]
+                    posting_sums(
+                        postings, posting_row, queries.indices[lo:hi], queries.data[lo:hi], out[i, : self.n_main]
+                    )
+            else:
+                for i in range(queries.shape[0]):
+                    lo, hi = queries.indptr[i], queries.indptr[i + 1]
+                    cols = queries.indices[lo:hi]
+                    rows = np.full(cols.size, -1, dtype=np.int32)
+                    inside = cols < posting_row.size
+                    rows[inside] = posting_row[cols[inside]]
+                    used = rows >= 0
+                    if used.any():
+                        out[i, : self.n_main] = postings[rows[used]].T @ queries.data[lo:hi][used]
         if self._delta_rows:
             if self._delta_postings is None:
                 self._delta_postings = self._delta_csr().T.tocsr()
