@@ -7,7 +7,8 @@ PORT ?= 8000
 
 .PHONY: run test lint bench install clean
 
-$(VENV)/.installed: pyproject.toml
+# the install also compiles matching/_kernels.pyx into a C extension beside it (setup.py)
+$(VENV)/.installed: pyproject.toml setup.py matching/_kernels.pyx
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -36,4 +37,4 @@ bench: install
 	$(PY) -m tests.benchmarks
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .hypothesis matching/_kernels.c matching/_kernels.*.so build

@@ -24,8 +24,8 @@ from matching.rows import RowStore
 class DocumentScores:
     """BM25 rows of every expert text, in insertion order; an expert owns a run of consecutive rows."""
 
-    def __init__(self, delta_limit: int = 2000, compiled_min_rows: int = 20_000) -> None:
-        self._rows = RowStore(delta_limit, half=True, compiled_min_rows=compiled_min_rows)
+    def __init__(self, delta_limit: int = 2000) -> None:
+        self._rows = RowStore(delta_limit, half=True)
         #: mean tokens per text in each term block, frozen at `fit_lengths` (BM25's avgL for documents)
         self.avg_lengths_ = np.ones(N_BLOCKS)
 

@@ -112,9 +112,6 @@ class MatchSettings:
       idf on the expert side only (cosine had it on both), so common columns weigh more than they did: at 0.05 the
       two-stage top-10 agreed with exhaustive scoring on 73% of 100,000-expert synthetic queries (cosine: 86%),
       at 0.1 on 87%, at 0.2 on 98% (median query 0.92 -> 1.14 ms); nssf-dev R@100 0.417 -> 0.418.
-    - compiled_min_rows 20,000: stores of this many rows score in `matching.kernels`' compiled loops (the same
-      numbers to the bit, a single query over 100,000 experts 4.3 -> 3.1 ms, docs/matching.md); smaller pools,
-      where SciPy takes well under a millisecond, never load Numba and its ~190 MB.
     - background_weight 1.0: the raw sum an average expert of the fitted pool would get for the need is taken
       off before `bounded` (0: not). Within a need this changes no order; across needs it takes off what makes a
       need score high with everyone (long, common words), which is what an expert's own ranking of needs
@@ -154,7 +151,6 @@ class MatchSettings:
     candidates_per_result: int = 3
     prune_fraction: float = 0.2
     prune_min_rows: int = 20000
-    compiled_min_rows: int = 20000
     delta_limit: int = 2000
     analysis_workers: int = 2
     parallel_min_texts: int = 20000
@@ -296,13 +292,9 @@ class MatchEngine:
         )
         self._experts: list[_Expert | None] = []
         self._expert_slot: dict[str, int] = {}
-        self._profiles = RowStore(
-            s.delta_limit, s.prune_fraction, s.prune_min_rows, compiled_min_rows=s.compiled_min_rows
-        )
-        self._needs_rows = RowStore(
-            s.delta_limit, s.prune_fraction, s.prune_min_rows, compiled_min_rows=s.compiled_min_rows
-        )
-        self._documents = DocumentScores(s.delta_limit, s.compiled_min_rows)
+        self._profiles = RowStore(s.delta_limit, s.prune_fraction, s.prune_min_rows)
+        self._needs_rows = RowStore(s.delta_limit, s.prune_fraction, s.prune_min_rows)
+        self._documents = DocumentScores(s.delta_limit)
         self._text_runs: list[tuple[int, int]] = []  # per expert slot: (first document row, number of texts)
         self._text_runs_cache: np.ndarray | None = None
         self._needs: list[NeedText | None] = []

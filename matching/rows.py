@@ -9,23 +9,13 @@ different widths are widened (a shape change, no copy), and query columns past a
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
 
 from matching.features import THREADS, column_counts, index_counts
-
-_local = threading.local()
-
-
-def _scratch(n_cols: int) -> np.ndarray:
-    """A zeroed float32 lookup table of at least `n_cols` entries, one per thread (callers re-zero it)."""
-    table: np.ndarray | None = getattr(_local, "table", None)
-    if table is None or table.size < n_cols:
-        table = _local.table = np.zeros(max(n_cols, 1024), dtype=np.float32)
-    return table
+from matching.kernels import half_range_best, posting_sums, row_dots
 
 
 def with_width(matrix: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
@@ -142,12 +132,8 @@ class RowStore:
         prune_fraction: float = 1.0,
         prune_min_rows: int = 0,
         half: bool = False,
-        compiled_min_rows: int = 20_000,
     ) -> None:
         self.delta_limit = delta_limit
-        #: from this many rows on, products run in `matching.kernels`' compiled loops (the same sums to the bit);
-        #: below it in SciPy, so that a small pool's process never loads Numba (~190 MB)
-        self.compiled_min_rows = compiled_min_rows
         #: values kept as float16 (6 bytes an entry instead of 8, relative error below 0.05%): SciPy has no float16
         #: sparse matrices, so the rows hold the bit patterns as uint16 and products turn what they read back into
         #: float32. The first stage (postings) is for float32 stores only.
@@ -169,11 +155,6 @@ class RowStore:
     def n_rows(self) -> int:
         """Rows stored (main plus delta)."""
         return int(self._main.shape[0]) + self._delta_rows
-
-    @property
-    def compiled(self) -> bool:
-        """Whether products run in the compiled loops (`compiled_min_rows`)."""
-        return self.n_rows >= self.compiled_min_rows
 
     @property
     def n_main(self) -> int:
@@ -278,12 +259,6 @@ class RowStore:
             total += weights[a : a + step].astype(np.float32) @ block
         return total
 
-    def _query_table(self, query: sp.csr_matrix, width: int) -> np.ndarray:
-        """A dense copy of one query row (a per-thread scratch table: the caller must clear it with `_clear`)."""
-        table = _scratch(max(width, query.shape[1]))
-        table[query.indices] = query.data
-        return table
-
     def _float32(self, rows: sp.csr_matrix) -> sp.csr_matrix:
         """`rows` as read from this store, with float32 values (a half store's are decoded)."""
         if not self.half:
@@ -291,30 +266,14 @@ class RowStore:
         values = rows.data.view(np.float16).astype(np.float32)
         return sp.csr_matrix((values, rows.indices, rows.indptr), shape=rows.shape)
 
-    @staticmethod
-    def _clear(table: np.ndarray, query: sp.csr_matrix) -> None:
-        table[query.indices] = 0.0
-
     def range_dots(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
         """Dot products of `query` with rows first[i] .. first[i] + counts[i] - 1 for each i, concatenated."""
         first = np.asarray(first, dtype=np.int64)
         counts = np.asarray(counts, dtype=np.int64)
-        n_out = int(counts.sum())
         q = query.tocsr()
-        if n_out == 0 or q.nnz == 0:
-            return np.zeros(n_out, dtype=np.float32)
-        matrix = self._all()
         rows = first if bool((counts == 1).all()) else row_ranges(first, counts)
-        if self.compiled:
-            from matching.kernels import row_dots  # on first use: see `matching.kernels` on memory
-
-            return row_dots(matrix, rows, q.indices, q.data, half=self.half)
-        # Gather the rows (scipy's C row index) and multiply by a dense query table: two C passes.
-        table = self._query_table(q, matrix.shape[1])
-        try:
-            return np.asarray(self._float32(matrix[rows]) @ table[: matrix.shape[1]], dtype=np.float32)
-        finally:
-            self._clear(table, q)
+        # the rows read where they lie, not gathered (`matching.kernels`)
+        return row_dots(self._all(), rows, q.indices, q.data, half=self.half)
 
     def range_best(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
         """For each i, the largest dot product of `query` with one of rows first[i] .. first[i] + counts[i] - 1
@@ -322,30 +281,19 @@ class RowStore:
         first = np.asarray(first, dtype=np.int64)
         counts = np.asarray(counts, dtype=np.int64)
         q = query.tocsr()
-        if self.half and self.compiled:
-            from matching.kernels import half_range_best  # on first use: see `matching.kernels` on memory
-
+        if self.half:
             return half_range_best(self._all(), first, counts, q.indices, q.data)
         out = np.zeros(counts.size, dtype=np.float32)
-        for a in range(0, counts.size, 4096):  # 4,096 ranges' rows gathered at a time at most
-            part = counts[a : a + 4096]
-            per_row = self.range_dots(first[a : a + 4096], part, q)
-            if per_row.size:
-                held = np.flatnonzero(part)
-                out[a + held] = np.maximum.reduceat(per_row, (np.cumsum(part) - part)[held])
+        per_row = self.range_dots(first, counts, q)
+        if per_row.size:
+            held = np.flatnonzero(counts)
+            out[held] = np.maximum.reduceat(per_row, (np.cumsum(counts) - counts)[held])
         return out
 
     def dots(self, query: sp.csr_matrix) -> np.ndarray:
         """Exact dot products of one query row with every row (one pass over the rows; no postings needed)."""
-        matrix = self._all()
         q = query.tocsr()
-        if q.nnz == 0 or matrix.shape[0] == 0:
-            return np.zeros(matrix.shape[0], dtype=np.float32)
-        table = self._query_table(q, matrix.shape[1])
-        try:
-            return np.asarray(self._float32(matrix) @ table[: matrix.shape[1]], dtype=np.float32)
-        finally:
-            self._clear(table, q)
+        return row_dots(self._all(), np.arange(self.n_rows), q.indices, q.data, half=self.half)
 
     def first_stage(self, queries: sp.csr_matrix) -> np.ndarray:
         """Dense (n_queries x n_rows) first-stage scores: exact but for the common columns of the main rows."""
@@ -355,27 +303,13 @@ class RowStore:
         out = np.zeros((queries.shape[0], self.n_rows), dtype=np.float32)
         if self.n_main:
             postings = self.postings()
-            posting_row = self._posting_row
-            # per query: add up its columns' postings (a third of a general sparse product, and no sparse result to
-            # build: faster than one product for a block of queries too), where they lie when compiled
-            if self.compiled:
-                from matching.kernels import posting_sums  # on first use: see `matching.kernels` on memory
-
-                for i in range(queries.shape[0]):
-                    lo, hi = queries.indptr[i], queries.indptr[i + 1]
-                    posting_sums(
-                        postings, posting_row, queries.indices[lo:hi], queries.data[lo:hi], out[i, : self.n_main]
-                    )
-            else:
-                for i in range(queries.shape[0]):
-                    lo, hi = queries.indptr[i], queries.indptr[i + 1]
-                    cols = queries.indices[lo:hi]
-                    rows = np.full(cols.size, -1, dtype=np.int32)
-                    inside = cols < posting_row.size
-                    rows[inside] = posting_row[cols[inside]]
-                    used = rows >= 0
-                    if used.any():
-                        out[i, : self.n_main] = postings[rows[used]].T @ queries.data[lo:hi][used]
+            # per query: add up its columns' postings where they lie (`matching.kernels`; no gathered copy of the
+            # postings, no sparse result to build)
+            for i in range(queries.shape[0]):
+                lo, hi = queries.indptr[i], queries.indptr[i + 1]
+                posting_sums(
+                    postings, self._posting_row, queries.indices[lo:hi], queries.data[lo:hi], out[i, : self.n_main]
+                )
         if self._delta_rows:
             if self._delta_postings is None:
                 self._delta_postings = self._delta_csr().T.tocsr()

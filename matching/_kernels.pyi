@@ -1,0 +1,43 @@
+"""Types of the compiled loops in `_kernels.pyx` (wrapped by `matching.kernels`)."""
+
+import numpy as np
+
+def row_dots(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    rows: np.ndarray,
+    q_cols: np.ndarray,
+    q_vals: np.ndarray,
+    out: np.ndarray,
+) -> None: ...
+def half_row_dots(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    patterns: np.ndarray,
+    rows: np.ndarray,
+    q_cols: np.ndarray,
+    q_vals: np.ndarray,
+    decode: np.ndarray,
+    out: np.ndarray,
+) -> None: ...
+def half_range_best(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    patterns: np.ndarray,
+    first: np.ndarray,
+    counts: np.ndarray,
+    q_cols: np.ndarray,
+    q_vals: np.ndarray,
+    decode: np.ndarray,
+    out: np.ndarray,
+) -> None: ...
+def posting_sums(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    posting_row: np.ndarray,
+    q_cols: np.ndarray,
+    q_vals: np.ndarray,
+    out: np.ndarray,
+) -> None: ...

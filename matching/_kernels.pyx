@@ -1,0 +1,203 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The compiled loops of `matching.kernels` (see there): Cython, built into a C extension at install."""
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memset
+
+ctypedef fused pointer_t:
+    int32_t
+    int64_t
+
+ctypedef fused index_t:
+    int32_t
+    int64_t
+
+cdef enum:
+    FILTER_BITS = 16  # a 65,536-bit filter (8 KB): a row's entries outside the query mostly stop at one bit
+cdef uint64_t GOLDEN = 11400714819323198485ULL  # 2**64 / golden ratio: Fibonacci hashing takes the high bits
+
+
+cdef struct QueryTable:
+    uint8_t* filter      # 1 << (FILTER_BITS - 3) bytes
+    int64_t* keys        # -1: empty
+    float* values
+    int bits             # the table holds 1 << bits slots
+
+
+cdef inline int64_t _hash(int64_t c, int bits) noexcept nogil:
+    return <int64_t>((<uint64_t>c * GOLDEN) >> (64 - bits))
+
+
+cdef int _table_fill(QueryTable* t, const int32_t[::1] cols, const float[::1] vals) noexcept nogil:
+    """The query's columns as a bit filter and an open-addressing table (linear probing) of a power-of-two size
+    at least twice the columns. A column given twice keeps its last value, as a dense table filled by
+    `table[cols] = vals` would. Returns -1 when memory runs out."""
+    cdef Py_ssize_t j, n = cols.shape[0]
+    cdef int64_t c, h, mask, size
+    cdef int f
+    t.bits = 4
+    while (<int64_t>1 << t.bits) < 2 * n:
+        t.bits += 1
+    size = <int64_t>1 << t.bits
+    mask = size - 1
+    t.filter = <uint8_t*>malloc(1 << (FILTER_BITS - 3))
+    t.keys = <int64_t*>malloc(size * sizeof(int64_t))
+    t.values = <float*>malloc(size * sizeof(float))
+    if t.filter == NULL or t.keys == NULL or t.values == NULL:
+        return -1
+    memset(t.filter, 0, 1 << (FILTER_BITS - 3))
+    memset(t.keys, 0xFF, size * sizeof(int64_t))  # every byte 0xFF: -1
+    for j in range(n):
+        c = cols[j]
+        f = <int>_hash(c, FILTER_BITS)
+        t.filter[f >> 3] |= <uint8_t>(1 << (f & 7))
+        h = _hash(c, t.bits)
+        while t.keys[h] != -1 and t.keys[h] != c:
+            h = (h + 1) & mask
+        t.keys[h] = c
+        t.values[h] = vals[j]
+    return 0
+
+
+cdef inline void _table_free(QueryTable* t) noexcept nogil:
+    free(t.filter)
+    free(t.keys)
+    free(t.values)
+
+
+cdef inline bint _weight(const QueryTable* t, int64_t c, float* w) noexcept nogil:
+    cdef int f = <int>_hash(c, FILTER_BITS)
+    if not (t.filter[f >> 3] >> (f & 7)) & 1:
+        return False
+    cdef int64_t mask = (<int64_t>1 << t.bits) - 1
+    cdef int64_t h = _hash(c, t.bits)
+    cdef int64_t k
+    while True:
+        k = t.keys[h]
+        if k == c:
+            w[0] = t.values[h]
+            return True
+        if k == -1:
+            return False
+        h = (h + 1) & mask
+
+
+cdef QueryTable _table(const int32_t[::1] cols, const float[::1] vals):
+    cdef QueryTable t
+    t.filter = NULL
+    t.keys = NULL
+    t.values = NULL
+    if _table_fill(&t, cols, vals) != 0:
+        _table_free(&t)
+        raise MemoryError()
+    return t
+
+
+def row_dots(
+    const pointer_t[::1] indptr,
+    const index_t[::1] indices,
+    const float[::1] data,
+    const int64_t[::1] rows,
+    const int32_t[::1] q_cols,
+    const float[::1] q_vals,
+    float[::1] out,
+):
+    """out[i] = the dot product of the query with row rows[i] (entries in stored order, from zero)."""
+    cdef QueryTable t = _table(q_cols, q_vals)
+    cdef Py_ssize_t i, jj
+    cdef int64_t r
+    cdef float total, w
+    with nogil:
+        for i in range(rows.shape[0]):
+            r = rows[i]
+            total = 0.0
+            for jj in range(indptr[r], indptr[r + 1]):
+                if _weight(&t, indices[jj], &w):
+                    total += data[jj] * w
+            out[i] = total
+        _table_free(&t)
+
+
+def half_row_dots(
+    const pointer_t[::1] indptr,
+    const index_t[::1] indices,
+    const uint16_t[::1] patterns,
+    const int64_t[::1] rows,
+    const int32_t[::1] q_cols,
+    const float[::1] q_vals,
+    const float[::1] decode,
+    float[::1] out,
+):
+    """`row_dots` of rows whose data are float16 bit patterns, each read through `decode`."""
+    cdef QueryTable t = _table(q_cols, q_vals)
+    cdef Py_ssize_t i, jj
+    cdef int64_t r
+    cdef float total, w
+    with nogil:
+        for i in range(rows.shape[0]):
+            r = rows[i]
+            total = 0.0
+            for jj in range(indptr[r], indptr[r + 1]):
+                if _weight(&t, indices[jj], &w):
+                    total += decode[patterns[jj]] * w
+            out[i] = total
+        _table_free(&t)
+
+
+def half_range_best(
+    const pointer_t[::1] indptr,
+    const index_t[::1] indices,
+    const uint16_t[::1] patterns,
+    const int64_t[::1] first,
+    const int64_t[::1] counts,
+    const int32_t[::1] q_cols,
+    const float[::1] q_vals,
+    const float[::1] decode,
+    float[::1] out,
+):
+    """out[i] = the largest dot product of the query with rows first[i] .. first[i] + counts[i] - 1 (float16
+    bit patterns read through `decode`; 0 where counts[i] is 0)."""
+    cdef QueryTable t = _table(q_cols, q_vals)
+    cdef Py_ssize_t i, jj
+    cdef int64_t r
+    cdef float total, best, w
+    with nogil:
+        for i in range(first.shape[0]):
+            best = 0.0
+            for r in range(first[i], first[i] + counts[i]):
+                total = 0.0
+                for jj in range(indptr[r], indptr[r + 1]):
+                    if _weight(&t, indices[jj], &w):
+                        total += decode[patterns[jj]] * w
+                if r == first[i] or total > best:
+                    best = total
+            out[i] = best
+        _table_free(&t)
+
+
+def posting_sums(
+    const pointer_t[::1] indptr,
+    const index_t[::1] indices,
+    const float[::1] data,
+    const int32_t[::1] posting_row,
+    const int32_t[::1] q_cols,
+    const float[::1] q_vals,
+    float[::1] out,
+):
+    """out[indices[ii]] += data[ii] * q_vals[j] over the postings of each query column j in order (columns past
+    `posting_row` or mapped to -1 skipped)."""
+    cdef Py_ssize_t j, ii
+    cdef int64_t p, c
+    cdef float w
+    with nogil:
+        for j in range(q_cols.shape[0]):
+            c = q_cols[j]
+            if c >= posting_row.shape[0]:
+                continue
+            p = posting_row[c]
+            if p < 0:
+                continue
+            w = q_vals[j]
+            for ii in range(indptr[p], indptr[p + 1]):
+                out[indices[ii]] += data[ii] * w
