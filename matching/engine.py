@@ -761,11 +761,7 @@ class MatchEngine:
         text, plus the topic part, less the need's background, made a text score (`_text`); with each slot's topic
         similarity (a reason)."""
         slots = np.asarray(slots, dtype=np.int64)
-        # Past a few thousand rows the postings product beats gathering rows.
-        if len(slots) > 2000:
-            raw = self._profiles.dots(query)[slots]
-        else:
-            raw = self._profiles.range_dots(slots, np.ones(slots.size, dtype=np.int64), query)
+        raw = self._profiles.range_dots(slots, np.ones(slots.size, dtype=np.int64), query)
         weight = self.settings.document_weight
         if weight and self._documents.n_rows:
             # a text shares a term with the need only if the whole profile does

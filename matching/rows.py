@@ -116,8 +116,8 @@ def row_ranges(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 class RowStore:
-    """Sparse rows addressed by position: exact dot products with chosen rows or all rows, and a cheap first
-    stage over all rows.
+    """Sparse rows addressed by position: exact dot products with chosen rows (runs of them, or the best row of
+    each run), and a cheap first stage over all rows; the products run in `matching.kernels`' compiled loops.
 
     The first stage multiplies queries by the postings (the transpose of the main matrix) without the columns
     held by more than `prune_fraction` of the main rows (once there are `prune_min_rows` of them): those few
@@ -289,11 +289,6 @@ class RowStore:
             held = np.flatnonzero(counts)
             out[held] = np.maximum.reduceat(per_row, (np.cumsum(counts) - counts)[held])
         return out
-
-    def dots(self, query: sp.csr_matrix) -> np.ndarray:
-        """Exact dot products of one query row with every row (one pass over the rows; no postings needed)."""
-        q = query.tocsr()
-        return row_dots(self._all(), np.arange(self.n_rows), q.indices, q.data, half=self.half)
 
     def first_stage(self, queries: sp.csr_matrix) -> np.ndarray:
         """Dense (n_queries x n_rows) first-stage scores: exact but for the common columns of the main rows."""
