@@ -9,22 +9,13 @@ def row_dots(
     rows: np.ndarray,
     q_cols: np.ndarray,
     q_vals: np.ndarray,
-    out: np.ndarray,
-) -> None: ...
-def half_row_dots(
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    patterns: np.ndarray,
-    rows: np.ndarray,
-    q_cols: np.ndarray,
-    q_vals: np.ndarray,
     decode: np.ndarray,
     out: np.ndarray,
 ) -> None: ...
-def half_range_best(
+def range_best(
     indptr: np.ndarray,
     indices: np.ndarray,
-    patterns: np.ndarray,
+    data: np.ndarray,
     first: np.ndarray,
     counts: np.ndarray,
     q_cols: np.ndarray,

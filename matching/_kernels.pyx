@@ -13,6 +13,10 @@ ctypedef fused index_t:
     int32_t
     int64_t
 
+ctypedef fused value_t:  # float32 weights, or float16 bit patterns (a half store's)
+    float
+    uint16_t
+
 cdef enum:
     FILTER_BITS = 16  # a 65,536-bit filter (8 KB): a row's entries outside the query mostly stop at one bit
 cdef uint64_t GOLDEN = 11400714819323198485ULL  # 2**64 / golden ratio: Fibonacci hashing takes the high bits
@@ -94,61 +98,54 @@ cdef QueryTable _table(const int32_t[::1] cols, const float[::1] vals):
     return t
 
 
+cdef inline float _value(const value_t[::1] data, Py_ssize_t jj, const float[::1] decode) noexcept nogil:
+    """An entry's float32 value: float32 data as they are, float16 bit patterns read through `decode`."""
+    if value_t is uint16_t:
+        return decode[data[jj]]
+    else:
+        return data[jj]
+
+
+cdef inline float _row_dot(
+    const pointer_t[::1] indptr,
+    const index_t[::1] indices,
+    const value_t[::1] data,
+    int64_t r,
+    const QueryTable* t,
+    const float[::1] decode,
+) noexcept nogil:
+    cdef float total = 0.0
+    cdef float w
+    cdef Py_ssize_t jj
+    for jj in range(indptr[r], indptr[r + 1]):
+        if _weight(t, indices[jj], &w):
+            total += _value(data, jj, decode) * w
+    return total
+
+
 def row_dots(
     const pointer_t[::1] indptr,
     const index_t[::1] indices,
-    const float[::1] data,
-    const int64_t[::1] rows,
-    const int32_t[::1] q_cols,
-    const float[::1] q_vals,
-    float[::1] out,
-):
-    """out[i] = the dot product of the query with row rows[i] (entries in stored order, from zero)."""
-    cdef QueryTable t = _table(q_cols, q_vals)
-    cdef Py_ssize_t i, jj
-    cdef int64_t r
-    cdef float total, w
-    with nogil:
-        for i in range(rows.shape[0]):
-            r = rows[i]
-            total = 0.0
-            for jj in range(indptr[r], indptr[r + 1]):
-                if _weight(&t, indices[jj], &w):
-                    total += data[jj] * w
-            out[i] = total
-        _table_free(&t)
-
-
-def half_row_dots(
-    const pointer_t[::1] indptr,
-    const index_t[::1] indices,
-    const uint16_t[::1] patterns,
+    const value_t[::1] data,
     const int64_t[::1] rows,
     const int32_t[::1] q_cols,
     const float[::1] q_vals,
     const float[::1] decode,
     float[::1] out,
 ):
-    """`row_dots` of rows whose data are float16 bit patterns, each read through `decode`."""
+    """out[i] = the dot product of the query with row rows[i] (entries in stored order, from zero)."""
     cdef QueryTable t = _table(q_cols, q_vals)
-    cdef Py_ssize_t i, jj
-    cdef int64_t r
-    cdef float total, w
+    cdef Py_ssize_t i
     with nogil:
         for i in range(rows.shape[0]):
-            r = rows[i]
-            total = 0.0
-            for jj in range(indptr[r], indptr[r + 1]):
-                if _weight(&t, indices[jj], &w):
-                    total += decode[patterns[jj]] * w
-            out[i] = total
+            out[i] = _row_dot(indptr, indices, data, rows[i], &t, decode)
         _table_free(&t)
 
 
-def half_range_best(
+def range_best(
     const pointer_t[::1] indptr,
     const index_t[::1] indices,
-    const uint16_t[::1] patterns,
+    const value_t[::1] data,
     const int64_t[::1] first,
     const int64_t[::1] counts,
     const int32_t[::1] q_cols,
@@ -156,20 +153,17 @@ def half_range_best(
     const float[::1] decode,
     float[::1] out,
 ):
-    """out[i] = the largest dot product of the query with rows first[i] .. first[i] + counts[i] - 1 (float16
-    bit patterns read through `decode`; 0 where counts[i] is 0)."""
+    """out[i] = the largest dot product of the query with rows first[i] .. first[i] + counts[i] - 1 (0 where
+    counts[i] is 0)."""
     cdef QueryTable t = _table(q_cols, q_vals)
-    cdef Py_ssize_t i, jj
+    cdef Py_ssize_t i
     cdef int64_t r
-    cdef float total, best, w
+    cdef float total, best
     with nogil:
         for i in range(first.shape[0]):
             best = 0.0
             for r in range(first[i], first[i] + counts[i]):
-                total = 0.0
-                for jj in range(indptr[r], indptr[r + 1]):
-                    if _weight(&t, indices[jj], &w):
-                        total += decode[patterns[jj]] * w
+                total = _row_dot(indptr, indices, data, r, &t, decode)
                 if r == first[i] or total > best:
                     best = total
             out[i] = best

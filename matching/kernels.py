@@ -30,33 +30,30 @@ def _query(q_cols: np.ndarray, q_vals: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.ascontiguousarray(q_cols, dtype=np.int32), np.ascontiguousarray(q_vals, dtype=np.float32)
 
 
-def row_dots(matrix: Any, rows: np.ndarray, q_cols: np.ndarray, q_vals: np.ndarray, half: bool = False) -> np.ndarray:
+def row_dots(matrix: Any, rows: np.ndarray, q_cols: np.ndarray, q_vals: np.ndarray) -> np.ndarray:
     """Dot products (float32) of one query (its columns and values) with `matrix`'s rows at `rows`: the same sums
-    as `matrix[rows] @ dense_query`. With `half`, the matrix's data are float16 bit patterns (uint16)."""
+    as `matrix[rows] @ dense_query`. The matrix's data are float32, or float16 bit patterns (uint16)."""
     out = np.zeros(len(rows), dtype=np.float32)
     if out.size == 0 or len(q_cols) == 0:
         return out
     rows = np.ascontiguousarray(rows, dtype=np.int64)
     cols, vals = _query(q_cols, q_vals)
-    if half:
-        _kernels.half_row_dots(matrix.indptr, matrix.indices, matrix.data, rows, cols, vals, HALF_TO_FLOAT, out)
-    else:
-        _kernels.row_dots(matrix.indptr, matrix.indices, matrix.data, rows, cols, vals, out)
+    _kernels.row_dots(matrix.indptr, matrix.indices, matrix.data, rows, cols, vals, HALF_TO_FLOAT, out)
     return out
 
 
-def half_range_best(
+def range_best(
     matrix: Any, first: np.ndarray, counts: np.ndarray, q_cols: np.ndarray, q_vals: np.ndarray
 ) -> np.ndarray:
     """For each i, the largest dot product (float32) of one query with `matrix`'s rows first[i] .. first[i] +
-    counts[i] - 1 (0 where counts[i] is 0), the matrix's data being float16 bit patterns (uint16)."""
+    counts[i] - 1 (0 where counts[i] is 0); data as for `row_dots`."""
     out = np.zeros(len(first), dtype=np.float32)
     if out.size == 0 or len(q_cols) == 0:
         return out
     first = np.ascontiguousarray(first, dtype=np.int64)
     counts = np.ascontiguousarray(counts, dtype=np.int64)
     cols, vals = _query(q_cols, q_vals)
-    _kernels.half_range_best(matrix.indptr, matrix.indices, matrix.data, first, counts, cols, vals, HALF_TO_FLOAT, out)
+    _kernels.range_best(matrix.indptr, matrix.indices, matrix.data, first, counts, cols, vals, HALF_TO_FLOAT, out)
     return out
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching.features import THREADS, column_counts, index_counts
-from matching.kernels import half_range_best, posting_sums, row_dots
+from matching.kernels import posting_sums, range_best, row_dots
 
 
 def with_width(matrix: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
@@ -273,22 +273,13 @@ class RowStore:
         q = query.tocsr()
         rows = first if bool((counts == 1).all()) else row_ranges(first, counts)
         # the rows read where they lie, not gathered (`matching.kernels`)
-        return row_dots(self._all(), rows, q.indices, q.data, half=self.half)
+        return row_dots(self._all(), rows, q.indices, q.data)
 
     def range_best(self, first: np.ndarray, counts: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
         """For each i, the largest dot product of `query` with one of rows first[i] .. first[i] + counts[i] - 1
         (0 where counts[i] is 0): float32, one per i."""
-        first = np.asarray(first, dtype=np.int64)
-        counts = np.asarray(counts, dtype=np.int64)
         q = query.tocsr()
-        if self.half:
-            return half_range_best(self._all(), first, counts, q.indices, q.data)
-        out = np.zeros(counts.size, dtype=np.float32)
-        per_row = self.range_dots(first, counts, q)
-        if per_row.size:
-            held = np.flatnonzero(counts)
-            out[held] = np.maximum.reduceat(per_row, (np.cumsum(counts) - counts)[held])
-        return out
+        return range_best(self._all(), first, counts, q.indices, q.data)
 
     def first_stage(self, queries: sp.csr_matrix) -> np.ndarray:
         """Dense (n_queries x n_rows) first-stage scores: exact but for the common columns of the main rows."""

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.kernels import HALF_TO_FLOAT, half_range_best, posting_sums, row_dots
+from matching.kernels import HALF_TO_FLOAT, posting_sums, range_best, row_dots
 from matching.rows import RowStore
 
 
@@ -62,7 +62,9 @@ def test_row_dots_are_scipys_products_to_the_bit(shape: tuple[int, int, int, flo
 
 @settings(max_examples=60, deadline=None)
 @given(shapes)
-def test_half_rows_decode_their_bit_patterns(shape: tuple[int, int, int, float, int]) -> None:
+def test_half_rows_decode_their_bit_patterns_and_ranges_give_their_best_row(
+    shape: tuple[int, int, int, float, int],
+) -> None:
     seed, n_rows, n_cols, density, q_size = shape
     m = _matrix(seed, n_rows, n_cols, density)
     bits = m.data.astype(np.float16).view(np.uint16)
@@ -71,13 +73,17 @@ def test_half_rows_decode_their_bit_patterns(shape: tuple[int, int, int, float, 
     cols, vals = _query(seed, n_cols, q_size)
     rows = np.arange(n_rows)
     per_row = decoded @ _dense(cols, vals, n_cols)
-    assert np.array_equal(row_dots(half, rows, cols, vals, half=True), per_row)
+    assert np.array_equal(row_dots(half, rows, cols, vals), per_row)
     # the best row of each range: ranges of 0 to 3 rows, back to back
     counts = np.random.default_rng(seed).integers(0, 4, size=n_rows)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]) % n_rows
     counts = np.minimum(counts, n_rows - first)
     expected = np.array([per_row[a : a + c].max() if c else 0.0 for a, c in zip(first, counts, strict=True)])
-    assert np.array_equal(half_range_best(half, first, counts, cols, vals), expected.astype(np.float32))
+    assert np.array_equal(range_best(half, first, counts, cols, vals), expected.astype(np.float32))
+    # and of float32 rows
+    per_row = m[np.arange(n_rows)] @ _dense(cols, vals, n_cols)
+    expected = np.array([per_row[a : a + c].max() if c else 0.0 for a, c in zip(first, counts, strict=True)])
+    assert np.array_equal(range_best(m, first, counts, cols, vals), expected.astype(np.float32))
 
 
 @settings(max_examples=60, deadline=None)
