@@ -30,6 +30,12 @@ def _query(q_cols: np.ndarray, q_vals: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.ascontiguousarray(q_cols, dtype=np.int32), np.ascontiguousarray(q_vals, dtype=np.float32)
 
 
+def _check_rows(first: np.ndarray, end: np.ndarray, n_rows: int) -> None:
+    """The loops read without bounds checks: a row outside the matrix is refused here instead."""
+    if first.size and (int(first.min()) < 0 or int(end.max()) > n_rows):
+        raise IndexError(f"rows outside the matrix's {n_rows} rows")
+
+
 def row_dots(matrix: Any, rows: np.ndarray, q_cols: np.ndarray, q_vals: np.ndarray) -> np.ndarray:
     """Dot products (float32) of one query (its columns and values) with `matrix`'s rows at `rows`: the same sums
     as `matrix[rows] @ dense_query`. The matrix's data are float32, or float16 bit patterns (uint16)."""
@@ -37,6 +43,7 @@ def row_dots(matrix: Any, rows: np.ndarray, q_cols: np.ndarray, q_vals: np.ndarr
     if out.size == 0 or len(q_cols) == 0:
         return out
     rows = np.ascontiguousarray(rows, dtype=np.int64)
+    _check_rows(rows, rows + 1, matrix.shape[0])
     cols, vals = _query(q_cols, q_vals)
     _kernels.row_dots(matrix.indptr, matrix.indices, matrix.data, rows, cols, vals, HALF_TO_FLOAT, out)
     return out
@@ -52,6 +59,10 @@ def range_best(
         return out
     first = np.ascontiguousarray(first, dtype=np.int64)
     counts = np.ascontiguousarray(counts, dtype=np.int64)
+    if counts.size and int(counts.min()) < 0:
+        raise ValueError("negative row counts")
+    held = counts > 0  # an empty range reads no row (an expert without texts may have none stored: -1)
+    _check_rows(first[held], (first + counts)[held], matrix.shape[0])
     cols, vals = _query(q_cols, q_vals)
     _kernels.range_best(matrix.indptr, matrix.indices, matrix.data, first, counts, cols, vals, HALF_TO_FLOAT, out)
     return out
@@ -65,5 +76,7 @@ def posting_sums(
     (columns outside `posting_row` or mapped to -1 are skipped)."""
     if len(q_cols) == 0:
         return
+    if len(out) != postings.shape[1]:  # `posting_row` is made with the postings (`RowStore.postings`)
+        raise ValueError("out must hold one value per row the postings index")
     cols, vals = _query(q_cols, q_vals)
     _kernels.posting_sums(postings.indptr, postings.indices, postings.data, posting_row, cols, vals, out)

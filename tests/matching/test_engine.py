@@ -77,6 +77,19 @@ def test_new_expert_is_visible_without_refit(engine: MatchEngine) -> None:
     assert engine.experts_for(NeedText("n", "茶叶种植技术培训"), k=1)[0].expert_id == "tea"
 
 
+@pytest.mark.parametrize("document_weight", [1.0, 0.0])
+def test_an_expert_without_any_text_is_listed_with_no_text_score(document_weight: float) -> None:
+    """Added after the fit with no profile and no documents: no text rows stored (with per-document scores off,
+    none at all), yet ranked, with a text score of 0, both ways."""
+    engine = MatchEngine(settings=MatchSettings(document_weight=document_weight), neighbours=NEIGHBOURS)
+    engine.fit(EXPERTS, NEEDS)
+    engine.upsert_expert(ExpertProfile("blank", "", ()))
+    ranked = {m.expert_id: m for m in engine.experts_for(NEEDS[0], k=0)}
+    assert ranked["blank"].reasons.text_score == 0.0
+    assert ranked["blank"].reasons.best_document is None
+    assert [m.reasons.text_score for m in engine.needs_for("blank", k=10)] == [0.0] * len(NEEDS)
+
+
 def test_needs_for_scores_match_experts_for(engine: MatchEngine) -> None:
     for_expert = engine.needs_for("pig", k=2)
     assert for_expert[0].need_id == "n-pig"

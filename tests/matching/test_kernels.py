@@ -5,6 +5,7 @@ index arrays and query columns no row holds; and the row store that uses them, d
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -134,3 +135,19 @@ def test_a_store_scores_main_and_delta_rows_alike_in_float32_and_half() -> None:
         assert np.array_equal(per_row, stored @ dense)
         best = store.range_best(np.array([0, 3, 7, 11]), np.array([3, 0, 4, 1]), query)
         assert best.tolist() == [per_row[0:3].max(), 0.0, per_row[7:11].max(), per_row[11]]
+
+
+def test_rows_outside_the_matrix_are_refused_not_read() -> None:
+    m = _matrix(2, 5, 10, 0.5)
+    cols, vals = np.array([1, 2], dtype=np.int32), np.ones(2, dtype=np.float32)
+    with pytest.raises(IndexError):
+        row_dots(m, np.array([0, 5]), cols, vals)
+    with pytest.raises(IndexError):
+        row_dots(m, np.array([-1]), cols, vals)
+    with pytest.raises(IndexError):
+        range_best(m, np.array([3]), np.array([3]), cols, vals)
+    assert range_best(m, np.array([-1, 5, 4]), np.array([0, 0, 1]), cols, vals)[:2].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="negative"):
+        range_best(m, np.array([3]), np.array([-1]), cols, vals)
+    with pytest.raises(ValueError, match="one value per row"):
+        posting_sums(m.T.tocsr(), np.arange(10, dtype=np.int32), cols, vals, np.zeros(4, dtype=np.float32))
