@@ -121,7 +121,13 @@ class MatchSettings:
       exact mean over the pool instead of this estimate (scratch) 0.160 / 0.362 / 0.065 / 0.282. Taking off 0.5 /
       1.5 / 2 times it (scratch, with a cruder estimate of the topic part): csl-dev 0.163 / 0.163 / 0.166,
       deb-graded 0.367 / 0.357 / 0.358, deb-field 0.093 / 0.074 / 0.103, deb-maint 0.285 / 0.280 / 0.281.
-    - district / rating weights are tie-breakers below the typical top-1..top-10 text-score gap.
+    - district_same 0.03, district_neighbour 0.015, rating_weight 0.01 (times (rating - 3) / 2): the largest of
+      the weights tried that cost each dev set under 1% of its MRR when the districts and ratings are drawn at
+      random, unrelated to relevance (`python -m tests.benchmarks structure`, a mean over three draws). District
+      0.03 / 0.05: csl-dev 0.6032 -> 0.5994 / 0.5957, nssf-dev 0.1382 -> 0.1372 / 0.1356, while the share of the
+      top 10 in the need's district goes from 4.3% (chance: 1/23) to 7.2% / 9.7% on nssf-dev. Rating 0.01 / 0.02:
+      nssf-dev 0.1376 / 0.1367, mean rating in the top 10 2.99 -> 3.21 / 3.41. So they reorder near-ties: the
+      median gap between ranks 1 and 10 is 0.25 (csl-dev) and 0.11 (nssf-dev), between ranks 1 and 2 0.054 / 0.025.
     - rank_workers 2, parallel_min_needs 1,000, parallel_max_k 1,000: `rank_many` shares large batches with forked
       processes (the machine's two cores; docs/matching.md has the benchmark). Whole rankings (k = 0) stay in one
       process: sending them back would cost more than ranking them.
