@@ -32,3 +32,14 @@ def posting_sums(
     q_vals: np.ndarray,
     out: np.ndarray,
 ) -> None: ...
+def scatter_columns(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    target: np.ndarray,
+    first_row: int,
+    end_row: int,
+    bounds: np.ndarray,
+    out_indices: np.ndarray,
+    out_data: np.ndarray,
+) -> int: ...

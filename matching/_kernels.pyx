@@ -195,3 +195,39 @@ def posting_sums(
             w = q_vals[j]
             for ii in range(indptr[p], indptr[p + 1]):
                 out[indices[ii]] += data[ii] * w
+
+
+def scatter_columns(
+    const pointer_t[::1] indptr,
+    const index_t[::1] indices,
+    const float[::1] data,
+    const int32_t[::1] target,
+    int64_t first_row,
+    int64_t end_row,
+    int64_t[::1] bounds,
+    int32_t[::1] out_indices,
+    float[::1] out_data,
+):
+    """Rows first_row .. end_row - 1 written out by column: entry jj of row r goes to position bounds[2k] of the
+    output (then advanced), k = target[indices[jj]], as (r, data[jj]); k = -1 leaves the entry out. A position
+    must stay below bounds[2k + 1]: the loop stops at one that would not and returns -1 (0 when every entry went
+    in)."""
+    cdef int64_t r, k, c
+    cdef Py_ssize_t jj
+    cdef int status = 0
+    with nogil:
+        for r in range(first_row, end_row):
+            for jj in range(indptr[r], indptr[r + 1]):
+                k = target[indices[jj]]
+                if k < 0:
+                    continue
+                c = bounds[2 * k]
+                if c >= bounds[2 * k + 1]:
+                    status = -1
+                    break
+                out_indices[c] = <int32_t>r
+                out_data[c] = data[jj]
+                bounds[2 * k] = c + 1
+            if status:
+                break
+    return status

@@ -1,6 +1,7 @@
 """The compiled loops give SciPy's sums to the bit: the rows' products with a query, the best row of each range,
 and the postings' sums, on random matrices (hypothesis) with columns in any order, empty rows, 32- and 64-bit
-index arrays and query columns no row holds; and the row store that uses them, delta rows included."""
+index arrays and query columns no row holds; and the row store that uses them, delta rows included. The scatter
+that makes the postings gives SciPy's transpose, and refuses what would write outside its output."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.kernels import HALF_TO_FLOAT, posting_sums, range_best, row_dots
+from matching.kernels import HALF_TO_FLOAT, posting_sums, range_best, row_dots, scatter_columns
 from matching.rows import RowStore
 
 
@@ -151,3 +152,60 @@ def test_rows_outside_the_matrix_are_refused_not_read() -> None:
         range_best(m, np.array([3]), np.array([-1]), cols, vals)
     with pytest.raises(ValueError, match="one value per row"):
         posting_sums(m.T.tocsr(), np.arange(10, dtype=np.int32), cols, vals, np.zeros(4, dtype=np.float32))
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes)
+def test_scatter_gives_scipys_transpose_of_the_chosen_columns(shape: tuple[int, int, int, float, int]) -> None:
+    seed, n_rows, n_cols, density, n_chosen = shape
+    m = _matrix(seed, n_rows, n_cols, density)
+    chosen = np.random.default_rng(seed).permutation(n_cols)[: min(n_chosen, n_cols)]
+    target = np.full(n_cols, -1, dtype=np.int32)
+    target[chosen] = np.arange(chosen.size, dtype=np.int32)
+    expected = m[:, chosen].T.tocsr()
+    expected.sort_indices()
+    bounds = np.empty(2 * chosen.size, dtype=np.int64)
+    bounds[0::2], bounds[1::2] = expected.indptr[:-1], expected.indptr[1:]
+    indices = np.full(expected.nnz, -1, dtype=np.int32)
+    data = np.zeros(expected.nnz, dtype=np.float32)
+    middle = n_rows // 2  # two runs of rows, the second's columns after the first's entries
+    first_part = m[:middle, chosen].T.tocsr()
+    bounds_second = bounds.copy()
+    bounds_second[0::2] += np.diff(first_part.indptr)
+    bounds_first = bounds.copy()
+    bounds_first[1::2] = bounds_second[0::2]
+    scatter_columns(m, target, middle, n_rows, bounds_second, indices, data)
+    scatter_columns(m, target, 0, middle, bounds_first, indices, data)
+    assert np.array_equal(bounds_first[0::2], bounds_second[0::2] - np.diff(m[middle:, chosen].T.tocsr().indptr))
+    assert np.array_equal(bounds_second[0::2], expected.indptr[1:])
+    assert np.array_equal(indices, expected.indices)
+    assert np.array_equal(data, expected.data)
+
+
+@pytest.mark.parametrize("seed", [2, 3])  # 32- and 64-bit index arrays
+def test_the_scatter_refuses_to_write_outside_its_output(seed: int) -> None:
+    m = _matrix(seed, 5, 10, 0.5)
+    target = np.arange(10, dtype=np.int32)
+    counts = np.bincount(m.indices, minlength=10)
+    bounds = np.empty(20, dtype=np.int64)
+    bounds[0::2], bounds[1::2] = np.cumsum(counts) - counts, np.cumsum(counts)
+    out = np.empty(m.nnz, dtype=np.int32), np.empty(m.nnz, dtype=np.float32)
+    with pytest.raises(IndexError):
+        scatter_columns(m, target, 0, 6, bounds.copy(), *out)
+    with pytest.raises(IndexError):
+        scatter_columns(m, target[:5], 0, 5, bounds.copy(), *out)
+    with pytest.raises(IndexError):
+        scatter_columns(m, target, 0, 5, bounds[:10].copy(), *out)
+    with pytest.raises(TypeError):
+        scatter_columns(m.astype(np.float64), target, 0, 5, bounds.copy(), *out)
+    short = bounds.copy()
+    busiest = int(np.argmax(counts))
+    short[2 * busiest + 1] -= 1  # one entry too many for its room
+    with pytest.raises(ValueError, match="more entries"):
+        scatter_columns(m, target, 0, 5, short, *out)
+    past = bounds.copy()
+    past[-1] = m.nnz + 1
+    with pytest.raises(IndexError):
+        scatter_columns(m, target, 0, 5, past, *out)
+    scatter_columns(m, target, 0, 5, bounds, *out)
+    assert np.array_equal(bounds[0::2], np.cumsum(counts))
