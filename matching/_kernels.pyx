@@ -70,10 +70,8 @@ cdef inline void _table_free(QueryTable* t) noexcept nogil:
     free(t.values)
 
 
-cdef inline bint _weight(const QueryTable* t, int64_t c, float* w) noexcept nogil:
-    cdef int f = <int>_hash(c, FILTER_BITS)
-    if not (t.filter[f >> 3] >> (f & 7)) & 1:
-        return False
+cdef inline bint _lookup(const QueryTable* t, int64_t c, float* w) noexcept nogil:
+    """Column c's query value into w (True), or False when the query does not hold c."""
     cdef int64_t mask = (<int64_t>1 << t.bits) - 1
     cdef int64_t h = _hash(c, t.bits)
     cdef int64_t k
@@ -106,6 +104,38 @@ cdef inline float _value(const value_t[::1] data, Py_ssize_t jj, const float[::1
         return data[jj]
 
 
+cdef enum:
+    PASS_BLOCK = 64  # entries whose filter bits are read before any of them is looked up
+    LOOKAHEAD = 2  # the rows of the candidate this many places ahead are fetched while one is scored
+    LIST_START = 256  # entries of a posting list fetched ahead
+
+
+cdef extern from *:
+    """
+    static inline void zhiqiao_prefetch(const void* start, Py_ssize_t nbytes) {
+        const char* p = (const char*)start;
+        for (Py_ssize_t i = 0; i < nbytes; i += 64) __builtin_prefetch(p + i, 0, 1);
+    }
+    """
+    void zhiqiao_prefetch(const void* start, Py_ssize_t nbytes) noexcept nogil
+
+
+cdef inline void _fetch(const index_t[::1] indices, const value_t[::1] data, int64_t lo, int64_t hi) noexcept nogil:
+    """Ask the processor to bring entries lo .. hi - 1 (their columns and values) into its caches, while it works
+    on others: the rows (or posting lists) a query reads lie far apart in a large matrix, and each would
+    otherwise be read at the memory's pace, a cache miss at a time, once its turn came."""
+    if hi > lo:
+        zhiqiao_prefetch(&indices[lo], (hi - lo) * sizeof(indices[0]))
+        zhiqiao_prefetch(&data[lo], (hi - lo) * sizeof(data[0]))
+
+
+cdef inline void _fetch_rows(
+    const pointer_t[::1] indptr, const index_t[::1] indices, const value_t[::1] data, int64_t first, int64_t end
+) noexcept nogil:
+    """`_fetch` of rows first .. end - 1."""
+    _fetch(indices, data, indptr[first], indptr[end])
+
+
 cdef inline float _row_dot(
     const pointer_t[::1] indptr,
     const index_t[::1] indices,
@@ -114,12 +144,27 @@ cdef inline float _row_dot(
     const QueryTable* t,
     const float[::1] decode,
 ) noexcept nogil:
+    """The row's entries go through the filter `PASS_BLOCK` at a time without a branch (each entry's position is
+    written, and the count moves on only where its bit is set); only those that pass are looked up in the
+    table, in stored order, so the sum is the same as a lookup of every entry in turn."""
     cdef float total = 0.0
     cdef float w
-    cdef Py_ssize_t jj
-    for jj in range(indptr[r], indptr[r + 1]):
-        if _weight(t, indices[jj], &w):
-            total += _value(data, jj, decode) * w
+    cdef Py_ssize_t jj, start, stop, end = indptr[r + 1]
+    cdef Py_ssize_t passed[PASS_BLOCK]
+    cdef int n, m, f
+    start = indptr[r]
+    while start < end:
+        stop = start + PASS_BLOCK if end - start > PASS_BLOCK else end
+        n = 0
+        for jj in range(start, stop):
+            f = <int>_hash(indices[jj], FILTER_BITS)
+            passed[n] = jj
+            n += (t.filter[f >> 3] >> (f & 7)) & 1
+        for m in range(n):
+            jj = passed[m]
+            if _lookup(t, indices[jj], &w):
+                total += _value(data, jj, decode) * w
+        start = stop
     return total
 
 
@@ -135,9 +180,13 @@ def row_dots(
 ):
     """out[i] = the dot product of the query with row rows[i] (entries in stored order, from zero)."""
     cdef QueryTable t = _table(q_cols, q_vals)
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, n = rows.shape[0]
     with nogil:
-        for i in range(rows.shape[0]):
+        for i in range(min(LOOKAHEAD, n)):
+            _fetch_rows(indptr, indices, data, rows[i], rows[i] + 1)
+        for i in range(n):
+            if i + LOOKAHEAD < n:
+                _fetch_rows(indptr, indices, data, rows[i + LOOKAHEAD], rows[i + LOOKAHEAD] + 1)
             out[i] = _row_dot(indptr, indices, data, rows[i], &t, decode)
         _table_free(&t)
 
@@ -156,11 +205,17 @@ def range_best(
     """out[i] = the largest dot product of the query with rows first[i] .. first[i] + counts[i] - 1 (0 where
     counts[i] is 0)."""
     cdef QueryTable t = _table(q_cols, q_vals)
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, ahead, n = first.shape[0]
     cdef int64_t r
     cdef float total, best
     with nogil:
-        for i in range(first.shape[0]):
+        for i in range(min(LOOKAHEAD, n)):
+            if counts[i] > 0:  # an empty range may start anywhere (-1: no text stored)
+                _fetch_rows(indptr, indices, data, first[i], first[i] + counts[i])
+        for i in range(n):
+            ahead = i + LOOKAHEAD
+            if ahead < n and counts[ahead] > 0:
+                _fetch_rows(indptr, indices, data, first[ahead], first[ahead] + counts[ahead])
             best = 0.0
             for r in range(first[i], first[i] + counts[i]):
                 total = _row_dot(indptr, indices, data, r, &t, decode)
@@ -181,11 +236,16 @@ def posting_sums(
 ):
     """out[indices[ii]] += data[ii] * q_vals[j] over the postings of each query column j in order (columns past
     `posting_row` or mapped to -1 skipped)."""
-    cdef Py_ssize_t j, ii
-    cdef int64_t p, c
+    cdef Py_ssize_t j, ii, n = q_cols.shape[0]
+    cdef int64_t p, c, lo
     cdef float w
     with nogil:
-        for j in range(q_cols.shape[0]):
+        for j in range(n):
+            if j + LOOKAHEAD < n:  # the start of a list to come (the processor streams the rest)
+                c = q_cols[j + LOOKAHEAD]
+                if c < posting_row.shape[0] and posting_row[c] >= 0:
+                    lo = indptr[posting_row[c]]
+                    _fetch(indices, data, lo, min(indptr[posting_row[c] + 1], lo + LIST_START))
             c = q_cols[j]
             if c >= posting_row.shape[0]:
                 continue

@@ -13,6 +13,12 @@ package is installed (`setup.py`); they release the GIL, so the service's thread
 extension costs the process nothing to load, where a JIT compiler (Numba, tried first) added ~190 MB of resident
 memory and moved the 100,000-expert benchmark's peak from 1,894 to 1,978 MB.
 
+Two things keep the loops from waiting on memory: the candidates' rows (and the query's posting lists) lie far
+apart in matrices of hundreds of megabytes, so each loop asks the processor for the rows two candidates ahead
+(`__builtin_prefetch`) while it scores one; and a row's entries go through the filter 64 at a time without a
+branch, only those that pass being looked up (about one entry in ten). Against the loops without them: the exact
+stage 0.55 -> 0.40 ms and the first stage 0.25 -> 0.22 ms a query at 100,000 experts (scratch, alternated runs).
+
 One loop serves the index build instead: `scatter_columns`, the counting sort that writes the postings (the
 profile rows by column, for the first stage) straight into their arrays, where SciPy's transposition made a
 copy of each block of rows first (`matching.rows.transposed_columns`).
