@@ -89,6 +89,8 @@ def posting_sums(
     if len(out) != postings.shape[1]:  # `posting_row` is made with the postings (`RowStore.postings`)
         raise ValueError("out must hold one value per row the postings index")
     cols, vals = _query(q_cols, q_vals)
+    if int(cols.min()) < 0:  # the loop reads posting_row at each column
+        raise IndexError("a negative query column")
     _kernels.posting_sums(postings.indptr, postings.indices, postings.data, posting_row, cols, vals, out)
 
 

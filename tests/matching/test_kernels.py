@@ -152,6 +152,8 @@ def test_rows_outside_the_matrix_are_refused_not_read() -> None:
         range_best(m, np.array([3]), np.array([-1]), cols, vals)
     with pytest.raises(ValueError, match="one value per row"):
         posting_sums(m.T.tocsr(), np.arange(10, dtype=np.int32), cols, vals, np.zeros(4, dtype=np.float32))
+    with pytest.raises(IndexError, match="negative"):
+        posting_sums(m.T.tocsr(), np.arange(10, dtype=np.int32), -cols, vals, np.zeros(5, dtype=np.float32))
 
 
 @settings(max_examples=60, deadline=None)
