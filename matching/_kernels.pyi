@@ -2,16 +2,6 @@
 
 import numpy as np
 
-def row_dots(
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    data: np.ndarray,
-    rows: np.ndarray,
-    q_cols: np.ndarray,
-    q_vals: np.ndarray,
-    decode: np.ndarray,
-    out: np.ndarray,
-) -> None: ...
 def range_best(
     indptr: np.ndarray,
     indices: np.ndarray,

@@ -129,11 +129,13 @@ cdef inline void _fetch(const index_t[::1] indices, const value_t[::1] data, int
         zhiqiao_prefetch(&data[lo], (hi - lo) * sizeof(data[0]))
 
 
-cdef inline void _fetch_rows(
-    const pointer_t[::1] indptr, const index_t[::1] indices, const value_t[::1] data, int64_t first, int64_t end
+cdef inline void _fetch_range(
+    const pointer_t[::1] indptr, const index_t[::1] indices, const value_t[::1] data, int64_t first, int64_t count
 ) noexcept nogil:
-    """`_fetch` of rows first .. end - 1."""
-    _fetch(indices, data, indptr[first], indptr[end])
+    """`_fetch` of rows first .. first + count - 1 (none when count is 0: an empty range may start anywhere, -1
+    for an owner with no text stored)."""
+    if count > 0:
+        _fetch(indices, data, indptr[first], indptr[first + count])
 
 
 cdef inline float _row_dot(
@@ -168,29 +170,6 @@ cdef inline float _row_dot(
     return total
 
 
-def row_dots(
-    const pointer_t[::1] indptr,
-    const index_t[::1] indices,
-    const value_t[::1] data,
-    const int64_t[::1] rows,
-    const int32_t[::1] q_cols,
-    const float[::1] q_vals,
-    const float[::1] decode,
-    float[::1] out,
-):
-    """out[i] = the dot product of the query with row rows[i] (entries in stored order, from zero)."""
-    cdef QueryTable t = _table(q_cols, q_vals)
-    cdef Py_ssize_t i, n = rows.shape[0]
-    with nogil:
-        for i in range(min(LOOKAHEAD, n)):
-            _fetch_rows(indptr, indices, data, rows[i], rows[i] + 1)
-        for i in range(n):
-            if i + LOOKAHEAD < n:
-                _fetch_rows(indptr, indices, data, rows[i + LOOKAHEAD], rows[i + LOOKAHEAD] + 1)
-            out[i] = _row_dot(indptr, indices, data, rows[i], &t, decode)
-        _table_free(&t)
-
-
 def range_best(
     const pointer_t[::1] indptr,
     const index_t[::1] indices,
@@ -209,13 +188,13 @@ def range_best(
     cdef int64_t r
     cdef float total, best
     with nogil:
-        for i in range(min(LOOKAHEAD, n)):
-            if counts[i] > 0:  # an empty range may start anywhere (-1: no text stored)
-                _fetch_rows(indptr, indices, data, first[i], first[i] + counts[i])
+        # range i's rows are asked for while range i - LOOKAHEAD is scored (the first ones before any is)
+        for ahead in range(min(LOOKAHEAD, n)):
+            _fetch_range(indptr, indices, data, first[ahead], counts[ahead])
         for i in range(n):
             ahead = i + LOOKAHEAD
-            if ahead < n and counts[ahead] > 0:
-                _fetch_rows(indptr, indices, data, first[ahead], first[ahead] + counts[ahead])
+            if ahead < n:
+                _fetch_range(indptr, indices, data, first[ahead], counts[ahead])
             best = 0.0
             for r in range(first[i], first[i] + counts[i]):
                 total = _row_dot(indptr, indices, data, r, &t, decode)
@@ -223,6 +202,11 @@ def range_best(
                     best = total
             out[i] = best
         _table_free(&t)
+
+
+cdef inline int64_t _posting_list(const int32_t[::1] posting_row, int64_t c) noexcept nogil:
+    """The posting list of query column c, -1 for none (a column past `posting_row`, or one left out)."""
+    return posting_row[c] if c < posting_row.shape[0] else -1
 
 
 def posting_sums(
@@ -237,19 +221,16 @@ def posting_sums(
     """out[indices[ii]] += data[ii] * q_vals[j] over the postings of each query column j in order (columns past
     `posting_row` or mapped to -1 skipped)."""
     cdef Py_ssize_t j, ii, n = q_cols.shape[0]
-    cdef int64_t p, c, lo
+    cdef int64_t p, lo
     cdef float w
     with nogil:
         for j in range(n):
             if j + LOOKAHEAD < n:  # the start of a list to come (the processor streams the rest)
-                c = q_cols[j + LOOKAHEAD]
-                if c < posting_row.shape[0] and posting_row[c] >= 0:
-                    lo = indptr[posting_row[c]]
-                    _fetch(indices, data, lo, min(indptr[posting_row[c] + 1], lo + LIST_START))
-            c = q_cols[j]
-            if c >= posting_row.shape[0]:
-                continue
-            p = posting_row[c]
+                p = _posting_list(posting_row, q_cols[j + LOOKAHEAD])
+                if p >= 0:
+                    lo = indptr[p]
+                    _fetch(indices, data, lo, min(indptr[p + 1], lo + LIST_START))
+            p = _posting_list(posting_row, q_cols[j])
             if p < 0:
                 continue
             w = q_vals[j]

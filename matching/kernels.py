@@ -48,22 +48,16 @@ def _check_rows(first: np.ndarray, end: np.ndarray, n_rows: int) -> None:
 
 def row_dots(matrix: Any, rows: np.ndarray, q_cols: np.ndarray, q_vals: np.ndarray) -> np.ndarray:
     """Dot products (float32) of one query (its columns and values) with `matrix`'s rows at `rows`: the same sums
-    as `matrix[rows] @ dense_query`. The matrix's data are float32, or float16 bit patterns (uint16)."""
-    out = np.zeros(len(rows), dtype=np.float32)
-    if out.size == 0 or len(q_cols) == 0:
-        return out
-    rows = np.ascontiguousarray(rows, dtype=np.int64)
-    _check_rows(rows, rows + 1, matrix.shape[0])
-    cols, vals = _query(q_cols, q_vals)
-    _kernels.row_dots(matrix.indptr, matrix.indices, matrix.data, rows, cols, vals, HALF_TO_FLOAT, out)
-    return out
+    as `matrix[rows] @ dense_query`. The best row of a range of one row is that row: `range_best`'s loop serves
+    both."""
+    return range_best(matrix, rows, np.ones(len(rows), dtype=np.int64), q_cols, q_vals)
 
 
 def range_best(
     matrix: Any, first: np.ndarray, counts: np.ndarray, q_cols: np.ndarray, q_vals: np.ndarray
 ) -> np.ndarray:
     """For each i, the largest dot product (float32) of one query with `matrix`'s rows first[i] .. first[i] +
-    counts[i] - 1 (0 where counts[i] is 0); data as for `row_dots`."""
+    counts[i] - 1 (0 where counts[i] is 0). The matrix's data are float32, or float16 bit patterns (uint16)."""
     out = np.zeros(len(first), dtype=np.float32)
     if out.size == 0 or len(q_cols) == 0:
         return out

@@ -57,7 +57,7 @@ def transposed_columns(
     # runs of rows holding about equal numbers of entries; run i's columns start where run i - 1's end
     cuts = np.linspace(0, matrix.nnz, threads + 1)[1:-1]
     row_bounds = [0, *np.searchsorted(matrix.indptr, cuts, side="right").tolist(), n_rows]
-    row_bounds = [min(max(b, 0), n_rows) for b in row_bounds]
+    row_bounds = [min(b, n_rows) for b in row_bounds]
     starts = [indptr[:-1]]
     for a, b in zip(row_bounds[:-2], row_bounds[1:-1], strict=True):
         held = index_counts(matrix.indices[matrix.indptr[a] : matrix.indptr[b]], n_cols)[columns]
