@@ -7,7 +7,7 @@ PORT ?= 8000
 
 .PHONY: run test lint bench install clean
 
-# the install also compiles matching/_kernels.pyx into a C extension beside it (setup.py)
+# the install also compiles matching/_kernels.pyx into a C++ extension beside it (setup.py)
 $(VENV)/.installed: pyproject.toml setup.py matching/_kernels.pyx
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -37,4 +37,4 @@ bench: install
 	$(PY) -m tests.benchmarks
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .hypothesis matching/_kernels.c matching/_kernels.*.so build
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .hypothesis matching/_kernels.cpp matching/_kernels.*.so build

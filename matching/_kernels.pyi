@@ -33,3 +33,10 @@ def scatter_columns(
     out_indices: np.ndarray,
     out_data: np.ndarray,
 ) -> int: ...
+def count_pairs(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    indptr: np.ndarray,
+    out_indices: np.ndarray,
+    out_counts: np.ndarray,
+) -> int: ...

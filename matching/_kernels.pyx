@@ -1,9 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""The compiled loops of `matching.kernels` (see there): Cython, built into a C extension at install."""
+# distutils: language = c++
+"""The compiled loops of `matching.kernels` (see there): Cython, built into a C++ extension at install (C++ for
+the standard library's sort)."""
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
+from libcpp.algorithm cimport sort
 
 ctypedef fused pointer_t:
     int32_t
@@ -272,3 +275,59 @@ def scatter_columns(
             if status:
                 break
     return status
+
+
+def count_pairs(
+    const int64_t[::1] rows,
+    const int64_t[::1] cols,
+    int64_t[::1] indptr,
+    int32_t[::1] out_indices,
+    float[::1] out_counts,
+):
+    """How often each (row, column) pair occurs among (rows[i], cols[i]), as CSR rows: indptr (n_rows + 1
+    entries, filled here) and each row's distinct columns in increasing order with their counts, in out_indices
+    and out_counts (room for every pair). The pairs are first written out row by row (a counting sort by row,
+    in order), then each row's columns are sorted on their own, a few hundred at a time in the processor's first
+    cache, and counted run by run. Returns the number of distinct pairs, or -1 when out_indices is not the pairs'
+    buffer of the right size (the caller checks rows and columns)."""
+    cdef Py_ssize_t i, n = rows.shape[0], n_rows = indptr.shape[0] - 1
+    cdef int64_t r, lo, hi, j, k, out = 0
+    cdef int32_t c
+    cdef int64_t* cursor
+    if out_indices.shape[0] < n or out_counts.shape[0] < n or cols.shape[0] != n or n_rows < 0:
+        return -1
+    cursor = <int64_t*>malloc((n_rows + 1) * sizeof(int64_t))
+    if cursor == NULL:
+        raise MemoryError()
+    with nogil:
+        memset(&cursor[0], 0, (n_rows + 1) * sizeof(int64_t))
+        for i in range(n):
+            cursor[rows[i] + 1] += 1
+        for r in range(n_rows):
+            cursor[r + 1] += cursor[r]
+        for r in range(n_rows + 1):
+            indptr[r] = cursor[r]
+        for i in range(n):
+            r = rows[i]
+            out_indices[cursor[r]] = <int32_t>cols[i]
+            cursor[r] += 1
+        lo = 0
+        for r in range(n_rows):
+            hi = indptr[r + 1]
+            if hi - lo > 1:
+                sort(&out_indices[0] + lo, &out_indices[0] + hi)
+            indptr[r] = out
+            j = lo
+            while j < hi:
+                c = out_indices[j]
+                k = j + 1
+                while k < hi and out_indices[k] == c:
+                    k += 1
+                out_indices[out] = c
+                out_counts[out] = <float>(k - j)
+                out += 1
+                j = k
+            lo = hi
+        indptr[n_rows] = out
+    free(cursor)
+    return out

@@ -1,7 +1,9 @@
 """The compiled loops give SciPy's sums to the bit: the rows' products with a query, the best row of each range,
 and the postings' sums, on random matrices (hypothesis) with columns in any order, empty rows, 32- and 64-bit
 index arrays and query columns no row holds; and the row store that uses them, delta rows included. The scatter
-that makes the postings gives SciPy's transpose, and refuses what would write outside its output."""
+that makes the postings gives SciPy's transpose, and refuses what would write outside its output. The pair
+counting of the analysis gives SciPy's sum of duplicate entries (also property-tested through
+`features.pair_counts`) and refuses rows and columns it would misplace."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.kernels import HALF_TO_FLOAT, posting_sums, range_best, row_dots, scatter_columns
+from matching.kernels import HALF_TO_FLOAT, count_pairs, posting_sums, range_best, row_dots, scatter_columns
 from matching.rows import RowStore
 
 
@@ -211,3 +213,35 @@ def test_the_scatter_refuses_to_write_outside_its_output(seed: int) -> None:
         scatter_columns(m, target, 0, 5, past, *out)
     scatter_columns(m, target, 0, 5, bounds, *out)
     assert np.array_equal(bounds[0::2], np.cumsum(counts))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 50), st.integers(0, 2_000))
+def test_pair_counts_are_scipys_sum_of_duplicates(seed: int, n_rows: int, n_pairs: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, n_rows, n_pairs)
+    cols = rng.integers(0, rng.choice([3, 50, 2**31 - 1]), n_pairs)  # few columns (long runs) to the widest
+    indptr, indices, counts = count_pairs(rows, cols, n_rows)
+    want = sp.csr_matrix((np.ones(n_pairs, dtype=np.float32), (rows, cols)), shape=(n_rows, 2**31))
+    want.sum_duplicates()
+    assert indptr.tolist() == want.indptr.tolist()
+    assert indices.tolist() == want.indices.tolist()  # each row's columns in increasing order
+    assert counts.tolist() == want.data.tolist()
+
+
+def test_pair_counting_refuses_rows_and_columns_it_would_misplace() -> None:
+    rows, cols = np.array([0, 1, 1]), np.array([4, 2, 4])
+    with pytest.raises(IndexError, match="row"):
+        count_pairs(rows, cols, 1)
+    with pytest.raises(IndexError, match="row"):
+        count_pairs(rows - 1, cols, 2)
+    with pytest.raises(IndexError, match="column"):
+        count_pairs(rows, cols - 3, 2)
+    with pytest.raises(IndexError, match="column"):
+        count_pairs(rows, cols + 2**31, 2)
+    with pytest.raises(ValueError, match="same length"):
+        count_pairs(rows, cols[:2], 2)
+    indptr, indices, counts = count_pairs(rows, cols, 2)
+    assert (indptr.tolist(), indices.tolist(), counts.tolist()) == ([0, 1, 3], [4, 2, 4], [1.0, 1.0, 1.0])
+    indptr, indices, counts = count_pairs(np.array([], dtype=np.int64), np.array([], dtype=np.int64), 3)
+    assert (indptr.tolist(), indices.size, counts.size) == ([0, 0, 0, 0], 0, 0)
