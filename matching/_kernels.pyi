@@ -33,9 +33,15 @@ def scatter_columns(
     out_indices: np.ndarray,
     out_data: np.ndarray,
 ) -> int: ...
-def count_pairs(
-    rows: np.ndarray,
-    cols: np.ndarray,
+def count_terms(
+    word_rows: np.ndarray,
+    word_cols: np.ndarray,
+    points: np.ndarray,
+    separator: int,
+    cjk_first: int,
+    cjk_last: int,
+    bigram_base: int,
+    bigram_bits: int,
     indptr: np.ndarray,
     out_indices: np.ndarray,
     out_counts: np.ndarray,

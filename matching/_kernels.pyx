@@ -3,7 +3,7 @@
 """The compiled loops of `matching.kernels` (see there): Cython, built into a C++ extension at install (C++ for
 the standard library's sort)."""
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 from libcpp.algorithm cimport sort
@@ -277,57 +277,87 @@ def scatter_columns(
     return status
 
 
-def count_pairs(
-    const int64_t[::1] rows,
-    const int64_t[::1] cols,
+cdef inline int64_t _runs(int32_t* cols, int64_t n, int32_t* out_indices, float* out_counts) noexcept nogil:
+    """Sort cols[0 .. n - 1] and write each distinct column once, with how often it occurs, to out_indices and
+    out_counts (which may be cols itself: a run is read before its place is written). Returns how many."""
+    cdef int64_t j = 0, k, out = 0
+    cdef int32_t c
+    if n > 1:
+        sort(cols, cols + n)
+    while j < n:
+        c = cols[j]
+        k = j + 1
+        while k < n and cols[k] == c:
+            k += 1
+        out_indices[out] = c
+        out_counts[out] = <float>(k - j)
+        out += 1
+        j = k
+    return out
+
+
+def count_terms(
+    const int64_t[::1] word_rows,
+    const int64_t[::1] word_cols,
+    const uint32_t[::1] points,
+    uint32_t separator,
+    uint32_t cjk_first,
+    uint32_t cjk_last,
+    int64_t bigram_base,
+    int bigram_bits,
     int64_t[::1] indptr,
     int32_t[::1] out_indices,
     float[::1] out_counts,
 ):
-    """How often each (row, column) pair occurs among (rows[i], cols[i]), as CSR rows: indptr (n_rows + 1
-    entries, filled here) and each row's distinct columns in increasing order with their counts, in out_indices
-    and out_counts (room for every pair). The pairs are first written out row by row (a counting sort by row,
-    in order), then each row's columns are sorted on their own, a few hundred at a time in the processor's first
-    cache, and counted run by run. Returns the number of distinct pairs, or -1 when out_indices is not the pairs'
-    buffer of the right size (the caller checks rows and columns)."""
-    cdef Py_ssize_t i, n = rows.shape[0], n_rows = indptr.shape[0] - 1
-    cdef int64_t r, lo, hi, j, k, out = 0
-    cdef int32_t c
-    cdef int64_t* cursor
-    if out_indices.shape[0] < n or out_counts.shape[0] < n or cols.shape[0] != n or n_rows < 0:
+    """The term counts of a block of owners as CSR rows: indptr (n_rows + 1 entries, filled here), and each
+    row's distinct columns in increasing order with their counts (out_indices, out_counts: room for every
+    term). Owner r's terms are its words (word_cols[i] where word_rows[i] == r; word_rows non-decreasing) and
+    the CJK characters and adjacent pairs of its run of `points` (the block's code points, owners separated by
+    `separator`): a character c counts in column c - cjk_first, a pair (a, b) in bigram_base + the high
+    `bigram_bits` bits of ((a << 20) ^ b) times 2**64 / golden ratio. A row's terms are written where its counts
+    go, sorted there (a few hundred, in the first-level cache) and counted run by run. Returns the number of
+    distinct (row, column) pairs, or -1 when the points hold another number of owners than indptr has rows, a
+    word's row is out of order or past the last, or the output has no room."""
+    cdef Py_ssize_t n_rows = indptr.shape[0] - 1, n_words = word_rows.shape[0], n_points = points.shape[0]
+    cdef Py_ssize_t room = out_indices.shape[0]
+    cdef int64_t r = 0, w = 0, p = 0, out = 0, start, separators = 0
+    cdef uint32_t cp, previous
+    cdef bint cjk, previous_cjk
+    if n_rows < 1 or out_counts.shape[0] < room or word_cols.shape[0] != n_words:
         return -1
-    cursor = <int64_t*>malloc((n_rows + 1) * sizeof(int64_t))
-    if cursor == NULL:
-        raise MemoryError()
+    if room < n_words + 2 * n_points:
+        return -1
     with nogil:
-        memset(&cursor[0], 0, (n_rows + 1) * sizeof(int64_t))
-        for i in range(n):
-            cursor[rows[i] + 1] += 1
-        for r in range(n_rows):
-            cursor[r + 1] += cursor[r]
-        for r in range(n_rows + 1):
-            indptr[r] = cursor[r]
-        for i in range(n):
-            r = rows[i]
-            out_indices[cursor[r]] = <int32_t>cols[i]
-            cursor[r] += 1
-        lo = 0
-        for r in range(n_rows):
-            hi = indptr[r + 1]
-            if hi - lo > 1:
-                sort(&out_indices[0] + lo, &out_indices[0] + hi)
+        while r < n_rows:
             indptr[r] = out
-            j = lo
-            while j < hi:
-                c = out_indices[j]
-                k = j + 1
-                while k < hi and out_indices[k] == c:
-                    k += 1
-                out_indices[out] = c
-                out_counts[out] = <float>(k - j)
+            start = out
+            while w < n_words and word_rows[w] == r:
+                out_indices[out] = <int32_t>word_cols[w]
                 out += 1
-                j = k
-            lo = hi
+                w += 1
+            previous_cjk = False
+            previous = 0
+            while p < n_points and points[p] != separator:
+                cp = points[p]
+                cjk = cjk_first <= cp <= cjk_last
+                if cjk:
+                    out_indices[out] = <int32_t>(cp - cjk_first)
+                    out += 1
+                    if previous_cjk:
+                        out_indices[out] = <int32_t>(bigram_base + <int64_t>(
+                            ((((<uint64_t>previous) << 20) ^ <uint64_t>cp) * GOLDEN) >> (64 - bigram_bits)))
+                        out += 1
+                previous_cjk = cjk
+                previous = cp
+                p += 1
+            out = start + _runs(&out_indices[0] + start, out - start, &out_indices[0] + start, &out_counts[0] + start)
+            r += 1
+            if p < n_points:  # at a separator: the next owner's points follow
+                p += 1
+                separators += 1
+                if r == n_rows:
+                    break
         indptr[n_rows] = out
-    free(cursor)
+    if separators != n_rows - 1 or w < n_words:  # owners the points and words do not match
+        return -1
     return out

@@ -21,9 +21,9 @@ stage 0.55 -> 0.40 ms and the first stage 0.25 -> 0.22 ms a query at 100,000 exp
 
 Two loops serve the index build instead: `scatter_columns`, the counting sort that writes the postings (the
 profile rows by column, for the first stage) straight into their arrays, where SciPy's transposition made a
-copy of each block of rows first (`matching.rows.transposed_columns`); and `count_pairs`, which turns the
-analysis workers' (text, term) pairs into count rows (`matching.features.pair_counts`), sorting each row's few
-hundred columns on its own with C++'s `std::sort` (hence C++) rather than every pair of a block at once.
+copy of each block of rows first (`matching.rows.transposed_columns`); and `count_terms`, which makes the
+analysis workers' count rows from a block's words and code points (`matching.features`), owner by owner,
+sorting each row's few hundred columns on its own with C++'s `std::sort` (hence C++).
 """
 
 from __future__ import annotations
@@ -125,23 +125,44 @@ def scatter_columns(
         raise ValueError("a column holds more entries than its room in the output")
 
 
-def count_pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """How often each (row, column) pair occurs among (rows[i], cols[i]), as CSR arrays: (indptr, int64, n_rows
-    + 1 entries; indices, int32, each row's distinct columns in increasing order; counts, float32). The loop
-    writes the pairs out row by row and sorts each row's columns on its own (a few hundred, in the processor's
-    first cache), where one sort of every pair packed into a key spent most of its time waiting on memory."""
-    rows = np.ascontiguousarray(rows, dtype=np.int64)
-    cols = np.ascontiguousarray(cols, dtype=np.int64)
-    if rows.shape != cols.shape or rows.ndim != 1:
-        raise ValueError("rows and cols must be one-dimensional and of the same length")
-    if rows.size and (int(rows.min()) < 0 or int(rows.max()) >= n_rows):
-        raise IndexError(f"a row outside 0..{n_rows - 1}")
-    if cols.size and (int(cols.min()) < 0 or int(cols.max()) > np.iinfo(np.int32).max):
-        raise IndexError("a column outside the int32 range")
+def count_terms(
+    word_rows: np.ndarray,
+    word_cols: np.ndarray,
+    points: np.ndarray,
+    n_rows: int,
+    separator: int,
+    cjk: tuple[int, int],
+    bigram_base: int,
+    bigram_bits: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The term counts of a block of `n_rows` owners as CSR arrays (indptr, int64; indices, int32, each row's
+    distinct columns in increasing order; counts, float32). Owner r's terms are its words (`word_cols[i]` where
+    `word_rows[i]` is r, the rows in order) and, in its stretch of `points` (the block's code points, owners
+    separated by `separator`), each character in the `cjk` range (first, last) as column point - first and each
+    pair of adjacent ones as `bigram_base` + their hashed pair (the high `bigram_bits` bits of ((a << 20) ^ b)
+    times 2**64 / golden ratio, as `matching.features` hashes pairs). A row's terms are sorted on their own, a few
+    hundred in the processor's first cache, and counted run by run."""
+    word_rows = np.ascontiguousarray(word_rows, dtype=np.int64)
+    word_cols = np.ascontiguousarray(word_cols, dtype=np.int64)
+    points = np.ascontiguousarray(points, dtype=np.uint32)
+    if word_rows.shape != word_cols.shape or word_rows.ndim != 1 or points.ndim != 1:
+        raise ValueError("word_rows and word_cols must be one-dimensional and of the same length")
+    if word_cols.size and (int(word_cols.min()) < 0 or int(word_cols.max()) > np.iinfo(np.int32).max):
+        raise IndexError("a word column outside the int32 range")
+    if bigram_base < 0 or not 0 < bigram_bits <= 31 or bigram_base + (1 << bigram_bits) > np.iinfo(np.int32).max:
+        raise ValueError("the character pairs' columns must lie in the int32 range")
+    if n_rows < 1:
+        raise ValueError("a block holds at least one owner")
+    room = word_cols.size + 2 * points.size
     indptr = np.empty(n_rows + 1, dtype=np.int64)
-    indices = np.empty(rows.size, dtype=np.int32)
-    counts = np.empty(rows.size, dtype=np.float32)
-    nnz = _kernels.count_pairs(rows, cols, indptr, indices, counts)
+    indices = np.empty(room, dtype=np.int32)
+    counts = np.empty(room, dtype=np.float32)
+    first, last = cjk
+    nnz = _kernels.count_terms(
+        word_rows, word_cols, points, separator, first, last, bigram_base, bigram_bits, indptr, indices, counts
+    )
+    if nnz < 0:
+        raise ValueError(f"the points and the words do not make {n_rows} owners in order")
     indices.resize(nnz, refcheck=False)
     counts.resize(nnz, refcheck=False)
     return indptr, indices, counts

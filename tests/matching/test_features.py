@@ -20,6 +20,7 @@ from matching.features import (
     Bm25Weighter,
     QueryVocabulary,
     Vocabulary,
+    bigram_columns,
     count_batch,
 )
 
@@ -82,37 +83,6 @@ def test_query_rows_are_log_tf_over_the_query_cap() -> None:
     cap = float((log_tf * weighter.idf_[weighter.space.lookup(raw.indices)]).sum()) * (params.k1 + 1)
     assert sorted(query.data) == pytest.approx(sorted(log_tf / cap**0.5), rel=1e-5)
     assert cols.size == raw.nnz
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.integers(min_value=1, max_value=6).flatmap(
-        lambda n_rows: st.tuples(
-            st.just(n_rows),
-            st.lists(
-                st.tuples(
-                    st.integers(0, n_rows - 1),
-                    st.one_of(st.integers(0, 5), st.integers(0, features.N_COLS - 1)),
-                ),
-                max_size=60,
-            ),
-        )
-    )
-)
-def test_pair_counts_equal_scipys_sum_of_duplicate_entries(case: tuple[int, list[tuple[int, int]]]) -> None:
-    n_rows, pairs = case
-    rows = np.array([r for r, _ in pairs], dtype=np.int64)
-    cols = np.array([c for _, c in pairs], dtype=np.int64)
-    got = features.pair_counts(rows, cols, n_rows)
-    want = sp.csr_matrix(
-        (np.ones(len(pairs), dtype=np.float32), (rows, cols)), shape=(n_rows, features.N_COLS), dtype=np.float32
-    )
-    want.sum_duplicates()
-    assert got.shape == want.shape
-    assert got.dtype == np.float32
-    assert got.indptr.tolist() == want.indptr.tolist()
-    assert got.indices.tolist() == want.indices.tolist()  # sorted within each row
-    assert got.data.tolist() == want.data.tolist()
 
 
 def test_column_space_is_as_wide_as_the_terms_seen() -> None:
@@ -227,10 +197,12 @@ def test_batched_counts_equal_owner_by_owner_counts(owners: list[list[str]]) -> 
 @given(st.lists(_piece, max_size=8))
 @settings(max_examples=60, deadline=None)
 def test_counts_are_each_texts_words_and_characters(texts: list[str]) -> None:
-    """Against a reference made text by text with Counter: each match word and each CJK character counted."""
+    """Against a reference made text by text with Counter: each match word, each CJK character and each pair of
+    adjacent CJK characters counted, each row's columns in increasing order."""
     counts, vocab = _counts(texts)
     for i, sample in enumerate(texts):
         row = counts[i]
+        assert row.indices.tolist() == sorted(set(row.indices.tolist()))
         normalized = textmod.normalize(sample)
         found_words = {
             vocab.word_at(int(c)): int(v) for c, v in zip(row.indices, row.data, strict=True) if c >= WORD_BASE
@@ -238,6 +210,9 @@ def test_counts_are_each_texts_words_and_characters(texts: list[str]) -> None:
         assert found_words == Counter(textmod.words(normalized))
         found_chars = {chr(CJK_FIRST + int(c)): int(v) for c, v in zip(row.indices, row.data, strict=True) if c < UNI}
         assert found_chars == Counter(ch for run in textmod.char_runs(normalized) for ch in run)
+        pairs = [run[k : k + 2] for run in textmod.char_runs(normalized) for k in range(len(run) - 1)]
+        found_pairs = {int(c): int(v) for c, v in zip(row.indices, row.data, strict=True) if UNI <= c < WORD_BASE}
+        assert found_pairs == Counter(bigram_columns(pairs).tolist())
 
 
 @pytest.mark.parametrize("stored", [True, False])

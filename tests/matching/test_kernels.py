@@ -1,9 +1,9 @@
 """The compiled loops give SciPy's sums to the bit: the rows' products with a query, the best row of each range,
 and the postings' sums, on random matrices (hypothesis) with columns in any order, empty rows, 32- and 64-bit
 index arrays and query columns no row holds; and the row store that uses them, delta rows included. The scatter
-that makes the postings gives SciPy's transpose, and refuses what would write outside its output. The pair
-counting of the analysis gives SciPy's sum of duplicate entries (also property-tested through
-`features.pair_counts`) and refuses rows and columns it would misplace."""
+that makes the postings gives SciPy's transpose, and refuses what would write outside its output. The term
+counting of the analysis gives a slow reference's counts (each owner's words, characters and character pairs,
+summed by SciPy) and refuses owners it would misplace."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.kernels import HALF_TO_FLOAT, count_pairs, posting_sums, range_best, row_dots, scatter_columns
+from matching.features import CJK_FIRST, CJK_LAST, N_COLS, UNI, WORD_BASE, bigram_columns
+from matching.kernels import HALF_TO_FLOAT, count_terms, posting_sums, range_best, row_dots, scatter_columns
 from matching.rows import RowStore
 
 
@@ -215,33 +216,73 @@ def test_the_scatter_refuses_to_write_outside_its_output(seed: int) -> None:
     assert np.array_equal(bounds[0::2], np.cumsum(counts))
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10_000), st.integers(1, 50), st.integers(0, 2_000))
-def test_pair_counts_are_scipys_sum_of_duplicates(seed: int, n_rows: int, n_pairs: int) -> None:
-    rng = np.random.default_rng(seed)
-    rows = rng.integers(0, n_rows, n_pairs)
-    cols = rng.integers(0, rng.choice([3, 50, 2**31 - 1]), n_pairs)  # few columns (long runs) to the widest
-    indptr, indices, counts = count_pairs(rows, cols, n_rows)
-    want = sp.csr_matrix((np.ones(n_pairs, dtype=np.float32), (rows, cols)), shape=(n_rows, 2**31))
-    want.sum_duplicates()
+def _reference_terms(word_rows: np.ndarray, word_cols: np.ndarray, points: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """`count_terms` made the slow way: each owner's words, CJK characters and adjacent CJK pairs listed in Python,
+    the pairs hashed by `features`, the duplicates summed by SciPy."""
+    rows, cols = list(word_rows.tolist()), list(word_cols.tolist())
+    owner, previous = 0, None
+    for cp in points.tolist():
+        if cp == SEP:
+            owner, previous = owner + 1, None
+            continue
+        if CJK_FIRST <= cp <= CJK_LAST:
+            rows.append(owner)
+            cols.append(cp - CJK_FIRST)
+            if previous is not None:
+                rows.append(owner)
+                cols.append(int(bigram_columns([chr(previous) + chr(cp)])[0]))
+            previous = cp
+        else:
+            previous = None
+    out = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_rows, N_COLS))
+    out.sum_duplicates()
+    return out
+
+
+SEP = 0x1E
+# CJK characters (both ends of the range included), the code points just outside it, Latin, the separator
+_point = st.sampled_from([0x3400, 0x3401, 0x6C34, 0x7A3B, 0x9FFF, 0x33FF, 0xA000, ord("a"), ord(" "), SEP])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_point, max_size=40), st.data())
+def test_term_counts_are_each_owners_words_characters_and_pairs(points: list[int], data: st.DataObject) -> None:
+    n_rows = points.count(SEP) + 1
+    n_words = data.draw(st.integers(0, 20))
+    word_rows = np.sort(np.array(data.draw(st.lists(st.integers(0, n_rows - 1), min_size=n_words, max_size=n_words))))
+    word_cols = np.array(data.draw(st.lists(st.integers(WORD_BASE, WORD_BASE + 5), min_size=n_words, max_size=n_words)))
+    array = np.array(points, dtype=np.uint32)
+    indptr, indices, counts = count_terms(word_rows, word_cols, array, n_rows, SEP, (CJK_FIRST, CJK_LAST), UNI, 22)
+    want = _reference_terms(word_rows, word_cols, array, n_rows)
     assert indptr.tolist() == want.indptr.tolist()
     assert indices.tolist() == want.indices.tolist()  # each row's columns in increasing order
     assert counts.tolist() == want.data.tolist()
 
 
-def test_pair_counting_refuses_rows_and_columns_it_would_misplace() -> None:
-    rows, cols = np.array([0, 1, 1]), np.array([4, 2, 4])
-    with pytest.raises(IndexError, match="row"):
-        count_pairs(rows, cols, 1)
-    with pytest.raises(IndexError, match="row"):
-        count_pairs(rows - 1, cols, 2)
+def test_term_counting_refuses_owners_it_would_misplace() -> None:
+    points = np.array([0x6C34, SEP, 0x7A3B], dtype=np.uint32)
+    words = np.array([0, 1]), np.array([WORD_BASE, WORD_BASE + 1])
+
+    def count(rows: np.ndarray, cols: np.ndarray, pts: np.ndarray, n_rows: int) -> tuple[np.ndarray, ...]:
+        return count_terms(rows, cols, pts, n_rows, SEP, (CJK_FIRST, CJK_LAST), UNI, 22)
+
+    with pytest.raises(ValueError, match="owners"):
+        count(*words, points, 3)  # fewer separators than owners
+    with pytest.raises(ValueError, match="owners"):
+        count(*words, np.concatenate([points, [SEP]]).astype(np.uint32), 2)  # more
+    with pytest.raises(ValueError, match="owners"):
+        count(np.array([1, 0]), words[1], points, 2)  # words out of order
+    with pytest.raises(ValueError, match="owners"):
+        count(np.array([0, 2]), words[1], points, 2)  # a word past the last owner
+    with pytest.raises(ValueError, match="owners"):
+        count(np.array([-1, 0]), words[1], points, 2)
     with pytest.raises(IndexError, match="column"):
-        count_pairs(rows, cols - 3, 2)
-    with pytest.raises(IndexError, match="column"):
-        count_pairs(rows, cols + 2**31, 2)
+        count(words[0], np.array([-1, 5]), points, 2)
     with pytest.raises(ValueError, match="same length"):
-        count_pairs(rows, cols[:2], 2)
-    indptr, indices, counts = count_pairs(rows, cols, 2)
-    assert (indptr.tolist(), indices.tolist(), counts.tolist()) == ([0, 1, 3], [4, 2, 4], [1.0, 1.0, 1.0])
-    indptr, indices, counts = count_pairs(np.array([], dtype=np.int64), np.array([], dtype=np.int64), 3)
-    assert (indptr.tolist(), indices.size, counts.size) == ([0, 0, 0, 0], 0, 0)
+        count(words[0][:1], words[1], points, 2)
+    with pytest.raises(ValueError, match="at least one owner"):
+        count(words[0][:0], words[1][:0], points[:0], 0)
+    indptr, indices, counts = count(*words, points, 2)
+    assert indptr.tolist() == [0, 2, 4]
+    assert indices.tolist() == [0x6C34 - CJK_FIRST, WORD_BASE, 0x7A3B - CJK_FIRST, WORD_BASE + 1]
+    assert counts.tolist() == [1.0, 1.0, 1.0, 1.0]
