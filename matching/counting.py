@@ -49,7 +49,21 @@ class GroupedCounts:
 
     owners: sp.csr_matrix
     block_totals: np.ndarray
+    #: counts as uint16 (saturated at `TEXT_COUNT_MAX`): half the memory of float32, and the per-text weights are
+    #: float16 (`matching.documents`), written over these counts in place
     texts: sp.csr_matrix | None = None
+
+
+TEXT_COUNT_MAX = np.iinfo(np.uint16).max
+
+
+def text_counts(rows: sp.csr_matrix) -> sp.csr_matrix:
+    """`rows` with uint16 counts (a count above `TEXT_COUNT_MAX`, a term said 65,536 times in one text, saturates:
+    BM25 weighs it as it weighs 65,535 to float16's precision)."""
+    data = np.minimum(rows.data, TEXT_COUNT_MAX).astype(np.uint16)
+    out = sp.csr_matrix((data, rows.indices, rows.indptr), shape=rows.shape, copy=False)
+    out.has_sorted_indices = rows.has_sorted_indices
+    return out
 
 
 def owner_sums(rows: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matrix:
@@ -136,10 +150,11 @@ def _capacity(texts: Sequence[str]) -> int:
 
 class _RowsBuilder:
     """Rows appended block by block into arrays reserved at an upper bound of their size (untouched pages cost
-    no memory) and finally trimmed in place (`ndarray.resize`), so the whole matrix is never copied."""
+    no memory) and finally trimmed in place (`ndarray.resize`), so the whole matrix is never copied. Values are
+    float32, or uint16 counts (`text_counts`)."""
 
-    def __init__(self, capacity: int = 0) -> None:
-        self.data = np.empty(capacity, dtype=np.float32)
+    def __init__(self, capacity: int = 0, dtype: type = np.float32) -> None:
+        self.data: np.ndarray = np.empty(capacity, dtype=dtype)
         self.indices = np.empty(capacity, dtype=np.int32)
         self.lengths: list[np.ndarray] = []
         self.nnz = 0
@@ -152,7 +167,10 @@ class _RowsBuilder:
             size = max(end, int(self.data.size * 1.5))
             self.data.resize(size, refcheck=False)
             self.indices.resize(size, refcheck=False)
-        self.data[self.nnz : end] = block.data
+        values = block.data
+        if self.data.dtype == np.uint16 and values.size and values.max() > TEXT_COUNT_MAX:
+            values = np.minimum(values, TEXT_COUNT_MAX)
+        self.data[self.nnz : end] = values
         if space is None:
             self.indices[self.nnz : end] = block.indices
         else:
@@ -160,13 +178,14 @@ class _RowsBuilder:
         self.lengths.append(np.diff(block.indptr))
         self.nnz = end
 
-    def last(self, n_cols: int) -> sp.csr_matrix:
-        """A copy of the rows added last (another thread may read it while `add` grows the arrays)."""
+    def last(self, n_cols: int, values: np.ndarray) -> sp.csr_matrix:
+        """The rows added last, with their columns as stored (a copy: another thread may read it while `add` grows
+        the arrays) and `values`, the values they were added with (float32 counts even where stored as uint16)."""
         lengths = self.lengths[-1]
         start = self.nnz - int(lengths.sum())
         indptr = np.zeros(lengths.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        rows = (self.data[start : self.nnz].copy(), self.indices[start : self.nnz].copy(), indptr)
+        rows = (values, self.indices[start : self.nnz].copy(), indptr)
         return sp.csr_matrix(rows, shape=(lengths.size, n_cols), copy=False)
 
     def matrix(self, n_cols: int) -> sp.csr_matrix:
@@ -213,8 +232,8 @@ def count_grouped(
             rows = space.compact_inplace(rows)
         if not each_text:
             return GroupedCounts(rows, totals)
-        return GroupedCounts(owner_sums(rows, owner_lengths), totals, rows)
-    built = _RowsBuilder(_capacity(texts))
+        return GroupedCounts(owner_sums(rows, owner_lengths), totals, text_counts(rows))
+    built = _RowsBuilder(_capacity(texts), np.uint16 if each_text else np.float32)
     owners = _RowsBuilder(_capacity(texts)) if each_text else None
     totals = np.zeros(N_BLOCKS)
     # a chunk's owners are summed in a thread while the next chunk's columns are mapped (both release the GIL)
@@ -223,10 +242,12 @@ def count_grouped(
         for chunk_lengths, local in _results(texts, owner_lengths, workers, cache, each_text):
             assert local.block_totals is not None
             totals += local.block_totals
-            built.add(vocab.globalize(local), space)
+            block = vocab.globalize(local)
             del local
+            built.add(block, space)
             if owners is not None:
-                chunk = built.last(N_COLS if space is None else space.n_cols)
+                # the owners are summed from the float32 counts as the worker made them
+                chunk = built.last(N_COLS if space is None else space.n_cols, block.data)
                 if summed is not None:
                     owners.add(summed.result())
                 summed = summing.submit(owner_sums, chunk, chunk_lengths)

@@ -40,11 +40,12 @@ class DocumentScores:
 
     def append(self, counts: sp.csr_matrix, weighter: Bm25Weighter) -> int:
         """Weigh and store the texts' counts (compact columns of `weighter`'s space, which must hold them all);
-        returns the first new row. `counts` gives up its arrays (its data is overwritten, its columns shared)."""
+        returns the first new row. `counts` (float32, or uint16 as `counting.text_counts` keeps them) gives up its
+        arrays: uint16 counts are overwritten with the weights' float16 bit patterns, its columns are shared."""
         first = self.n_rows
         if counts.shape[0] == 0:
             return first
-        self._rows.append(weighter.transform_inplace(counts, stored=True, avg_lengths=self.avg_lengths_))
+        self._rows.append(weighter.transform_inplace(counts, stored=True, avg_lengths=self.avg_lengths_, half=True))
         return first
 
     def column_sums(self, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -455,30 +455,39 @@ class Bm25Weighter:
         stored: bool = True,
         block_rows: int = 4_000,
         avg_lengths: np.ndarray | None = None,
+        half: bool = False,
     ) -> sp.csr_matrix:
         """`transform(counts, grow=True, stored=stored)` for counts already in the compact space, reusing their
         arrays (which it overwrites), `block_rows` rows at a time so that no temporary is as large as the matrix:
         how a 100,000-expert fit stays within memory. `avg_lengths`: the mean row lengths that stored rows are
-        normalised against, when not the experts' (single documents)."""
+        normalised against, when not the experts' (single documents). `half`: the weights come out as float16 bit
+        patterns (uint16, as a half `RowStore` keeps them), written over uint16 counts (`counting.text_counts`)
+        in place, or into a new array for float32 counts."""
         if self.idf_ is None:
             raise RuntimeError("Bm25Weighter.fit must run before transform")
         idf = self._sync_idf()
         indptr = counts.indptr
         n = counts.shape[0]
-        data = counts.data if counts.data.dtype == np.float32 else counts.data.astype(np.float32)
+        if half:
+            out = counts.data if counts.data.dtype == np.uint16 else np.empty(counts.data.size, dtype=np.uint16)
+        else:
+            out = counts.data if counts.data.dtype == np.float32 else counts.data.astype(np.float32)
 
         def weigh_block(a: int) -> None:
             b = min(a + block_rows, n)
             lo, hi = int(indptr[a]), int(indptr[b])
             cols = counts.indices[lo:hi]
-            self._weigh(data[lo:hi], idf[cols], self.blocks_[cols], np.diff(indptr[a : b + 1]), stored, avg_lengths)
+            tf = out[lo:hi] if out.dtype == np.float32 else counts.data[lo:hi].astype(np.float32)
+            weights = self._weigh(tf, idf[cols], self.blocks_[cols], np.diff(indptr[a : b + 1]), stored, avg_lengths)
+            if half:
+                out[lo:hi] = weights.astype(np.float16).view(np.uint16)
 
         # NumPy releases the GIL inside these passes, so threads share the blocks across cores.
         with ThreadPoolExecutor(THREADS) as pool:
             list(pool.map(weigh_block, range(0, n, block_rows)))
-        out = sp.csr_matrix((data, counts.indices, indptr), shape=(n, self.space.n_cols), copy=False)
-        out.has_sorted_indices = False
-        return out
+        weighed = sp.csr_matrix((out, counts.indices, indptr), shape=(n, self.space.n_cols), copy=False)
+        weighed.has_sorted_indices = False
+        return weighed
 
     def unseen_idf(self) -> float:
         """The idf of a term no fitted document had (df = 0)."""

@@ -155,14 +155,16 @@ class RowStore:
 
     def append(self, block: sp.csr_matrix, column_counts: np.ndarray | None = None) -> np.ndarray:
         """Append rows; returns their positions. `column_counts` (rows holding each column, when the caller has
-        them) saves a pass when these rows become the main matrix."""
+        them) saves a pass when these rows become the main matrix. A half store takes float values, which it
+        rounds to float16, or float16 bit patterns (uint16), which it keeps as they are."""
         start = self.n_rows
         if block.shape[0] == 0:
             return np.arange(start, start, dtype=np.int64)
         block = block.tocsr()
         if self.half:
-            bits = block.data.astype(np.float16).view(np.uint16)
-            block = sp.csr_matrix((bits, block.indices, block.indptr), shape=block.shape)
+            if block.data.dtype != np.uint16:  # uint16 data are float16 bit patterns already
+                bits = block.data.astype(np.float16).view(np.uint16)
+                block = sp.csr_matrix((bits, block.indices, block.indptr), shape=block.shape)
         elif block.dtype != np.float32:
             block = block.astype(np.float32)
         if self.n_main == 0 and not self._delta:

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from matching import counting
-from matching.counting import count_grouped, owner_sums
+from matching.counting import TEXT_COUNT_MAX, count_grouped, owner_sums, text_counts
 from matching.features import N_COLS, UNI, WORD_BASE, ColumnSpace, Vocabulary, count_batch
 
 TEXTS = ["水稻栽培技术", "稻田病虫害绿色防控", "rice farming networks", "", "生猪养殖，疫病防控", "果树 栽培 技术 培训"]
@@ -89,3 +89,21 @@ def test_each_text_gives_text_rows_and_their_sums_per_owner(workers: int, with_s
     assert (owners != count_grouped(TEXTS, LENGTHS, vocab, workers=1).owners).nnz == 0
     assert grouped.block_totals.tolist() == count_grouped(TEXTS, LENGTHS, Vocabulary(), workers=1).block_totals.tolist()
     assert count_grouped(TEXTS, LENGTHS, Vocabulary(), workers=workers, parallel_min_texts=1).texts is None
+
+
+def test_text_counts_are_uint16_and_saturate_past_its_range() -> None:
+    rows = sp.csr_matrix(np.array([[1.0, 0.0, 70_000.0], [0.0, 3.0, 0.0]], dtype=np.float32))
+    counts = text_counts(rows)
+    assert counts.data.dtype == np.uint16
+    assert counts.toarray().tolist() == [[1, 0, TEXT_COUNT_MAX], [0, 3, 0]]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_text_saying_a_term_past_the_uint16_range_keeps_its_owner_sum_exact(workers: int) -> None:
+    texts = ["水" * 70_000, "水稻"]
+    grouped = count_grouped(texts, [2], Vocabulary(), workers=workers, parallel_min_texts=1, each_text=True)
+    assert grouped.texts is not None
+    assert grouped.texts.data.dtype == np.uint16
+    water = ord("水") - 0x3400
+    assert grouped.texts[0, water] == TEXT_COUNT_MAX
+    assert grouped.owners[0, water] == 70_001  # the owner's row sums the float32 counts, not the saturated ones

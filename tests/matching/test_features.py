@@ -226,6 +226,20 @@ def test_weighting_in_place_equals_transform(stored: bool) -> None:
     assert abs(weighed - expected).max() < 1e-6
 
 
+def test_half_weights_are_the_float32_weights_rounded_and_replace_uint16_counts_in_place() -> None:
+    counts, _ = _counts(["水稻 技术 水稻", "生猪 技术", "", "果树 技术 培训"])
+    weighter = Bm25Weighter().fit(counts)
+    compact = weighter.space.compact_inplace(counts.copy())
+    full = weighter.transform_inplace(compact.copy(), block_rows=2)
+    as_counts = sp.csr_matrix((compact.data.astype(np.uint16), compact.indices, compact.indptr), shape=compact.shape)
+    for source in (compact.copy(), as_counts):
+        half = weighter.transform_inplace(source, block_rows=2, half=True)
+        assert half.data.dtype == np.uint16
+        assert half.data.view(np.float16).tolist() == full.data.astype(np.float16).tolist()
+        assert np.shares_memory(half.indices, source.indices)
+    assert np.shares_memory(half.data, as_counts.data)  # uint16 counts are overwritten: no second array
+
+
 def test_a_query_vocabulary_numbers_new_words_apart_without_growing_its_base(monkeypatch: pytest.MonkeyPatch) -> None:
     base = Vocabulary()
     known = base.id_of("水稻")
