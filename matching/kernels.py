@@ -9,9 +9,9 @@ entries stop, and an open-addressing table of its columns (kilobytes, in the pro
 Each loop adds the same products in the same order as the SciPy product it replaces (entries in stored order, a
 row's sum starting from zero, in float32), so the scores are the same to the bit; `tests/matching/test_kernels.py`
 checks them against SciPy. The loops are Cython (`matching/_kernels.pyx`), compiled into a C++ extension when the
-package is installed (`setup.py`); they release the GIL, so the service's threads can score side by side. A C
-extension costs the process nothing to load, where a JIT compiler (Numba, tried first) added ~190 MB of resident
-memory and moved the 100,000-expert benchmark's peak from 1,894 to 1,978 MB.
+package is installed (`setup.py`); they release the GIL, so the service's threads can score side by side. A
+compiled extension costs the process nothing to load, where a JIT compiler (Numba, tried first) added ~190 MB of
+resident memory and moved the 100,000-expert benchmark's peak from 1,894 to 1,978 MB.
 
 Two things keep the loops from waiting on memory: the candidates' rows (and the query's posting lists) lie far
 apart in matrices of hundreds of megabytes, so each loop asks the processor for the rows two candidates ahead
