@@ -57,10 +57,17 @@ class GroupedCounts:
 TEXT_COUNT_MAX = np.iinfo(np.uint16).max
 
 
+def _saturated(counts: np.ndarray) -> np.ndarray:
+    """`counts` with any count above `TEXT_COUNT_MAX` (a term said 65,536 times in one text) lowered to it: BM25
+    weighs it as it weighs 65,535, to float16's precision. The array itself when no count is that high."""
+    if counts.size and counts.max() > TEXT_COUNT_MAX:
+        return np.minimum(counts, TEXT_COUNT_MAX)
+    return counts
+
+
 def text_counts(rows: sp.csr_matrix) -> sp.csr_matrix:
-    """`rows` with uint16 counts (a count above `TEXT_COUNT_MAX`, a term said 65,536 times in one text, saturates:
-    BM25 weighs it as it weighs 65,535 to float16's precision)."""
-    data = np.minimum(rows.data, TEXT_COUNT_MAX).astype(np.uint16)
+    """`rows` with uint16 counts, saturated (`_saturated`)."""
+    data = _saturated(rows.data).astype(np.uint16)
     out = sp.csr_matrix((data, rows.indices, rows.indptr), shape=rows.shape, copy=False)
     out.has_sorted_indices = rows.has_sorted_indices
     return out
@@ -167,10 +174,7 @@ class _RowsBuilder:
             size = max(end, int(self.data.size * 1.5))
             self.data.resize(size, refcheck=False)
             self.indices.resize(size, refcheck=False)
-        values = block.data
-        if self.data.dtype == np.uint16 and values.size and values.max() > TEXT_COUNT_MAX:
-            values = np.minimum(values, TEXT_COUNT_MAX)
-        self.data[self.nnz : end] = values
+        self.data[self.nnz : end] = _saturated(block.data) if self.data.dtype == np.uint16 else block.data
         if space is None:
             self.indices[self.nnz : end] = block.indices
         else:
