@@ -8,6 +8,7 @@ when this machine's apt lists hold the English descriptions (tests/benchmarks/en
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 import statistics
@@ -124,6 +125,19 @@ def _seconds(step: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def _reference_loop(repeats: int = 3) -> float:
+    """Seconds of a plain Python loop of 10M additions, the best of `repeats`: how fast this machine runs today.
+    The same machine runs it in 0.47-1.5 s from one day to the next, and the speed rows move with it (their
+    baselines do too); the notes call a day fast, medium-fast, medium or slow by it."""
+    best = math.inf
+    for _ in range(repeats):
+        started, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def _load_analysis() -> None:
     """Load the dictionary and the folding tables, outside the timings."""
     textmod.load_tables()
@@ -216,11 +230,11 @@ def _baseline_side() -> dict[str, float]:
 
 
 def _speed() -> None:
-    load_before = os.getloadavg()
+    load_before, reference_before = os.getloadavg(), _reference_loop()
     ours = _in_child(_engine_side)
     cached = _in_child(_cached_builds)
     base = _in_child(_baseline_side)
-    load_after = os.getloadavg()
+    load_after, reference_after = os.getloadavg(), _reference_loop()
     n, r = f"{N_EXPERTS:,}", f"{N_REQUESTS:,}"
     rows: list[list[object]] = [
         ["analysis (normalise, cut, stop words, n-grams), chars/s", f"{ours['token_rate']:,.0f}", "jieba.lcut",
@@ -246,7 +260,8 @@ def _speed() -> None:
     ]  # fmt: skip
     print_table(
         f"Speed: {n} synthetic experts, {r} requests ({os.cpu_count()} cores; load average "
-        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after)",
+        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after; reference loop of 10M additions "
+        f"{reference_before:.2f} s before, {reference_after:.2f} s after)",
         ["measure", "engine", "baseline", "baseline value", "target (100k)"],
         rows,
     )
