@@ -126,9 +126,11 @@ def _seconds(step: Callable[[], object]) -> float:
 
 
 def _reference_loop(repeats: int = 3) -> float:
-    """Seconds of a plain Python loop of 10M additions, the best of `repeats`: how fast this machine runs today.
-    The same machine runs it in 0.47-1.5 s from one day to the next, and the speed rows move with it (their
-    baselines do too); the notes call a day fast, medium-fast, medium or slow by it."""
+    """Seconds of a plain Python loop of 10M additions, the best of `repeats`: how fast this machine's cores run
+    plain Python around the benchmark. It has taken 0.47-1.5 s on these machines, from one day and even one hour
+    to the next, and the speed rows (their baselines too) move with the machine; with `_first_touch` it says
+    what kind of day a table comes from, but it does not predict the build alone (0.47-0.57 s around a 16.89 s
+    build on the sixteenth session's day)."""
     best = math.inf
     for _ in range(repeats):
         started, total = time.perf_counter(), 0
