@@ -361,3 +361,66 @@ def count_terms(
     if separators != n_rows - 1 or w < n_words:  # owners the points and words do not match
         return -1
     return out
+
+
+# ---------------------------------------------------------------------------------------------- kept arenas
+# Python's small-object allocator takes memory from the system in arenas (1 MiB blocks, `mmap`) and gives an arena
+# back as soon as it is empty. A process that makes and drops many small objects in waves (an analysis worker: a
+# chunk's word lists, then the next chunk's) thus maps fresh arenas for every wave, and the kernel must zero their
+# pages each time. `keep_freed_arenas` puts a small stack in front of the system's arena allocator: an arena that
+# becomes empty is kept (up to a limit) and handed out again, pages and all.
+cdef extern from "Python.h":
+    ctypedef struct PyObjectArenaAllocator:
+        void* ctx
+        void* (*alloc)(void* ctx, size_t size) noexcept nogil
+        void (*free)(void* ctx, void* ptr, size_t size) noexcept nogil
+    void PyObject_GetArenaAllocator(PyObjectArenaAllocator* allocator)
+    void PyObject_SetArenaAllocator(PyObjectArenaAllocator* allocator)
+
+cdef PyObjectArenaAllocator _system_arenas
+cdef void** _kept_arenas = NULL
+cdef size_t _kept_size = 0  # every arena has one size; a block of another is never kept
+cdef Py_ssize_t _n_kept = 0
+cdef Py_ssize_t _max_kept = 0
+
+
+cdef void* _arena_alloc(void* ctx, size_t size) noexcept nogil:
+    global _n_kept
+    if _n_kept > 0 and size == _kept_size:
+        _n_kept -= 1
+        return _kept_arenas[_n_kept]
+    return _system_arenas.alloc(_system_arenas.ctx, size)
+
+
+cdef void _arena_free(void* ctx, void* ptr, size_t size) noexcept nogil:
+    global _n_kept, _kept_size
+    if _n_kept < _max_kept and (_n_kept == 0 or size == _kept_size):
+        _kept_size = size
+        _kept_arenas[_n_kept] = ptr
+        _n_kept += 1
+        return
+    _system_arenas.free(_system_arenas.ctx, ptr, size)
+
+
+def keep_freed_arenas(Py_ssize_t limit):
+    """From now on this process keeps up to `limit` emptied arenas for reuse instead of unmapping them (once per
+    process; later calls change nothing). The arenas kept were in use just before, so the process never holds
+    more arena memory than it used at its peak."""
+    global _kept_arenas, _max_kept
+    cdef PyObjectArenaAllocator mine
+    if _kept_arenas != NULL or limit <= 0:
+        return
+    _kept_arenas = <void**>malloc(limit * sizeof(void*))
+    if _kept_arenas == NULL:
+        raise MemoryError()
+    _max_kept = limit
+    PyObject_GetArenaAllocator(&_system_arenas)
+    mine.ctx = NULL
+    mine.alloc = _arena_alloc
+    mine.free = _arena_free
+    PyObject_SetArenaAllocator(&mine)
+
+
+def kept_arenas():
+    """How many emptied arenas this process keeps for reuse now (0 until `keep_freed_arenas`)."""
+    return _n_kept

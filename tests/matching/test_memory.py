@@ -6,11 +6,15 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import resource
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import numpy as np
 import pytest
 
-from matching import memory
+from matching import _kernels, memory
 
 needs_glibc = pytest.mark.skipif(
     memory._libc() is None or not os.path.exists("/proc/self/statm"),
@@ -65,3 +69,36 @@ def test_a_paused_collector_stays_off_when_it_was_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _two_waves_of_words() -> tuple[int, int, int]:
+    """In a worker: make and drop 300,000 short strings (a chunk's words) twice; the page faults of each wave and
+    the emptied arenas kept after them."""
+    faults = []
+    for _ in range(2):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        words = [f"word{i:08d}" for i in range(300_000)]
+        del words
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+    return faults[0], faults[1], _kernels.kept_arenas()
+
+
+def _in_worker(prepare: Callable[[], None]) -> tuple[int, int, int]:
+    with ProcessPoolExecutor(1, get_context("fork"), prepare) as pool:
+        return pool.submit(_two_waves_of_words).result()
+
+
+@needs_glibc
+def test_an_analysis_worker_reuses_the_arenas_of_its_last_chunks_words() -> None:
+    first, second, kept = _in_worker(memory.prepare_worker)
+    assert kept >= 10  # ~20 MiB of words went back into the stack, not to the system
+    assert second < first / 4  # the next wave found its pages already there
+    # without the stack, every wave maps and zeroes its arenas again
+    plain_first, plain_second, plain_kept = _in_worker(memory.keep_freed_memory)
+    assert plain_kept == 0
+    assert plain_second > plain_first / 2
+    assert second < plain_second / 4
+
+
+def test_a_process_keeps_no_arenas_unless_asked() -> None:
+    assert _kernels.kept_arenas() == 0
