@@ -24,6 +24,9 @@ profile rows by column, for the first stage) straight into their arrays, where S
 copy of each block of rows first (`matching.rows.transposed_columns`); and `count_terms`, which makes the
 analysis workers' count rows from a block's words and code points (`matching.features`), owner by owner,
 sorting each row's few hundred columns on its own with C++'s `std::sort` (hence C++).
+
+The extension also holds `keep_freed_arenas`, which an analysis worker calls as it starts (`matching.memory`):
+Python's emptied small-object arenas are kept for the next chunk's words instead of being unmapped.
 """
 
 from __future__ import annotations
