@@ -24,7 +24,7 @@ glibc's heap: each chunk's words came from freshly mapped arenas, whose pages th
 keep up to `KEPT_ARENAS` emptied arenas for reuse instead (`matching._kernels.keep_freed_arenas`). In a
 100,000-expert fit the workers' page faults fell from 250-257k to 128-132k, their kernel time by ~0.6 s, and the
 fit's wall time from 9.76-9.82 s to 9.33-9.34 s (alternated runs on a day when first touches of new memory cost
-2.19 ms/MB; scratch), with the same peak (1,802-1,849 against 1,805-1,806 MB).
+1.5-2.2 ms/MB; scratch), with the same peak (1,802-1,849 against 1,805-1,806 MB).
 
 The cyclic garbage collector: a build makes few objects that could form cycles, but enough objects (an entry for
 each expert, each chunk's words) that Python ran three full collections in a 100,000-expert fit, 0.33 s in all
