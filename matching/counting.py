@@ -3,10 +3,11 @@ an expert's, or each text alone).
 
 Segmentation is the slow part of an index build, so a large batch is split into chunks that forked workers
 analyse and count whole (`count_batch`: one normalisation and one jieba-rs call per block of owners, each
-distinct token filtered once): each returns compact NumPy arrays (`LocalCounts`, words numbered by the chunk)
-rather than lists of strings, and the parent only maps each chunk's few thousand distinct words to the shared
-vocabulary and copies the arrays into one preallocated matrix, chunk by chunk, so that the counts never exist
-twice. The workers also add up the tokens per term block, from which BM25 takes its mean lengths.
+distinct token filtered once): each makes compact NumPy arrays (`LocalCounts`, words numbered by the chunk)
+rather than lists of strings and leaves them in a slot of shared memory (`_ResultSlots`; only the chunk's words
+travel pickled), and the parent only maps each chunk's few thousand distinct words to the shared vocabulary and
+copies the arrays into one preallocated matrix, chunk by chunk, so that the counts never exist twice. The workers
+also add up the tokens per term block, from which BM25 takes its mean lengths.
 
 When each text is counted on its own as well (`each_text`: the engine scores an expert's texts one by one), the
 chunks are still runs of whole owners, so each chunk's owner rows (the sums of its text rows) are made as soon
@@ -15,10 +16,12 @@ as it arrives, in a thread beside the mapping of the next chunk, not in one pass
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import mmap
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -103,12 +106,82 @@ def _count_chunk(texts: list[str], lengths: np.ndarray, cache: AnalysisCache | N
 _forked_texts: dict[int, Sequence[str]] = {}
 _batch_numbers = itertools.count()
 
+#: Chunks of about this many texts: small enough that the parent's copy of the results streams, large enough to
+#: keep the per-chunk overhead (pickling, vocabulary mapping) small.
+CHUNK_TEXTS = 20_000
+#: Chunks counted or being read at once, each with a slot of shared memory for its counts (`_ResultSlots`).
+RESULT_SLOTS = 5
+
+
+@dataclass
+class _SlotCounts:
+    """A chunk's counts left in its result slot: what the parent needs to read them there (the words and block
+    totals are small and travel pickled)."""
+
+    slot: int
+    shape: tuple[int, int]
+    nnz: int
+    data_dtype: str
+    indptr_dtype: str
+    words: list[str]
+    block_totals: np.ndarray | None
+
+
+class _ResultSlots:
+    """Shared memory (anonymous, inherited by the forked workers) into which each worker writes a chunk's count
+    arrays, so that they reach the parent without the result pipe. Through the pipe, a chunk's ~30 MB were read
+    64 KiB at a time into fresh buffers, gathered into a growing one and unpickled into new arrays, all in the
+    parent's result thread: ~74,000 page faults of a 100,000-expert fit, on days when each costs the kernel
+    ~12 µs. The slots are written again and again, so their pages are faulted once.
+
+    Chunk i uses slot i % n and is handed to a worker only when the parent has released chunk i - n
+    (`_results`), so no slot is written while the parent reads it."""
+
+    def __init__(self, n_slots: int, slot_bytes: int) -> None:
+        # page-aligned slots; mmap(-1, ...) is MAP_SHARED | MAP_ANONYMOUS, so a forked worker's writes are seen here
+        self.slot_bytes = -(-max(slot_bytes, 1) // mmap.PAGESIZE) * mmap.PAGESIZE
+        self.memory = mmap.mmap(-1, n_slots * self.slot_bytes)
+
+    def _view(self, slot: int, offset: int, dtype: np.dtype, count: int) -> np.ndarray:
+        return np.frombuffer(self.memory, dtype, count, slot * self.slot_bytes + offset)
+
+    def put(self, slot: int, local: LocalCounts) -> LocalCounts | _SlotCounts:
+        """`local`'s counts written into `slot` (in a worker), or `local` itself when they do not fit."""
+        counts = local.counts
+        parts = (counts.data, counts.indices, counts.indptr)
+        if sum(a.nbytes for a in parts) > self.slot_bytes or counts.indices.dtype != np.int32:
+            return local
+        offset = 0
+        for array in parts:
+            self._view(slot, offset, array.dtype, array.size)[:] = array
+            offset += array.nbytes
+        dtypes = counts.data.dtype.str, counts.indptr.dtype.str
+        return _SlotCounts(slot, counts.shape, counts.nnz, *dtypes, local.words, local.block_totals)
+
+    def get(self, result: LocalCounts | _SlotCounts) -> LocalCounts:
+        """The chunk's counts (in the parent), as views of its slot when it was written there: valid until the
+        slot is handed out again."""
+        if isinstance(result, LocalCounts):
+            return result
+        n_rows, nnz = result.shape[0], result.nnz
+        data = self._view(result.slot, 0, np.dtype(result.data_dtype), nnz)
+        indices = self._view(result.slot, data.nbytes, np.dtype(np.int32), nnz)
+        indptr = self._view(result.slot, data.nbytes + indices.nbytes, np.dtype(result.indptr_dtype), n_rows + 1)
+        counts = sp.csr_matrix((data, indices, indptr), shape=result.shape, copy=False)
+        return LocalCounts(counts, result.words, result.block_totals)
+
+
+# The result slots of the batches being counted, by batch number, inherited by the workers as the texts are.
+_forked_slots: dict[int, _ResultSlots] = {}
+
 
 def _count_forked_chunk(
-    batch: int, first: int, end: int, lengths: np.ndarray, cache: AnalysisCache | None
-) -> LocalCounts:
-    """`_count_chunk` of texts first..end-1 of a batch the worker inherited from its parent."""
-    return _count_chunk(list(_forked_texts[batch][first:end]), lengths, cache)
+    batch: int, first: int, end: int, lengths: np.ndarray, cache: AnalysisCache | None, slot: int
+) -> LocalCounts | _SlotCounts:
+    """`_count_chunk` of texts first..end-1 of a batch the worker inherited from its parent, its counts written
+    into result slot `slot`."""
+    local = _count_chunk(list(_forked_texts[batch][first:end]), lengths, cache)
+    return _forked_slots[batch].put(slot, local)
 
 
 def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int]]:
@@ -123,30 +196,51 @@ def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int
 
 def _results(
     texts: Sequence[str], lengths: np.ndarray, workers: int, cache: AnalysisCache | None, each_text: bool
-) -> Iterator[tuple[np.ndarray, LocalCounts]]:
-    """(the chunk's owner lengths, its counts) for runs of whole owners, in order, counted by `workers` processes:
-    a row per owner, or with `each_text` a row per text."""
+) -> Iterator[tuple[np.ndarray, LocalCounts, Callable[[], None]]]:
+    """(the chunk's owner lengths, its counts, release) for runs of whole owners, in order, counted by `workers`
+    processes: a row per owner, or with `each_text` a row per text. The counts may be views of shared memory
+    that stay valid until the consumer calls the chunk's `release`; it must call it for every chunk, since a
+    chunk `RESULT_SLOTS` further on is handed to a worker only then."""
     # Load the dictionary and the folding tables once, before the fork, so no worker repeats it.
     textmod.load_tables()
-    # Chunks of ~20,000 texts: small enough that the parent's copy of the results streams, large enough to
-    # keep the per-chunk overhead (pickling, vocabulary mapping) small.
-    n_chunks = max(2 * workers, math.ceil(len(texts) / 20_000))
+    n_chunks = max(2 * workers, math.ceil(len(texts) / CHUNK_TEXTS))
     plan = _chunks(lengths, n_chunks)
+    text_ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    text_ends = np.concatenate([[0], text_ends])
+    # a chunk's counts: at most `_capacity` entries of a float32 and an int32, and a row pointer per row
+    slot_bytes = (
+        max(
+            8 * (3 * int(text_ends[t1] - text_ends[t0]) + 1) + 8 * (max(o1 - o0, t1 - t0) + 1)
+            for o0, o1, t0, t1 in plan
+        )
+        if plan
+        else 0
+    )
+    n_slots = min(RESULT_SLOTS, len(plan))
+    slots = _ResultSlots(n_slots, slot_bytes)
     batch = next(_batch_numbers)
     _forked_texts[batch] = texts  # before the pool forks its workers
+    _forked_slots[batch] = slots
     try:
         with ProcessPoolExecutor(workers, get_context("fork"), prepare_worker) as pool:
             counted = [np.ones(t1 - t0, dtype=np.int64) if each_text else lengths[o0:o1] for o0, o1, t0, t1 in plan]
-            futures = [
-                pool.submit(_count_forked_chunk, batch, t0, t1, rows, cache)
-                for (_, _, t0, t1), rows in zip(plan, counted, strict=True)
-            ]
-            futures.reverse()
-            for o0, o1, _, _ in plan:
+            futures: dict[int, Future[LocalCounts | _SlotCounts]] = {}
+
+            def submit(i: int) -> None:
+                if i < len(plan):
+                    t0, t1 = plan[i][2], plan[i][3]
+                    futures[i] = pool.submit(_count_forked_chunk, batch, t0, t1, counted[i], cache, i % n_slots)
+
+            for i in range(n_slots):
+                submit(i)
+            for i, (o0, o1, _, _) in enumerate(plan):
                 # drop each future once read: it would otherwise keep its chunk's arrays alive to the end
-                yield lengths[o0:o1], futures.pop().result()
+                local = slots.get(futures.pop(i).result())
+                yield lengths[o0:o1], local, functools.partial(submit, i + n_slots)
+                del local
     finally:
         del _forked_texts[batch]
+        del _forked_slots[batch]
 
 
 def _capacity(texts: Sequence[str]) -> int:
@@ -203,6 +297,10 @@ class _RowsBuilder:
         return out
 
 
+def _nothing() -> None:
+    pass
+
+
 def _parallel(n_texts: int, workers: int, parallel_min_texts: int) -> bool:
     return n_texts >= parallel_min_texts and workers > 1 and os.name == "posix"
 
@@ -243,20 +341,27 @@ def count_grouped(
     # a chunk's owners are summed in a thread while the next chunk's columns are mapped (both release the GIL)
     with ThreadPoolExecutor(1) as summing:
         summed: Future[sp.csr_matrix] | None = None
-        for chunk_lengths, local in _results(texts, owner_lengths, workers, cache, each_text):
+        release_summed: Callable[[], None] = _nothing
+        for chunk_lengths, local, release in _results(texts, owner_lengths, workers, cache, each_text):
             assert local.block_totals is not None
             totals += local.block_totals
             block = vocab.globalize(local)
             del local
             built.add(block, space)
-            if owners is not None:
-                # the owners are summed from the float32 counts as the worker made them
-                chunk = built.last(N_COLS if space is None else space.n_cols, block.data)
-                if summed is not None:
-                    owners.add(summed.result())
-                summed = summing.submit(owner_sums, chunk, chunk_lengths)
+            if owners is None:
+                release()
+                continue
+            # the owners are summed from the float32 counts as the worker made them
+            chunk = built.last(N_COLS if space is None else space.n_cols, block.data)
+            del block
+            if summed is not None:
+                owners.add(summed.result())
+                release_summed()
+            summed, release_summed = summing.submit(owner_sums, chunk, chunk_lengths), release
+            del chunk
         if owners is not None and summed is not None:
             owners.add(summed.result())
+            release_summed()
     n_cols = N_COLS if space is None else space.n_cols
     if owners is None:
         return GroupedCounts(built.matrix(n_cols), totals)

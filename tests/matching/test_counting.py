@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from matching import counting
 from matching.counting import TEXT_COUNT_MAX, count_grouped, owner_sums, text_counts
-from matching.features import N_COLS, UNI, WORD_BASE, ColumnSpace, Vocabulary, count_batch
+from matching.features import N_COLS, UNI, WORD_BASE, ColumnSpace, Vocabulary, count_batch, local_counts
 
 TEXTS = ["水稻栽培技术", "稻田病虫害绿色防控", "rice farming networks", "", "生猪养殖，疫病防控", "果树 栽培 技术 培训"]
 LENGTHS = [2, 1, 0, 3]
@@ -65,6 +67,7 @@ def test_workers_read_the_texts_they_inherit_and_the_batch_is_let_go() -> None:
     assert (first != count_grouped(TEXTS, ONE_EACH, Vocabulary(), workers=1).owners).nnz == 0
     assert (second != count_grouped(other, np.ones(2, dtype=np.int64), Vocabulary(), workers=1).owners).nnz == 0
     assert counting._forked_texts == {}
+    assert counting._forked_slots == {}
 
 
 def test_parallel_counts_in_global_ids_match_in_process_counts() -> None:
@@ -107,3 +110,56 @@ def test_a_text_saying_a_term_past_the_uint16_range_keeps_its_owner_sum_exact(wo
     water = ord("水") - 0x3400
     assert grouped.texts[0, water] == TEXT_COUNT_MAX
     assert grouped.owners[0, water] == 70_001  # the owner's row sums the float32 counts, not the saturated ones
+
+
+@pytest.mark.parametrize("each_text", [False, True])
+def test_more_chunks_than_result_slots_reuse_the_slots_and_count_alike(
+    monkeypatch: pytest.MonkeyPatch, each_text: bool
+) -> None:
+    # one text a chunk and two slots: every slot is written three times, each time after the parent let go of it
+    monkeypatch.setattr(counting, "CHUNK_TEXTS", 1)
+    monkeypatch.setattr(counting, "RESULT_SLOTS", 2)
+    one_vocab, many_vocab, one_space, many_space = Vocabulary(), Vocabulary(), ColumnSpace(), ColumnSpace()
+    one = count_grouped(TEXTS, LENGTHS, one_vocab, one_space, workers=1, each_text=each_text)
+    many = count_grouped(TEXTS, LENGTHS, many_vocab, many_space, workers=2, parallel_min_texts=1, each_text=each_text)
+    assert one_vocab.words == many_vocab.words
+    assert (_global(one.owners, one_space) != _global(many.owners, many_space)).nnz == 0
+    if each_text:
+        assert one.texts is not None
+        assert many.texts is not None
+        assert (_global(one.texts, one_space) != _global(many.texts, many_space)).nnz == 0
+    assert one.block_totals.tolist() == many.block_totals.tolist()
+
+
+def test_a_result_slot_gives_back_the_counts_written_into_it() -> None:
+    local = local_counts(TEXTS)
+    slots = counting._ResultSlots(2, 1 << 16)
+    for slot in (1, 0):
+        written = slots.put(slot, local)
+        assert isinstance(written, counting._SlotCounts)
+        read = slots.get(written)
+        assert read.words == local.words
+        assert read.counts.shape == local.counts.shape
+        assert (read.counts != local.counts).nnz == 0
+        assert np.shares_memory(read.counts.data, np.frombuffer(slots.memory, np.uint8))
+
+
+def test_counts_too_large_for_their_slot_travel_as_they_are() -> None:
+    local = local_counts(["".join(chr(0x4E00 + i) for i in range(3000))])  # ~6,000 entries, one page a slot
+    slots = counting._ResultSlots(1, 64)
+    assert slots.slot_bytes == mmap.PAGESIZE
+    assert slots.put(0, local) is local
+    assert slots.get(local) is local
+
+
+def test_a_stream_of_chunks_given_up_midway_lets_its_batch_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the consumer stops after one chunk without releasing it: the pool still ends and nothing stays referenced
+    monkeypatch.setattr(counting, "CHUNK_TEXTS", 1)
+    monkeypatch.setattr(counting, "RESULT_SLOTS", 2)
+    stream = counting._results(TEXTS, ONE_EACH, 2, None, each_text=False)
+    first_lengths, first, _release = next(stream)
+    assert first_lengths.tolist() == [1]
+    assert first.counts.shape[0] == 1
+    stream.close()
+    assert counting._forked_texts == {}
+    assert counting._forked_slots == {}
