@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mmap
+import weakref
 
 import numpy as np
 import pytest
@@ -163,3 +164,22 @@ def test_a_stream_of_chunks_given_up_midway_lets_its_batch_go(monkeypatch: pytes
     stream.close()
     assert counting._forked_texts == {}
     assert counting._forked_slots == {}
+
+
+def test_the_result_slots_are_let_go_once_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # no view of a slot may outlive the build: the shared memory (a few hundred MB in a large build) goes with it
+    made: list[weakref.ref[mmap.mmap]] = []
+
+    class Watched(counting._ResultSlots):
+        def __init__(self, n_slots: int, slot_bytes: int) -> None:
+            super().__init__(n_slots, slot_bytes)
+            made.append(weakref.ref(self.memory))
+
+    monkeypatch.setattr(counting, "_ResultSlots", Watched)
+    monkeypatch.setattr(counting, "CHUNK_TEXTS", 1)
+    monkeypatch.setattr(counting, "RESULT_SLOTS", 2)
+    for each_text in (False, True):
+        grouped = count_grouped(TEXTS, LENGTHS, Vocabulary(), workers=2, parallel_min_texts=1, each_text=each_text)
+        assert grouped.owners.nnz > 0
+    assert len(made) == 2
+    assert all(ref() is None for ref in made)
