@@ -84,7 +84,9 @@ def _two_waves_of_words() -> tuple[int, int, int]:
 
 
 def _in_worker(prepare: Callable[[], None]) -> tuple[int, int, int]:
-    with ProcessPoolExecutor(1, get_context("fork"), prepare) as pool:
+    # a fresh interpreter rather than a fork of this one: a forked child of a long test run inherits arenas with
+    # free room, and its first wave's words would fill (and copy) those pages instead of new arenas
+    with ProcessPoolExecutor(1, get_context("spawn"), prepare) as pool:
         return pool.submit(_two_waves_of_words).result()
 
 
