@@ -106,8 +106,8 @@ def _count_chunk(texts: list[str], lengths: np.ndarray, cache: AnalysisCache | N
 _forked_texts: dict[int, Sequence[str]] = {}
 _batch_numbers = itertools.count()
 
-#: Chunks of about this many texts: small enough that the parent's copy of the results streams, large enough to
-#: keep the per-chunk overhead (pickling, vocabulary mapping) small.
+#: Chunks of about this many texts: small enough that the parent's intake of the results streams, large enough to
+#: keep the per-chunk overhead (a task's round trip, mapping the chunk's words) small.
 CHUNK_TEXTS = 20_000
 #: Chunks counted or being read at once, each with a slot of shared memory for its counts (`_ResultSlots`).
 RESULT_SLOTS = 5
@@ -216,7 +216,7 @@ def _results(
         if plan
         else 0
     )
-    n_slots = min(RESULT_SLOTS, len(plan))
+    n_slots = max(1, min(RESULT_SLOTS, len(plan)))
     slots = _ResultSlots(n_slots, slot_bytes)
     batch = next(_batch_numbers)
     _forked_texts[batch] = texts  # before the pool forks its workers
@@ -302,7 +302,7 @@ def _nothing() -> None:
 
 
 def _parallel(n_texts: int, workers: int, parallel_min_texts: int) -> bool:
-    return n_texts >= parallel_min_texts and workers > 1 and os.name == "posix"
+    return n_texts >= max(parallel_min_texts, 1) and workers > 1 and os.name == "posix"
 
 
 def count_grouped(

@@ -183,3 +183,12 @@ def test_the_result_slots_are_let_go_once_counted(monkeypatch: pytest.MonkeyPatc
         assert grouped.owners.nnz > 0
     assert len(made) == 2
     assert all(ref() is None for ref in made)
+
+
+@pytest.mark.parametrize("lengths", [[], [0, 0]])
+def test_no_texts_give_empty_owner_rows_whatever_the_parallel_threshold(lengths: list[int]) -> None:
+    grouped = count_grouped([], lengths, Vocabulary(), workers=2, parallel_min_texts=0, each_text=True)
+    assert grouped.owners.shape == (len(lengths), N_COLS)
+    assert grouped.owners.nnz == 0
+    assert grouped.texts is not None
+    assert grouped.texts.shape == (0, N_COLS)
