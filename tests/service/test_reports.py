@@ -29,6 +29,17 @@ END = datetime(YEAR + 1, 1, 1, tzinfo=CHINA).astimezone(UTC)
 HOLDS = "('accepted', 'scheduled', 'done', 'confirmed')"
 
 
+@pytest.fixture(autouse=True)
+def _dates_of_this_test() -> None:
+    """The day and year read again as each test starts (before its data is made): read once at import, they went
+    stale when a run crossed midnight, and a report asked for after it counted from the next day."""
+    global YEAR, TODAY, START, END  # the module's helpers and tests read them
+    TODAY = date.today()
+    YEAR = TODAY.year
+    START = datetime(YEAR, 1, 1, tzinfo=CHINA).astimezone(UTC)
+    END = datetime(YEAR + 1, 1, 1, tzinfo=CHINA).astimezone(UTC)
+
+
 @dataclass
 class Ledger:
     third_expert: Expert
