@@ -51,7 +51,8 @@ def _need(world: World, title: str, district: str, status: NeedStatus, **extra: 
     return Need(unit_id=unit.id or 0, title=title, service_type="技术服务", district=district, status=status, **extra)
 
 
-def _visit(need: Need, expert: Expert, status: VisitStatus, year: int = YEAR, **extra: Any) -> Visit:
+def _visit(need: Need, expert: Expert, status: VisitStatus, year: int | None = None, **extra: Any) -> Visit:
+    year = YEAR if year is None else year
     return Visit(need_id=need.id or 0, expert_id=expert.id or 0, status=status, year=year, **extra)
 
 
