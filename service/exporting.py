@@ -11,7 +11,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session, col, select
 
+from service import clock
 from service.domain import experts as expert_service
 from service.domain import needs as need_service
 from service.domain import units as unit_service
@@ -37,7 +38,7 @@ from service.vocab import need_state_label, visit_state_label
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Officials read times in China Standard Time; Excel cells carry no time zone.
-DISPLAY_TIMEZONE = timezone(timedelta(hours=8))
+DISPLAY_TIMEZONE = clock.CHINA_TIME
 _PAGE = 500
 _WIDTH_SAMPLE_ROWS = 2000
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
@@ -116,7 +117,7 @@ def _sheet_title(title: str) -> str:
 
 def download_name(kind: ExportKind, today: date | None = None) -> str:
     """专家名单_20240501.xlsx"""
-    return f"{catalogue.EXPORT_TITLES[kind]}_{(today or date.today()):%Y%m%d}.xlsx"
+    return f"{catalogue.EXPORT_TITLES[kind]}_{(today or clock.today()):%Y%m%d}.xlsx"
 
 
 def content_disposition(filename: str) -> str:

@@ -12,7 +12,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from matching import ExpertProfile, Match, MatchEngine, NeedText
 from matching.analysis_cache import AnalysisCache
+from service import clock
 from service.models import Expert, Need, Unit, Visit
 from service.reference import neighbours_map
 from service.vocab import VISIT_HOLDS_PLACE, NeedStatus, VisitStatus
@@ -83,7 +84,7 @@ class MatchIndex:
         self._needs: dict[str, tuple[datetime, NeedText]] = {}
 
     def _profiles(self, session: Session) -> dict[str, ExpertProfile]:
-        year = date.today().year
+        year = clock.today().year
         used: dict[int, int] = defaultdict(int)
         ratings: dict[int, list[int]] = defaultdict(list)
         records: dict[int, list[str]] = defaultdict(list)

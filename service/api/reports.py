@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from service import exporting
+from service import clock, exporting
 from service.api.deps import SessionDep, guard
 from service.domain import reports as service
 from service.errors import ERROR_RESPONSES, InvalidInput
@@ -46,7 +45,7 @@ async def _scope(year: Year = None, district: District = None) -> ReportScope:
         code = check_district(district) if district else None
     except ValueError as error:
         raise InvalidInput(str(error)) from error
-    return ReportScope(year or date.today().year, code)
+    return ReportScope(year or clock.today().year, code)
 
 
 Scope = Annotated[ReportScope, Depends(_scope)]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 from tqdm import tqdm
 
+from service import clock
 from service.domain.common import enqueue_index
 from service.models import Account, Concern, Contact, Expert, Leader, Liaison, Need, Unit, Visit
 from service.paths import DATA_DIR
@@ -108,7 +109,7 @@ def _load_history(
             },
         )
     # Last year's pairs, and this year's: the same pairs kept (the planner would propose them again).
-    this_year = date.today().year
+    this_year = clock.today().year
     liaisons: dict[tuple[str, str, int], Liaison] = {}
     for raw in history["liaisons_last_year"]:
         leader, expert = leaders[raw["leader"]], experts[raw["expert"]]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from service import clock
 from service.domain.access import expert_view, require_district, require_expert
 from service.domain.common import apply_update, enqueue_index, get_or_404, json_list_contains, paginate
 from service.errors import Conflict, Forbidden
@@ -85,13 +85,13 @@ def list_experts(
     rows, total = paginate(
         session, statement, limit=limit, offset=offset, sort=sort, sortable=SORTABLE, default_sort="id"
     )
-    year = date.today().year
+    year = clock.today().year
     return [expert_view(session, e, viewer, places_used(session, e.id or 0, year)) for e in rows], total
 
 
 def get_expert(*, session: Session, viewer: Account, expert_id: int) -> ExpertPublic:
     expert = get_or_404(session, Expert, expert_id)
-    return expert_view(session, expert, viewer, places_used(session, expert_id, date.today().year))
+    return expert_view(session, expert, viewer, places_used(session, expert_id, clock.today().year))
 
 
 def create_expert(*, session: Session, actor: Account, data: ExpertCreate) -> ExpertPublic:
@@ -125,7 +125,7 @@ def update_expert(*, session: Session, actor: Account, expert_id: int, data: Exp
     enqueue_index(session, "experts", expert)
     session.commit()
     session.refresh(expert)
-    return expert_view(session, expert, actor, places_used(session, expert_id, date.today().year))
+    return expert_view(session, expert, actor, places_used(session, expert_id, clock.today().year))
 
 
 def _ensure_unique_id_number(session: Session, id_number: str | None, expert_id: int | None) -> None:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from service import clock
 from service.config import get_settings
 from service.domain.access import is_city
 from service.domain.common import apply_update, get_or_404, paginate
@@ -108,7 +109,7 @@ def _last_contacts(session: Session, liaison_ids: list[int]) -> dict[int, date]:
 
 def contact_overdue(liaison: Liaison, last_contact: date | None, today: date | None = None) -> bool:
     """No contact for longer than the contact interval (from the pair's start when there was none yet)."""
-    today = today or date.today()
+    today = today or clock.today()
     since = last_contact or liaison.created_at.date()
     return liaison.active and add_months(since, get_settings().contact_interval_months) < today
 
@@ -240,7 +241,7 @@ def log_contact(*, session: Session, actor: Account, data: ContactCreate) -> Con
     _require_liaison_access(actor, liaison)
     if not liaison.active:
         raise Conflict("该联系关系已停用，不能再记录联系")
-    if data.date > date.today():
+    if data.date > clock.today():
         raise InvalidInput("联系日期不能晚于今天")
     contact = Contact.model_validate(data)
     session.add(contact)
@@ -254,7 +255,7 @@ def log_contact(*, session: Session, actor: Account, data: ContactCreate) -> Con
 
 def concern_overdue(concern: Concern, today: date | None = None) -> bool:
     """Open past its due date, or answered later than it was due (件件有回音, on time)."""
-    today = today or date.today()
+    today = today or clock.today()
     if concern.status == ConcernStatus.open:
         return today > concern.due_date
     return concern.replied_on is not None and concern.replied_on > concern.due_date
@@ -369,7 +370,7 @@ def reply_concern(*, session: Session, actor: Account, concern_id: int, data: Co
     if not concern.department:
         raise Conflict("请先指定承办部门再答复")
     concern.reply = data.reply
-    concern.replied_on = date.today()
+    concern.replied_on = clock.today()
     concern.status = ConcernStatus.answered
     return _save_concern(session, concern)
 

@@ -21,13 +21,14 @@ District officials see their own district only; city officials see all, or one d
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import distinct, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
+from service import clock
 from service.config import get_settings
 from service.domain.access import district_scope, require_district
 from service.domain.liaisons import add_months
@@ -36,7 +37,7 @@ from service.reference import district_name, districts
 from service.vocab import VISIT_HOLDS_PLACE, ConcernStatus, NeedStatus, VisitStatus
 
 #: Officials count years and months in China Standard Time.
-CHINA_TIME = timezone(timedelta(hours=8))
+CHINA_TIME = clock.CHINA_TIME
 UNASSIGNED_DEPARTMENT = "未指定承办部门"
 TOTAL_LABEL = "合计"
 
@@ -207,7 +208,7 @@ def department_report(
 ) -> DepartmentReport:
     """Concerns raised in the year per handling department: total, answered, on time, overdue and open."""
     scope = _scope(viewer, district)
-    today = today or date.today()
+    today = today or clock.today()
     statement = select(Concern).where(Concern.raised_on >= date(year, 1, 1), Concern.raised_on < date(year + 1, 1, 1))
     if scope is not None:
         statement = statement.join(Expert, col(Expert.id) == col(Concern.expert_id)).where(Expert.district == scope)
@@ -243,7 +244,7 @@ def liaison_report(
 ) -> LiaisonReport:
     """Active pairs of the year per leader, and how many had a contact within the contact interval."""
     scope = _scope(viewer, district)
-    today = today or date.today()
+    today = today or clock.today()
     since = add_months(today, -get_settings().contact_interval_months)
     statement = select(Liaison).where(Liaison.year == year, col(Liaison.active).is_(True))
     if scope is not None:
@@ -363,7 +364,7 @@ def dashboard_summary(*, session: Session, viewer: Account, year: int | None = N
         concerns: {total, answered, answered_on_time, overdue_open} — concerns raised in the year
     Definitions are those of the reports (module docstring).
     """
-    year = year or date.today().year
+    year = year or clock.today().year
     scope = district_scope(viewer)
     report = district_report(session=session, viewer=viewer, year=year)
     needs_by_month: Counter[int] = Counter()

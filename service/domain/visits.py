@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlmodel import Session, select
 
+from service import clock
 from service.domain.access import is_official, require_district, require_expert, require_unit
 from service.domain.common import get_or_404, paginate
 from service.domain.experts import places_used
@@ -107,7 +107,7 @@ def get_visit(*, session: Session, viewer: Account, visit_id: int) -> VisitPubli
 
 def service_year(need: Need) -> int:
     """The year whose capacity a visit uses: when the unit wants it, else this year."""
-    return need.wanted_from.year if need.wanted_from else date.today().year
+    return need.wanted_from.year if need.wanted_from else clock.today().year
 
 
 def propose_visit(
@@ -221,7 +221,7 @@ def act_on_visit(
         visit.status = VisitStatus.scheduled
     elif action == "record":
         assert record is not None
-        if record.service_date > date.today():
+        if record.service_date > clock.today():
             raise InvalidInput("服务日期不能晚于今天")
         for key, value in record.model_dump().items():
             setattr(visit, key, value)

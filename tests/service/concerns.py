@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from service import clock
 from service.models import Concern
 from service.vocab import ConcernStatus
 from tests.service.world import World
@@ -20,7 +21,7 @@ def raised_concern(
     **fields: Any,
 ) -> Concern:
     """A concern the world's expert raised at the world's contact, by default raised and due today (not stored)."""
-    today = date.today()
+    today = clock.today()
     return Concern(
         contact_id=world.contact.id,
         liaison_id=world.liaison.id or 0,
@@ -42,5 +43,5 @@ def answered_concern(world: World, *, category: str, content: str, department: s
         department=department,
         status=ConcernStatus.answered,
         reply=reply,
-        replied_on=date.today(),
+        replied_on=clock.today(),
     )

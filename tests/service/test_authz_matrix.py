@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, TypeVar
 
 import pytest
@@ -22,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 from starlette.routing import BaseRoute, Mount
 
+from service import clock
 from service.api.deps import RoleGuard
 from service.app import create_app
 from service.models import Campaign, CampaignPair, Concern, Contact, Expert, Leader, Liaison, Need, Visit
@@ -237,7 +237,7 @@ def _concern(session: Session, world: World) -> int:
 
 
 def _campaign(session: Session, world: World) -> int:
-    campaign = Campaign(name="千名专家下基层", district=DISTRICT, year=date.today().year)
+    campaign = Campaign(name="千名专家下基层", district=DISTRICT, year=clock.today().year)
     session.add(campaign)
     session.commit()
     return campaign.id or 0
@@ -266,7 +266,7 @@ PATH_VALUES: dict[str, Callable[[Session, World, str, dict[str, object]], object
     "account_id": lambda s, w, path, left: w.accounts[Role.unit].id,
     "kind": lambda s, w, path, left: "experts.xlsx" if "export" in path else "experts",
     "district": lambda s, w, path, left: DISTRICT,
-    "year": lambda s, w, path, left: date.today().year,
+    "year": lambda s, w, path, left: clock.today().year,
 }
 
 
@@ -433,11 +433,11 @@ def test_leader_cannot_touch_another_leaders_liaison(client: TestClient, session
     liaison = Liaison(leader_id=other_leader.id or 0, expert_id=world.other_expert.id or 0, year=2026)
     session.add(liaison)
     session.flush()
-    contact = Contact(liaison_id=liaison.id or 0, date=date.today(), mode="电话")
+    contact = Contact(liaison_id=liaison.id or 0, date=clock.today(), mode="电话")
     session.add(contact)
     session.commit()
     leader = world.headers(L)
-    body = {"liaison_id": liaison.id, "date": date.today().isoformat(), "mode": "走访慰问", "summary": "越权"}
+    body = {"liaison_id": liaison.id, "date": clock.today().isoformat(), "mode": "走访慰问", "summary": "越权"}
     assert client.post(f"{API}/contacts", json=body, headers=leader).status_code == 403
     concern = {"contact_id": contact.id, "category": "住房", "content": "越权登记"}
     assert client.post(f"{API}/concerns", json=concern, headers=leader).status_code == 403

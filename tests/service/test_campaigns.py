@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service import clock
 from service.models import Account, Expert, Need, Unit, Visit
 from service.security import create_access_token
 from service.vocab import NeedStatus, Role, VisitOrigin, VisitStatus
 from tests.service.world import DISTRICT, OTHER_DISTRICT, World, make_account
 
 API = "/api/v1/campaigns"
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 @dataclass

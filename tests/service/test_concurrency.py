@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, func
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
+from service import clock
 from service.domain.visits import act_on_visit
 from service.errors import AppError
 from service.models import Account, Expert, Need, Unit, Visit
@@ -25,7 +25,7 @@ from tests.conftest import ON_POSTGRES
 
 THREADS = 32
 CAPACITY, ALREADY_USED = 5, 2
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def _build(session: Session) -> tuple[Account, list[int]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service import clock
 from service.config import get_settings
 from service.models import Concern, Expert, Liaison
 from service.security import create_access_token
@@ -16,7 +17,7 @@ from tests.service.liaison_cast import Cast, expert, make_cast
 from tests.service.world import World, make_account
 
 PLAN = "/api/v1/liaisons/plan"
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def test_liaison_cycle(client: TestClient, session: Session, world: World, cast:
     visited, silent = zhao_pairs[0], zhao_pairs[1]
     contact = client.post(
         "/api/v1/contacts",
-        json={"liaison_id": visited.id, "date": date.today().isoformat(), "mode": "交流座谈", "summary": "座谈"},
+        json={"liaison_id": visited.id, "date": clock.today().isoformat(), "mode": "交流座谈", "summary": "座谈"},
         headers=leader,
     )
     assert contact.status_code == 201, contact.text
@@ -113,7 +114,7 @@ def test_liaison_cycle(client: TestClient, session: Session, world: World, cast:
     )
     assert concern.status_code == 201, concern.text
     concern_id = concern.json()["id"]
-    assert concern.json()["due_date"] == (date.today() + timedelta(days=get_settings().concern_reply_days)).isoformat()
+    assert concern.json()["due_date"] == (clock.today() + timedelta(days=get_settings().concern_reply_days)).isoformat()
 
     # the city assigns it to a department, which replies; the expert rates the reply
     assigned = client.post(f"/api/v1/concerns/{concern_id}/assign", json={"department": "市科技局"}, headers=city)
@@ -140,7 +141,7 @@ def test_liaison_cycle(client: TestClient, session: Session, world: World, cast:
     ).json()
     stale = session.get(Concern, second["id"])
     assert stale is not None
-    stale.due_date = date.today() - timedelta(days=1)
+    stale.due_date = clock.today() - timedelta(days=1)
     session.add(stale)
     session.commit()
 

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlmodel import Session
 
+from service import clock
 from service.domain.liaisons import add_months
 from service.domain.reports import dashboard_summary
 from service.models import Concern, Contact, Expert, Leader, Liaison, Need, Visit
@@ -21,8 +22,8 @@ from service.vocab import ConcernStatus, NeedStatus, Role, VisitStatus
 from tests.service.world import DISTRICT, OTHER_DISTRICT, World
 
 API = "/api/v1/reports"
-YEAR = date.today().year
-TODAY = date.today()
+YEAR = clock.today().year
+TODAY = clock.today()
 CHINA = timezone(timedelta(hours=8))
 START = datetime(YEAR, 1, 1, tzinfo=CHINA).astimezone(UTC)
 END = datetime(YEAR + 1, 1, 1, tzinfo=CHINA).astimezone(UTC)
@@ -34,7 +35,7 @@ def _dates_of_this_test() -> None:
     """The day and year read again as each test starts (before its data is made): read once at import, they went
     stale when a run crossed midnight, and a report asked for after it counted from the next day."""
     global YEAR, TODAY, START, END  # the module's helpers and tests read them
-    TODAY = date.today()
+    TODAY = clock.today()
     YEAR = TODAY.year
     START = datetime(YEAR, 1, 1, tzinfo=CHINA).astimezone(UTC)
     END = datetime(YEAR + 1, 1, 1, tzinfo=CHINA).astimezone(UTC)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 
 from sqlmodel import Session
 
+from service import clock
 from service.models import Account, Contact, Expert, Leader, Liaison, Need, Unit, Visit
 from service.security import create_access_token, hash_password
 from service.vocab import NeedStatus, Role, VisitStatus
@@ -86,9 +86,9 @@ def make_world(session: Session) -> World:
     add(session, other_expert)
     leader = Leader(name="赵市长", rank="常委", portfolio=["210"], assistant_phone="13600001111")
     add(session, leader)
-    liaison = Liaison(leader_id=leader.id or 0, expert_id=expert.id or 0, year=date.today().year, confirmed=True)
+    liaison = Liaison(leader_id=leader.id or 0, expert_id=expert.id or 0, year=clock.today().year, confirmed=True)
     add(session, liaison)
-    contact = Contact(liaison_id=liaison.id or 0, date=date.today(), mode="走访慰问", summary="走访了解科研条件")
+    contact = Contact(liaison_id=liaison.id or 0, date=clock.today(), mode="走访慰问", summary="走访了解科研条件")
     add(session, contact)
     need = Need(
         unit_id=unit.id or 0,
@@ -108,7 +108,7 @@ def make_world(session: Session) -> World:
     )
     add(session, need)
     add(session, draft_need)
-    visit = Visit(need_id=need.id or 0, expert_id=expert.id or 0, year=date.today().year, status=VisitStatus.proposed)
+    visit = Visit(need_id=need.id or 0, expert_id=expert.id or 0, year=clock.today().year, status=VisitStatus.proposed)
     add(session, visit)
     world = World(unit, other_unit, expert, other_expert, leader, liaison, contact, need, draft_need, visit)
     world.accounts = {

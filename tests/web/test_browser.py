@@ -19,7 +19,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ import pytest
 from sqlmodel import Session, SQLModel
 
 import service.models  # noqa: F401  (registers the tables)
-from service import config
+from service import clock, config
 from service.api.deps import SESSION_COOKIE
 from service.db import make_engine
 from service.models import Expert, Leader, Liaison
@@ -68,7 +67,7 @@ def _free_port() -> int:
 
 
 SECRET_KEY = "browser-tests-" + "k" * 40
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def seed_planner_and_concern(session: Session, world: World) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service import clock
 from service.models import Liaison
 from service.vocab import Role
 from tests.service.liaison_cast import Cast, make_cast
@@ -16,7 +16,7 @@ from tests.service.world import World
 from tests.web.conftest import csrf_of, login_as
 
 PLAN = "/official/liaisons/plan"
-YEAR = date.today().year
+YEAR = clock.today().year
 _PAIR = re.compile(r'name="pair" value="([^"]+)"')
 
 

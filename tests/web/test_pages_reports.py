@@ -5,20 +5,20 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session
 
+from service import clock
 from service.models import Visit
 from service.vocab import Role, VisitStatus
 from tests.service.concerns import answered_concern
 from tests.service.world import World
 from tests.web.conftest import login_as
 
-YEAR = date.today().year
+YEAR = clock.today().year
 _ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S)
 _CELL = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", re.S)
 
@@ -41,7 +41,7 @@ def served(session: Session, world: World) -> World:
     """The world's visit confirmed with a service record and 4 stars; a concern answered on time."""
     visit = session.get(Visit, world.visit.id)
     assert visit is not None
-    visit.status, visit.service_date, visit.service_days = VisitStatus.confirmed, date.today(), 1.5
+    visit.status, visit.service_date, visit.service_days = VisitStatus.confirmed, clock.today(), 1.5
     visit.people_trained, visit.rating = 20, 4
     session.add(visit)
     session.add(answered_concern(world, category="住房", content="人才公寓", department="市住建局", reply="已安排"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service import clock
 from service.models import Concern, Contact, Expert, Need, Visit
 from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.concerns import raised_concern
@@ -66,21 +67,21 @@ def test_expert_accepts_an_invitation_and_records_the_service(
     url = f"/expert/visits/{world.visit.id}"
     token = csrf_of(client.get(url).text)
     assert client.post(f"{url}/accept", data={"csrf_token": token}).status_code == 303
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (clock.today() + timedelta(days=3)).isoformat()
     refused = client.post(
         f"{url}/record",
         data={"csrf_token": token, "service_date": future, "service_days": "1", "content": "现场指导"},
     )
     assert refused.status_code == 422
     assert "服务日期不能晚于今天" in refused.text
-    missing = client.post(f"{url}/record", data={"csrf_token": token, "service_date": date.today().isoformat()})
+    missing = client.post(f"{url}/record", data={"csrf_token": token, "service_date": clock.today().isoformat()})
     assert missing.status_code == 422
     assert "服务天数为必填项" in missing.text
     done = client.post(
         f"{url}/record",
         data={
             "csrf_token": token,
-            "service_date": date.today().isoformat(),
+            "service_date": clock.today().isoformat(),
             "service_days": "1.5",
             "content": "现场指导溃疡病防控",
             "people_trained": "30",
@@ -188,7 +189,7 @@ def test_dashboard_counts_follow_the_data(client: TestClient, world: World, sess
     assert 'data-kpi="visits_done">0<' in before
     visit = session.get(Visit, world.visit.id)
     assert visit is not None
-    visit.status, visit.rating, visit.service_date = VisitStatus.confirmed, 5, date.today()
+    visit.status, visit.rating, visit.service_date = VisitStatus.confirmed, 5, clock.today()
     visit.service_days, visit.content = 1, "现场指导"
     session.add(visit)
     session.commit()
@@ -210,7 +211,7 @@ def test_leader_logs_a_contact_with_a_concern(client: TestClient, world: World, 
     url = f"/leader/liaisons/{world.liaison.id}/contact"
     token = csrf_of(client.get(url).text)
     half = client.post(
-        url, data={"csrf_token": token, "date": date.today().isoformat(), "mode": "电话", "content": "孩子入学"}
+        url, data={"csrf_token": token, "date": clock.today().isoformat(), "mode": "电话", "content": "孩子入学"}
     )
     assert half.status_code == 422
     assert "诉求类别为必填项" in half.text
@@ -220,7 +221,7 @@ def test_leader_logs_a_contact_with_a_concern(client: TestClient, world: World, 
         url,
         data={
             "csrf_token": token,
-            "date": date.today().isoformat(),
+            "date": clock.today().isoformat(),
             "mode": "电话",
             "summary": "电话问候",
             "category": "子女入学",
@@ -236,8 +237,8 @@ def test_city_assigns_and_answers_a_concern(client: TestClient, world: World, se
     concern = raised_concern(
         world,
         content="人才公寓申请",
-        raised_on=date.today() - timedelta(days=40),
-        due_date=date.today() - timedelta(days=10),
+        raised_on=clock.today() - timedelta(days=40),
+        due_date=clock.today() - timedelta(days=10),
     )
     session.add(concern)
     session.commit()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from service import clock
 from service.api.deps import SESSION_COOKIE
 from service.models import Concern, Visit
 from service.security import create_access_token
@@ -16,7 +17,7 @@ from tests.service.concerns import raised_concern
 from tests.service.world import World, make_account
 from tests.web.conftest import csrf_of, login_as
 
-SOON = date.today() + timedelta(days=3)
+SOON = clock.today() + timedelta(days=3)
 LATER = SOON + timedelta(days=1)
 
 
@@ -41,10 +42,10 @@ def _concern(session: Session, world: World, status: str) -> Concern:
         world,
         content="人才公寓申请",
         department="市住建局",
-        due_date=date.today() + timedelta(days=30),
+        due_date=clock.today() + timedelta(days=30),
         status=status,
         reply="已纳入人才公寓" if status == ConcernStatus.answered else "",
-        replied_on=date.today() if status == ConcernStatus.answered else None,
+        replied_on=clock.today() if status == ConcernStatus.answered else None,
     )
     session.add(concern)
     session.commit()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service import clock
 from service.models import Need, Visit
 from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.world import World
@@ -116,7 +115,7 @@ def _make_done(session: Session, world: World) -> Visit:
     visit = session.get(Visit, world.visit.id)
     assert visit is not None
     visit.status = VisitStatus.done
-    visit.service_date = date.today()
+    visit.service_date = clock.today()
     visit.service_days = 1
     visit.content = "现场讲解溃疡病防控"
     session.add(visit)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from service import clock
 from service.api.deps import SessionDep
 from service.api.paging import PathId
 from service.domain import campaigns as campaign_service
@@ -45,7 +45,7 @@ def _list_page(
 
 @router.get("")
 def campaigns(request: Request, session: SessionDep, account: OfficialAccount) -> Response:
-    return _list_page(request, session, account, FormState(values={"year": str(date.today().year)}))
+    return _list_page(request, session, account, FormState(values={"year": str(clock.today().year)}))
 
 
 @router.post("")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from service import clock
 from service.api.deps import SessionDep
 from service.api.paging import PathId
 from service.domain import liaisons as liaison_service
@@ -56,7 +56,7 @@ def _contact_page(
 
 @router.get("/liaisons/{liaison_id}/contact")
 def contact_form(request: Request, session: SessionDep, account: LeaderAccount, liaison_id: PathId) -> Response:
-    state = FormState(values={"date": date.today().isoformat()})
+    state = FormState(values={"date": clock.today().isoformat()})
     return _contact_page(request, session, account, liaison_id, state)
 
 

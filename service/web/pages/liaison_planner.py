@@ -7,11 +7,11 @@ confirming (`liaison_planning.confirm`) is a POST. The proposal is drawn again f
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 
+from service import clock
 from service.api.deps import SessionDep
 from service.domain import experts as expert_service
 from service.domain import liaison_planning as planning
@@ -89,7 +89,7 @@ def _plan_page(
 def plan_page(request: Request, session: SessionDep, account: CityAccount, year: str = "") -> Response:
     """The year form; with a year, the planner's proposal to tick and confirm."""
     if not year:
-        return _plan_page(request, account, form=FormState(values={"year": str(date.today().year)}))
+        return _plan_page(request, account, form=FormState(values={"year": str(clock.today().year)}))
     form = FormState(values={"year": year})
     body = parse_into(planning.PlanRequest, form.values, form, labels=YEAR_LABELS)
     if body is None:

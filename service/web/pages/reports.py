@@ -6,13 +6,13 @@ so the page and the downloaded workbook always show the same figures under the s
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Field, SQLModel
 
+from service import clock
 from service.api.deps import SessionDep
 from service.domain import reports
 from service.models import Account
@@ -46,7 +46,7 @@ def report_page(
     request: Request, session: SessionDep, account: OfficialAccount, year: str = "", district: str = ""
 ) -> Response:
     """The three tables for a year; the city may narrow them to one district."""
-    form = FormState(values={"year": year or str(date.today().year), "district": district})
+    form = FormState(values={"year": year or str(clock.today().year), "district": district})
     chosen = parse_into(ReportYear, form.values, form, labels={"year": "年度"})
     code: str | None = None
     if district and account.role == Role.city_official:
@@ -54,7 +54,7 @@ def report_page(
             code = check_district(district)
         except ValueError as error:
             form.add("district", str(error))
-    year_shown = chosen.year if chosen is not None else date.today().year  # a bad year: this year's, flagged
+    year_shown = chosen.year if chosen is not None else clock.today().year  # a bad year: this year's, flagged
     by_district = reports.district_report(session=session, viewer=account, year=year_shown, district=code)
     by_department = reports.department_report(session=session, viewer=account, year=year_shown, district=code)
     by_leader = reports.liaison_report(session=session, viewer=account, year=year_shown, district=code)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from service import clock
 from service.domain.liaisons import add_months
 from service.models import Concern, Contact, Liaison
 from service.vocab import ConcernStatus
@@ -28,13 +31,13 @@ def test_contact_concern_reply_and_rating(client: TestClient, world: World, engi
     leader, city, expert = world.headers("leader"), world.headers("city_official"), world.headers("expert")
     contact = client.post(
         f"{API}/contacts",
-        json={"liaison_id": world.liaison.id, "date": date.today().isoformat(), "mode": "交流座谈", "summary": "座谈"},
+        json={"liaison_id": world.liaison.id, "date": clock.today().isoformat(), "mode": "交流座谈", "summary": "座谈"},
         headers=leader,
     )
     assert contact.status_code == 201, contact.text
     concern = raise_concern(client, world, contact_id=contact.json()["id"])
     assert concern["status"] == "open"
-    assert concern["due_date"] == (date.today() + timedelta(days=30)).isoformat()
+    assert concern["due_date"] == (clock.today() + timedelta(days=30)).isoformat()
     assert concern["overdue"] is False
     # The expert sees the concern raised on their behalf.
     assert client.get(f"{API}/concerns/{concern['id']}", headers=expert).status_code == 200
@@ -42,7 +45,7 @@ def test_contact_concern_reply_and_rating(client: TestClient, world: World, engi
     assigned = client.post(f"{API}/concerns/{concern['id']}/assign", json={"department": "市教育局"}, headers=city)
     assert assigned.json()["department"] == "市教育局"
     replied = client.post(f"{API}/concerns/{concern['id']}/reply", json={"reply": "已协调就近入学"}, headers=city)
-    assert (replied.json()["status"], replied.json()["replied_on"]) == ("answered", date.today().isoformat())
+    assert (replied.json()["status"], replied.json()["replied_on"]) == ("answered", clock.today().isoformat())
     rated = client.post(f"{API}/concerns/{concern['id']}/rate", json={"satisfaction": 5}, headers=expert)
     assert (rated.json()["status"], rated.json()["satisfaction"]) == ("closed", 5)
     assert stored(engine, Concern, concern["id"])["status"] == ConcernStatus.closed
@@ -102,7 +105,7 @@ def test_bad_contact_or_concern_answers_422(
     client: TestClient, world: World, engine: Engine, url: str, body: dict[str, Any], words: str
 ) -> None:
     base = {
-        "contacts": {"liaison_id": world.liaison.id, "date": date.today().isoformat(), "mode": "电话"},
+        "contacts": {"liaison_id": world.liaison.id, "date": clock.today().isoformat(), "mode": "电话"},
         "concerns": {"contact_id": world.contact.id, "category": "住房", "content": "住房困难"},
     }[url]
     answer = client.post(f"{API}/{url}", json={**base, **body}, headers=world.headers("leader"))
@@ -123,7 +126,7 @@ def test_satisfaction_out_of_range_answers_422(client: TestClient, world: World)
 def test_no_contact_on_a_stopped_liaison(client: TestClient, world: World) -> None:
     city = world.headers("city_official")
     assert client.patch(f"{API}/liaisons/{world.liaison.id}", json={"active": False}, headers=city).status_code == 200
-    body = {"liaison_id": world.liaison.id, "date": date.today().isoformat(), "mode": "电话"}
+    body = {"liaison_id": world.liaison.id, "date": clock.today().isoformat(), "mode": "电话"}
     assert "已停用" in refused(client.post(f"{API}/contacts", json=body, headers=world.headers("leader")), 409)
 
 
@@ -143,7 +146,7 @@ def _age_liaison(session: Session, world: World, *, months_since_contact: int) -
     liaison = world.liaison
     liaison.created_at = datetime.now(UTC) - timedelta(days=400)
     contact = world.contact
-    contact.date = add_months(date.today(), -months_since_contact) - timedelta(days=1)
+    contact.date = add_months(clock.today(), -months_since_contact) - timedelta(days=1)
     session.add_all([liaison, contact])
     session.commit()
 
@@ -165,7 +168,7 @@ def test_contact_overdue_after_six_months(client: TestClient, world: World, sess
     assert overdue["count"] == 1
     assert client.get(f"{API}/liaisons", params={"overdue": False}, headers=city).json()["count"] == 0
     # A fresh contact clears the flag.
-    body = {"liaison_id": world.liaison.id, "date": date.today().isoformat(), "mode": "节日慰问"}
+    body = {"liaison_id": world.liaison.id, "date": clock.today().isoformat(), "mode": "节日慰问"}
     assert client.post(f"{API}/contacts", json=body, headers=world.headers("leader")).status_code == 201
     assert _liaison_flag(client, world) is False
 
@@ -198,8 +201,8 @@ def test_concern_overdue_after_its_due_date(client: TestClient, world: World, se
     with Session(session.get_bind()) as fresh:
         record = fresh.get(Concern, concern["id"])
         assert record is not None
-        record.raised_on = date.today() - timedelta(days=40)
-        record.due_date = date.today() - timedelta(days=10)
+        record.raised_on = clock.today() - timedelta(days=40)
+        record.due_date = clock.today() - timedelta(days=10)
         fresh.add(record)
         fresh.commit()
     assert client.get(url, headers=city).json()["overdue"] is True
@@ -215,7 +218,7 @@ def test_expert_sees_only_own_contacts_and_concerns(client: TestClient, world: W
     other = Liaison(leader_id=world.leader.id or 0, expert_id=world.other_expert.id or 0, year=world.liaison.year)
     session.add(other)
     session.flush()
-    session.add(Contact(liaison_id=other.id or 0, date=date.today(), mode="电话"))
+    session.add(Contact(liaison_id=other.id or 0, date=clock.today(), mode="电话"))
     session.commit()
     expert = world.headers("expert")
     contacts = client.get(f"{API}/contacts", headers=expert).json()
@@ -223,3 +226,26 @@ def test_expert_sees_only_own_contacts_and_concerns(client: TestClient, world: W
     assert client.get(f"{API}/concerns", headers=expert).json()["count"] == 1
     leader_view = client.get(f"{API}/contacts", headers=world.headers("leader")).json()
     assert leader_view["count"] == 2
+
+
+@pytest.fixture
+def server_clock_behind_the_city(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's local time zone twelve hours behind UTC (POSIX "UTC+12"), twenty behind the city: for twenty
+    hours of every day the server's own date is the day before the city's."""
+    monkeypatch.setenv("TZ", "UTC+12")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("server_clock_behind_the_city")
+def test_days_are_the_citys_whatever_the_servers_time_zone(client: TestClient, world: World) -> None:
+    city_today = datetime.now(timezone(timedelta(hours=8))).date()
+    leader = world.headers("leader")
+    body = {"liaison_id": world.liaison.id, "date": city_today.isoformat(), "mode": "电话"}
+    assert client.post(f"{API}/contacts", json=body, headers=leader).status_code == 201
+    body["date"] = (city_today + timedelta(days=1)).isoformat()
+    assert "晚于今天" in refused(client.post(f"{API}/contacts", json=body, headers=leader), 422)
+    concern = raise_concern(client, world)
+    assert concern["due_date"] == (city_today + timedelta(days=30)).isoformat()

@@ -5,7 +5,7 @@ Illegal steps answer 409 with a Chinese message and change nothing; capacity and
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from httpx import Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from service import clock
 from service.domain.liaisons import rate_concern
 from service.domain.visits import act_on_visit
 from service.errors import Forbidden, InvalidInput
@@ -130,7 +131,7 @@ BAD_INPUT = [
         "service in the future",
         VisitStatus.accepted,
         "record",
-        {**RECORD, "service_date": str(date.today() + timedelta(days=3))},
+        {**RECORD, "service_date": str(clock.today() + timedelta(days=3))},
         "服务日期不能晚于今天",
     ),
     ("no service days", VisitStatus.accepted, "record", {**RECORD, "service_days": 0}, "服务天数须大于 0"),

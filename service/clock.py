@@ -1,0 +1,19 @@
+"""The platform's calendar: China Standard Time (UTC+8, no daylight saving), whatever the server's own clock says.
+
+A visit's date, a contact's date, "this year" for reports and quotas and the day a concern was answered are days
+as the city lives them. The server's own date is not: on a server kept in UTC it is still the day before until
+08:00 in the city, so a visit recorded at 07:00 with the day's date was refused as lying in the future, and on
+1 January the reports opened on the year just ended.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+#: The city's time zone: officials count days, months and years in it.
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+def today() -> date:
+    """Today's date in the city."""
+    return datetime.now(CHINA_TIME).date()
