@@ -8,7 +8,7 @@ as the city lives them. The server's own date is not: on a server kept in UTC it
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 #: The city's time zone: officials count days, months and years in it.
 CHINA_TIME = timezone(timedelta(hours=8))
@@ -17,3 +17,10 @@ CHINA_TIME = timezone(timedelta(hours=8))
 def today() -> date:
     """Today's date in the city."""
     return datetime.now(CHINA_TIME).date()
+
+
+def city_date(moment: datetime) -> date:
+    """The city's date at `moment` (a stored time: UTC, or naive and then taken as UTC, as the database keeps it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA_TIME).date()

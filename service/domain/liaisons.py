@@ -110,7 +110,7 @@ def _last_contacts(session: Session, liaison_ids: list[int]) -> dict[int, date]:
 def contact_overdue(liaison: Liaison, last_contact: date | None, today: date | None = None) -> bool:
     """No contact for longer than the contact interval (from the pair's start when there was none yet)."""
     today = today or clock.today()
-    since = last_contact or liaison.created_at.date()
+    since = last_contact or clock.city_date(liaison.created_at)
     return liaison.active and add_months(since, get_settings().contact_interval_months) < today
 
 

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
+from service import clock
 from service.config import get_settings
 from service.models import Account
 from service.reference import district_name, districts, fields
@@ -77,7 +78,7 @@ def cn_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.date()
+        value = clock.city_date(value)
     return f"{value.year}年{value.month}月{value.day}日"
 
 

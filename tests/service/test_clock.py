@@ -1,0 +1,30 @@
+"""The platform's calendar is the city's (China Standard Time), for stored times as for today."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from service import clock
+from service.web.templating import cn_date
+
+
+def test_a_stored_time_falls_on_the_citys_date() -> None:
+    # 23:30 UTC on 30 November is 07:30 on 1 December in the city
+    late = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    assert clock.city_date(late) == date(2026, 12, 1)
+    assert clock.city_date(late.replace(tzinfo=None)) == date(2026, 12, 1)  # naive: stored UTC
+    assert clock.city_date(datetime(2026, 11, 30, 15, 59, tzinfo=UTC)) == date(2026, 11, 30)
+    assert clock.city_date(datetime(2026, 12, 1, 7, 0, tzinfo=timezone(timedelta(hours=8)))) == date(2026, 12, 1)
+
+
+def test_pages_show_a_stored_time_on_the_citys_date() -> None:
+    assert cn_date(datetime(2026, 12, 31, 16, 0, tzinfo=UTC)) == "2027年1月1日"
+    assert cn_date(date(2026, 12, 31)) == "2026年12月31日"
+    assert cn_date(None) == ""
+
+
+def test_today_is_the_citys_date() -> None:
+    before = datetime.now(timezone(timedelta(hours=8))).date()
+    today = clock.today()
+    after = datetime.now(timezone(timedelta(hours=8))).date()
+    assert today in {before, after}
