@@ -208,13 +208,12 @@ def _results(
     text_ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
     text_ends = np.concatenate([[0], text_ends])
     # a chunk's counts: at most `_capacity` entries of a float32 and an int32, and a row pointer per row
-    slot_bytes = (
-        max(
-            8 * (3 * int(text_ends[t1] - text_ends[t0]) + 1) + 8 * (max(o1 - o0, t1 - t0) + 1)
+    slot_bytes = max(
+        (
+            8 * _capacity(int(text_ends[t1] - text_ends[t0])) + 8 * (max(o1 - o0, t1 - t0) + 1)
             for o0, o1, t0, t1 in plan
-        )
-        if plan
-        else 0
+        ),
+        default=0,
     )
     n_slots = max(1, min(RESULT_SLOTS, len(plan)))
     slots = _ResultSlots(n_slots, slot_bytes)
@@ -243,10 +242,10 @@ def _results(
         del _forked_slots[batch]
 
 
-def _capacity(texts: Sequence[str]) -> int:
-    """An upper bound on the entries of the counts of `texts`: each character starts at most one unigram, one
-    bigram and one word."""
-    return 3 * sum(len(t) for t in texts) + 1
+def _capacity(n_chars: int) -> int:
+    """An upper bound on the entries of the counts of texts of `n_chars` characters in all: each character starts
+    at most one unigram, one bigram and one word."""
+    return 3 * n_chars + 1
 
 
 class _RowsBuilder:
@@ -297,10 +296,6 @@ class _RowsBuilder:
         return out
 
 
-def _nothing() -> None:
-    pass
-
-
 def _parallel(n_texts: int, workers: int, parallel_min_texts: int) -> bool:
     return n_texts >= max(parallel_min_texts, 1) and workers > 1 and os.name == "posix"
 
@@ -335,13 +330,14 @@ def count_grouped(
         if not each_text:
             return GroupedCounts(rows, totals)
         return GroupedCounts(owner_sums(rows, owner_lengths), totals, text_counts(rows))
-    built = _RowsBuilder(_capacity(texts), np.uint16 if each_text else np.float32)
-    owners = _RowsBuilder(_capacity(texts)) if each_text else None
+    capacity = _capacity(sum(map(len, texts)))
+    built = _RowsBuilder(capacity, np.uint16 if each_text else np.float32)
+    owners = _RowsBuilder(capacity) if each_text else None
     totals = np.zeros(N_BLOCKS)
     # a chunk's owners are summed in a thread while the next chunk's columns are mapped (both release the GIL)
     with ThreadPoolExecutor(1) as summing:
-        summed: Future[sp.csr_matrix] | None = None
-        release_summed: Callable[[], None] = _nothing
+        # the chunk being summed, and how to release it once summed
+        summing_chunk: tuple[Future[sp.csr_matrix], Callable[[], None]] | None = None
         for chunk_lengths, local, release in _results(texts, owner_lengths, workers, cache, each_text):
             assert local.block_totals is not None
             totals += local.block_totals
@@ -354,14 +350,14 @@ def count_grouped(
             # the owners are summed from the float32 counts as the worker made them
             chunk = built.last(N_COLS if space is None else space.n_cols, block.data)
             del block
-            if summed is not None:
-                owners.add(summed.result())
-                release_summed()
-            summed, release_summed = summing.submit(owner_sums, chunk, chunk_lengths), release
+            if summing_chunk is not None:
+                owners.add(summing_chunk[0].result())
+                summing_chunk[1]()
+            summing_chunk = summing.submit(owner_sums, chunk, chunk_lengths), release
             del chunk
-        if owners is not None and summed is not None:
-            owners.add(summed.result())
-            release_summed()
+        if owners is not None and summing_chunk is not None:
+            owners.add(summing_chunk[0].result())
+            summing_chunk[1]()
     n_cols = N_COLS if space is None else space.n_cols
     if owners is None:
         return GroupedCounts(built.matrix(n_cols), totals)
