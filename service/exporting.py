@@ -37,8 +37,6 @@ from service.reference import district_name, fields
 from service.vocab import need_state_label, visit_state_label
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: Officials read times in China Standard Time; Excel cells carry no time zone.
-DISPLAY_TIMEZONE = clock.CHINA_TIME
 _PAGE = 500
 _WIDTH_SAMPLE_ROWS = 2000
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
@@ -74,7 +72,8 @@ def _cell(sheet: Any, value: Any) -> Any:
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(DISPLAY_TIMEZONE).replace(tzinfo=None)
+            # officials read times in China Standard Time; Excel cells carry no time zone
+            value = value.astimezone(clock.CHINA_TIME).replace(tzinfo=None)
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm"
         return cell

@@ -36,8 +36,6 @@ from service.models import Account, Concern, Contact, Expert, Leader, Liaison, N
 from service.reference import district_name, districts
 from service.vocab import VISIT_HOLDS_PLACE, ConcernStatus, NeedStatus, VisitStatus
 
-#: Officials count years and months in China Standard Time.
-CHINA_TIME = clock.CHINA_TIME
 UNASSIGNED_DEPARTMENT = "未指定承办部门"
 TOTAL_LABEL = "合计"
 
@@ -107,8 +105,9 @@ def _scope(viewer: Account, district: str | None) -> str | None:
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
     """The year in China time, as UTC instants (stored timestamps are UTC)."""
-    start = datetime(year, 1, 1, tzinfo=CHINA_TIME).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=CHINA_TIME).astimezone(UTC)
+    # officials count years and months in China Standard Time
+    start = datetime(year, 1, 1, tzinfo=clock.CHINA_TIME).astimezone(UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=clock.CHINA_TIME).astimezone(UTC)
     return start, end
 
 
@@ -369,8 +368,7 @@ def dashboard_summary(*, session: Session, viewer: Account, year: int | None = N
     report = district_report(session=session, viewer=viewer, year=year)
     needs_by_month: Counter[int] = Counter()
     for created in session.exec(select(Need.created_at).where(*_posted_needs(year, scope))):
-        stamp = created if created.tzinfo else created.replace(tzinfo=UTC)
-        needs_by_month[stamp.astimezone(CHINA_TIME).month] += 1
+        needs_by_month[clock.city_date(created).month] += 1
     visits_by_month: Counter[int] = Counter()
     ratings: dict[str, int] = {str(i): 0 for i in range(1, 6)}
     counted = (

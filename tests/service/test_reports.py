@@ -22,12 +22,18 @@ from service.vocab import ConcernStatus, NeedStatus, Role, VisitStatus
 from tests.service.world import DISTRICT, OTHER_DISTRICT, World
 
 API = "/api/v1/reports"
-YEAR = clock.today().year
-TODAY = clock.today()
 CHINA = timezone(timedelta(hours=8))
-START = datetime(YEAR, 1, 1, tzinfo=CHINA).astimezone(UTC)
-END = datetime(YEAR + 1, 1, 1, tzinfo=CHINA).astimezone(UTC)
 HOLDS = "('accepted', 'scheduled', 'done', 'confirmed')"
+
+
+def _calendar() -> tuple[date, int, datetime, datetime]:
+    """Today, this year, and the year's window as UTC times."""
+    today = clock.today()
+    start, end = (datetime(year, 1, 1, tzinfo=CHINA).astimezone(UTC) for year in (today.year, today.year + 1))
+    return today, today.year, start, end
+
+
+TODAY, YEAR, START, END = _calendar()
 
 
 @pytest.fixture(autouse=True)
@@ -35,10 +41,7 @@ def _dates_of_this_test() -> None:
     """The day and year read again as each test starts (before its data is made): read once at import, they went
     stale when a run crossed midnight, and a report asked for after it counted from the next day."""
     global YEAR, TODAY, START, END  # the module's helpers and tests read them
-    TODAY = clock.today()
-    YEAR = TODAY.year
-    START = datetime(YEAR, 1, 1, tzinfo=CHINA).astimezone(UTC)
-    END = datetime(YEAR + 1, 1, 1, tzinfo=CHINA).astimezone(UTC)
+    TODAY, YEAR, START, END = _calendar()
 
 
 @dataclass

@@ -229,13 +229,13 @@ def test_expert_sees_only_own_contacts_and_concerns(client: TestClient, world: W
 
 
 @pytest.fixture
-def server_clock_behind_the_city(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def server_clock_behind_the_city() -> Iterator[None]:
     """The server's local time zone twelve hours behind UTC (POSIX "UTC+12"), twenty behind the city: for twenty
     hours of every day the server's own date is the day before the city's."""
-    monkeypatch.setenv("TZ", "UTC+12")
-    time.tzset()
-    yield
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patch:  # its own, so that no other fixture's patches are undone early
+        patch.setenv("TZ", "UTC+12")
+        time.tzset()
+        yield
     time.tzset()
 
 
