@@ -20,9 +20,7 @@ Score of a (need, expert) pair, absolute and comparable across needs:
   document), L_g its length and avgL_g the mean text length.
 - q(t) = 1 + ln(count of t in the need, plus `title_weight` times its count in the title); cap(q) = sum_t q(t)
   idf(t) (k1 + 1) depends on the need alone, so the score stays absolute.
-- field: `field_weight` when the need's field is one of the expert's fields; otherwise `field_weight *
-  predicted_field_weight * P(expert's field | need text)`, where P is a soft-max over cosine similarities to the
-  field centroids learned from the pool (the mean profile of each field's experts).
+- field: `field_weight` when the need's field is one of the expert's fields.
 - district: `district_same` / `district_neighbour` (neighbour map given by the caller).
 - activity: `activity_weight * ln(1 + documents)`, the classic document-count prior of expert finding.
 - rating: `rating_weight * (rating - 3) / 2` for rated experts.
@@ -89,7 +87,6 @@ class MatchSettings:
     - field_weight 0.15: with the background taken off (below), nssf-dev MRR 0.134 / 0.137 / 0.138 / 0.137 /
       0.135 and R@100 0.389 / 0.400 / 0.417 / 0.420 / 0.417 at 0.05 / 0.07 / 0.15 / 0.2 / 0.3; 0.1 had been
       best before it (0.138, R@100 0.411), and gives 0.137 / 0.406 with it. csl-dev has no field labels.
-    - predicted_field_weight 0: field-centroid prediction measured no gain (cosine engine); kept switchable.
     - document_weight 1.0: the need's score against the expert's best-matching single text (profile or one
       document, BM25 with the texts' own mean lengths) is added to the whole-profile score, before `bounded`.
       MRR at 0 / 0.5 / 1 / 1.5 (scratch, same scores): English field-level (deb-field) 0.776 / 0.793 / 0.800 /
@@ -146,8 +143,6 @@ class MatchSettings:
     topic_half_words: float = 20.0
     background_weight: float = 1.0
     field_weight: float = 0.15
-    predicted_field_weight: float = 0.0
-    field_temperature: float = 0.05
     activity_weight: float = 0.0
     district_same: float = 0.03
     district_neighbour: float = 0.015
@@ -306,7 +301,6 @@ class MatchEngine:
         self._needs: list[NeedText | None] = []
         self._need_slot: dict[str, int] = {}
         self._field_index: dict[str, int] = {}
-        self._centroids: sp.csr_matrix | None = None
         self._static: list[float] = []
         self._membership_cache: sp.csr_matrix | None = None
         self._district_slots: dict[str, set[int]] = {}
@@ -426,7 +420,6 @@ class MatchEngine:
         for n in need_list:
             self._need_slot[n.id] = len(self._needs)
             self._needs.append(n)
-        self._centroids = None
         # the postings belong to the index: build them now, not in the first query
         self._profiles.postings()
         self._needs_rows.postings()
@@ -521,21 +514,6 @@ class MatchEngine:
         self._text_runs_cache = None
         self._membership_cache = None
 
-    def _fit_centroids(self) -> sp.csr_matrix | None:
-        """Field centroids (n_cols x n_fields): the normalised mean profile vector of each field's experts.
-
-        Only the predicted-field signal uses them, so they are made on first use and kept as fitted."""
-        nf = len(self._field_index)
-        if self._centroids is not None or nf == 0 or self._profiles.n_rows == 0:
-            return self._centroids
-        member = self._membership()
-        sums = (member.T @ self._profiles.rows(np.arange(self._profiles.n_rows))).tocsr()
-        norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        # kept transposed (n_cols x n_fields) so query products need no per-call transpose
-        self._centroids = (sp.diags((1.0 / norms).astype(np.float32)) @ sums).T.tocsr()
-        return self._centroids
-
     def _membership(self) -> sp.csr_matrix:
         """(n_slots x n_fields) 0/1 matrix: which fields each live expert slot has."""
         if self._membership_cache is None or self._membership_cache.shape != (
@@ -614,19 +592,6 @@ class MatchEngine:
         self._require_fit()
         return self.weighter_.transform(self._need_counts(texts, QueryVocabulary(self.vocab_)), stored=False)
 
-    def _field_probabilities(self, queries: sp.csr_matrix) -> np.ndarray:
-        """(n_queries x n_fields) soft-max over cosine similarity to each field centroid."""
-        centroids = self._fit_centroids()
-        if centroids is None or centroids.shape[1] == 0:
-            return np.zeros((queries.shape[0], len(self._field_index)), dtype=np.float32)
-        sims = (with_width(queries, centroids.shape[0]) @ centroids).toarray()
-        sims /= self.settings.field_temperature
-        sims -= sims.max(axis=1, keepdims=True)
-        e = np.exp(sims)
-        probs = e / e.sum(axis=1, keepdims=True)
-        pad = len(self._field_index) - probs.shape[1]
-        return np.pad(probs, ((0, 0), (0, pad))).astype(np.float32) if pad else probs.astype(np.float32)
-
     def _declared_slots(self, need: NeedText) -> list[int]:
         if not need.field:
             return []
@@ -659,18 +624,12 @@ class MatchEngine:
             ]
         return self._field_slots_cache
 
-    def _structure(self, needs: Sequence[NeedText], queries: sp.csr_matrix, slots: np.ndarray | None) -> np.ndarray:
+    def _structure(self, needs: Sequence[NeedText]) -> np.ndarray:
         """(n_needs x n_slots) structured part of the score (field, district, activity, rating)."""
         s = self.settings
-        member = self._membership()
-        static = self._static_array()
-        if slots is not None:
-            member = member[slots]
-            static = static[slots]
-        n_slots = member.shape[0]
-        out = np.tile(static, (len(needs), 1))
-        if member.shape[1] and s.field_weight and not s.predicted_field_weight:
-            # Declared fields only: add the bonus where it applies instead of building a dense field matrix.
+        out = np.tile(self._static_array(), (len(needs), 1))
+        if self._field_index and s.field_weight:
+            # add the bonus where it applies instead of building a dense field matrix
             field_slots = self._field_slots()
             for i, need in enumerate(needs):
                 declared = self._declared_slots(need)
@@ -681,29 +640,16 @@ class MatchEngine:
                     if len(declared) == 1
                     else np.unique(np.concatenate([field_slots[f] for f in declared]))
                 )
-                out[i, holders if slots is None else np.isin(slots, holders)] += np.float32(s.field_weight)
-        elif member.shape[1] and s.field_weight:
-            probs = self._field_probabilities(queries)
-            field_part = np.minimum((member @ probs.T).T, 1.0) * s.predicted_field_weight
-            field_slots = self._field_slots()
-            for i, need in enumerate(needs):
-                for f in self._declared_slots(need):
-                    if slots is None:
-                        field_part[i, field_slots[f]] = 1.0
-                    else:
-                        field_part[i, np.isin(slots, field_slots[f])] = 1.0
-            out += s.field_weight * field_part
+                out[i, holders] += np.float32(s.field_weight)
         for i, need in enumerate(needs):
             if need.district and (s.district_same or s.district_neighbour):
-                out[i] += self._district_vector(need.district, slots, n_slots)
+                out[i] += self._district_vector(need.district)
         return out
 
     def _expert_structure(self, needs: Sequence[NeedText], need_slots: np.ndarray, slot: int) -> np.ndarray:
         """`_structure` of stored needs against one expert slot (float32, one per need; the same sums in the same
         order), without `_structure`'s per-need passes over every expert."""
         s = self.settings
-        if s.predicted_field_weight:
-            return self._structure(needs, self._needs_rows.rows(need_slots), np.array([slot]))[:, 0]
         item = self._experts[slot]
         assert item is not None
         fields = self._field_slots_of(item) if s.field_weight else set()
@@ -734,14 +680,14 @@ class MatchEngine:
             return "neighbour"
         return None
 
-    def _district_vector(self, district: str, slots: np.ndarray | None, n_slots: int) -> np.ndarray:
+    def _district_vector(self, district: str) -> np.ndarray:
         s = self.settings
         full = np.zeros(len(self._experts), dtype=np.float32)
         for other in self.neighbours.get(district, ()):
             if other != district:
                 full[list(self._district_slots.get(other, ()))] = s.district_neighbour
         full[list(self._district_slots.get(district, ()))] = s.district_same
-        return full if slots is None else full[slots]
+        return full
 
     def _eligible(self, exclude: Collection[str] = ()) -> np.ndarray:
         if self._eligible_cache is None or self._eligible_cache.size != len(self._experts):
@@ -804,7 +750,7 @@ class MatchEngine:
         n_candidates = self._n_candidates(want)
         exhaustive = k <= 0 or n_eligible <= n_candidates
         all_slots = np.flatnonzero(eligible) if exhaustive else None
-        structure = self._structure(needs, queries, None)
+        structure = self._structure(needs)
         if not exhaustive:
             # candidates by the whole-profile part alone, without the background: within a need the background
             # changes no order of text scores, only how they weigh against the structure (nssf-dev the same with

@@ -379,10 +379,8 @@ def test_shared_terms_are_the_same_in_both_directions(engine: MatchEngine) -> No
             assert match.reasons.shared_terms == forward["rice"]
 
 
-@pytest.mark.parametrize("predicted_field_weight", [0.0, 0.05])
-def test_needs_for_scores_every_need_as_experts_for_does(predicted_field_weight: float) -> None:
-    settings = MatchSettings(predicted_field_weight=predicted_field_weight)
-    engine = MatchEngine(settings, neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
+def test_needs_for_scores_every_need_as_experts_for_does() -> None:
+    engine = MatchEngine(neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
     texts = ["水稻病虫害绿色防控", "非洲猪瘟防控培训", "桥梁抗震加固", "高血压社区管理", "产教融合", "text ranking"]
     districts = [None, "510104", "510105", "510106", "510107"]
     fields = [None, "作物学", "畜牧学", "临床医学", "教育学", "土木工程"]
