@@ -1,9 +1,9 @@
 """This process's match index: built from the database, refreshed when the database changes.
 
 Each app process holds its own `MatchEngine` (nothing is shared between processes but the database). Before
-each query the holder compares a cheap fingerprint of the experts, needs and visits tables with the one it
-was built from; if anything changed, it upserts the records changed since, so an edit is visible to the next
-query in every process.
+each query the holder compares a cheap fingerprint of the experts, needs and visits tables, and of the service
+year, with the one it was built from; if anything changed, it upserts the records changed since, so an edit is
+visible to the next query in every process, and on 1 January every expert's places are counted afresh.
 """
 
 from __future__ import annotations
@@ -57,18 +57,19 @@ def best_document_label(expert: Expert, index: int | None) -> str:
 
 @dataclass(frozen=True)
 class _Fingerprint:
+    year: int  # the service year whose visits use up the experts' places (`capacity_left`)
     experts: tuple[Any, ...]
     needs: tuple[Any, ...]
     visits: tuple[Any, ...]
 
 
-def _fingerprint(session: Session) -> _Fingerprint:
+def _fingerprint(session: Session, year: int) -> _Fingerprint:
     experts = session.exec(select(func.count(), func.max(Expert.updated_at))).one()
     needs = session.exec(select(func.count(), func.max(Need.updated_at))).one()
     visits = session.exec(
         select(Visit.status, func.count(), func.max(Visit.id)).group_by(Visit.status).order_by(Visit.status)
     ).all()
-    return _Fingerprint(tuple(experts), tuple(needs), tuple(tuple(v) for v in visits))
+    return _Fingerprint(year, tuple(experts), tuple(needs), tuple(tuple(v) for v in visits))
 
 
 class MatchIndex:
@@ -83,8 +84,7 @@ class MatchIndex:
         self._experts: dict[str, ExpertProfile] = {}
         self._needs: dict[str, tuple[datetime, NeedText]] = {}
 
-    def _profiles(self, session: Session) -> dict[str, ExpertProfile]:
-        year = clock.today().year
+    def _profiles(self, session: Session, year: int) -> dict[str, ExpertProfile]:
         used: dict[int, int] = defaultdict(int)
         ratings: dict[int, list[int]] = defaultdict(list)
         records: dict[int, list[str]] = defaultdict(list)
@@ -128,10 +128,11 @@ class MatchIndex:
     def refresh(self, session: Session) -> MatchEngine:
         """The engine, brought up to date with the database first if anything changed."""
         with self._lock:
-            now = _fingerprint(session)
+            year = clock.today().year
+            now = _fingerprint(session, year)
             if self._engine is not None and now == self._fingerprint:
                 return self._engine
-            experts = self._profiles(session)
+            experts = self._profiles(session, year)
             needs = self._matchable_needs(session)
             if self._engine is None or not set(self._experts) <= set(experts):
                 engine = MatchEngine(neighbours=neighbours_map(), analysis_cache=self.analysis_cache)

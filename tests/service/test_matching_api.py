@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from matching.analysis_cache import AnalysisCache
+from service import clock
 from service.matcher import MatchIndex, best_document_label
 from service.models import Expert
+from service.vocab import VisitStatus
 from tests.service.world import DISTRICT, World
 
 
@@ -112,6 +116,24 @@ def test_a_unit_sees_candidates_of_its_own_need_with_masked_phones(client: TestC
     assert (
         client.get(f"/api/v1/needs/{world.draft_need.id}/candidates", headers=world.headers("unit")).status_code == 409
     )
+
+
+def test_a_new_year_gives_an_expert_with_no_place_left_their_places_back(
+    world: World, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Places are counted per service year: an expert whose one place this year is taken is not proposed, and
+    from 1 January on is proposed again, though nothing in the database changed."""
+    expert = session.get(Expert, world.expert.id)
+    assert expert is not None
+    expert.yearly_capacity = 1
+    world.visit.status = VisitStatus.accepted  # this year's visit of this expert
+    session.add_all([expert, world.visit])
+    session.commit()
+    index = MatchIndex()
+    assert str(world.expert.id) not in [m.expert_id for m in index.experts_for(session, world.need, k=0)]
+    new_year = date(clock.today().year + 1, 1, 1)
+    monkeypatch.setattr(clock, "today", lambda: new_year)
+    assert str(world.expert.id) in [m.expert_id for m in index.experts_for(session, world.need, k=0)]
 
 
 def test_a_second_process_fits_from_the_analysis_cache(world: World, session: Session, tmp_path: Path) -> None:
