@@ -19,8 +19,11 @@ def today() -> date:
     return datetime.now(CHINA_TIME).date()
 
 
+def stored_instant(moment: datetime) -> datetime:
+    """A stored time with its zone: the database keeps instants in UTC, and SQLite hands them back naive."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def city_date(moment: datetime) -> date:
     """The city's date at `moment` (a stored time: UTC, or naive and then taken as UTC, as the database keeps it)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA_TIME).date()
+    return stored_instant(moment).astimezone(CHINA_TIME).date()

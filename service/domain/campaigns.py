@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -37,6 +36,7 @@ from matching.assignment import (
     reason_label,
     solve_assignment,
 )
+from service import clock
 from service.config import get_settings
 from service.domain.access import district_scope, is_city, require_district
 from service.domain.common import get_or_404, json_list_contains, paginate
@@ -103,11 +103,6 @@ def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
     return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(wanted)))}
 
 
-def _utc(moment: datetime) -> datetime:
-    """Stored instants are UTC; SQLite hands them back without a zone."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _visit_label(status: str | None) -> str:
     if status is None:
         return ""
@@ -170,7 +165,7 @@ def _run_summary(session: Session, campaign: Campaign) -> CampaignRunSummary | N
         return None
     titles = {n.id: n.title for n in _by_id(session, Need, (u["need_id"] for u in run["unfilled"])).values()}
     return CampaignRunSummary(
-        ran_at=_utc(campaign.last_run_at) if campaign.last_run_at else None,
+        ran_at=clock.stored_instant(campaign.last_run_at) if campaign.last_run_at else None,
         filled=run["filled"],
         total=run["total"],
         already_accepted=run["already_accepted"],
@@ -198,8 +193,8 @@ def _summary_fields(session: Session, campaign: Campaign, views: Sequence[Campai
         "year": campaign.year,
         "status": campaign.status,
         "status_label": CAMPAIGN_STATUS_LABELS.get(campaign.status, campaign.status),
-        "created_at": _utc(campaign.created_at),
-        "published_at": _utc(campaign.published_at) if campaign.published_at else None,
+        "created_at": clock.stored_instant(campaign.created_at),
+        "published_at": clock.stored_instant(campaign.published_at) if campaign.published_at else None,
         "need_count": len(campaign.need_ids or []),
         "expert_count": len(campaign.expert_ids or []),
         "acceptance": _acceptance(views),
