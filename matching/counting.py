@@ -195,18 +195,21 @@ def _chunks(lengths: np.ndarray, n_chunks: int) -> list[tuple[int, int, int, int
 
 
 def _results(
-    texts: Sequence[str], lengths: np.ndarray, workers: int, cache: AnalysisCache | None, each_text: bool
+    texts: Sequence[str],
+    text_ends: np.ndarray,
+    lengths: np.ndarray,
+    workers: int,
+    cache: AnalysisCache | None,
+    each_text: bool,
 ) -> Iterator[tuple[np.ndarray, LocalCounts, Callable[[], None]]]:
     """(the chunk's owner lengths, its counts, release) for runs of whole owners, in order, counted by `workers`
-    processes: a row per owner, or with `each_text` a row per text. The counts may be views of shared memory
-    that stay valid until the consumer calls the chunk's `release`; it must call it for every chunk, since a
-    chunk `RESULT_SLOTS` further on is handed to a worker only then."""
+    processes: a row per owner, or with `each_text` a row per text (`text_ends` is `_text_ends(texts)`). The
+    counts may be views of shared memory that stay valid until the consumer calls the chunk's `release`; it must
+    call it for every chunk, since a chunk `RESULT_SLOTS` further on is handed to a worker only then."""
     # Load the dictionary and the folding tables once, before the fork, so no worker repeats it.
     textmod.load_tables()
     n_chunks = max(2 * workers, math.ceil(len(texts) / CHUNK_TEXTS))
     plan = _chunks(lengths, n_chunks)
-    text_ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
-    text_ends = np.concatenate([[0], text_ends])
     # a chunk's counts: at most `_capacity` entries of a float32 and an int32, and a row pointer per row
     slot_bytes = max(
         (
@@ -240,6 +243,13 @@ def _results(
     finally:
         del _forked_texts[batch]
         del _forked_slots[batch]
+
+
+def _text_ends(texts: Sequence[str]) -> np.ndarray:
+    """Element i is the number of characters in texts 0..i-1 (one more element than `texts`)."""
+    ends = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=ends[1:])
+    return ends
 
 
 def _capacity(n_chars: int) -> int:
@@ -330,7 +340,8 @@ def count_grouped(
         if not each_text:
             return GroupedCounts(rows, totals)
         return GroupedCounts(owner_sums(rows, owner_lengths), totals, text_counts(rows))
-    capacity = _capacity(sum(map(len, texts)))
+    text_ends = _text_ends(texts)
+    capacity = _capacity(int(text_ends[-1]))
     built = _RowsBuilder(capacity, np.uint16 if each_text else np.float32)
     owners = _RowsBuilder(capacity) if each_text else None
     totals = np.zeros(N_BLOCKS)
@@ -338,7 +349,14 @@ def count_grouped(
     with ThreadPoolExecutor(1) as summing:
         # the chunk being summed, and how to release it once summed
         summing_chunk: tuple[Future[sp.csr_matrix], Callable[[], None]] | None = None
-        for chunk_lengths, local, release in _results(texts, owner_lengths, workers, cache, each_text):
+
+        def take_summed() -> None:
+            """Append the chunk being summed to the owners' rows, then release its slot."""
+            if owners is not None and summing_chunk is not None:
+                owners.add(summing_chunk[0].result())
+                summing_chunk[1]()
+
+        for chunk_lengths, local, release in _results(texts, text_ends, owner_lengths, workers, cache, each_text):
             assert local.block_totals is not None
             totals += local.block_totals
             block = vocab.globalize(local)
@@ -350,14 +368,10 @@ def count_grouped(
             # the owners are summed from the float32 counts as the worker made them
             chunk = built.last(N_COLS if space is None else space.n_cols, block.data)
             del block
-            if summing_chunk is not None:
-                owners.add(summing_chunk[0].result())
-                summing_chunk[1]()
+            take_summed()
             summing_chunk = summing.submit(owner_sums, chunk, chunk_lengths), release
             del chunk
-        if owners is not None and summing_chunk is not None:
-            owners.add(summing_chunk[0].result())
-            summing_chunk[1]()
+        take_summed()
     n_cols = N_COLS if space is None else space.n_cols
     if owners is None:
         return GroupedCounts(built.matrix(n_cols), totals)

@@ -157,7 +157,7 @@ def test_a_stream_of_chunks_given_up_midway_lets_its_batch_go(monkeypatch: pytes
     # the consumer stops after one chunk without releasing it: the pool still ends and nothing stays referenced
     monkeypatch.setattr(counting, "CHUNK_TEXTS", 1)
     monkeypatch.setattr(counting, "RESULT_SLOTS", 2)
-    stream = counting._results(TEXTS, ONE_EACH, 2, None, each_text=False)
+    stream = counting._results(TEXTS, counting._text_ends(TEXTS), ONE_EACH, 2, None, each_text=False)
     first_lengths, first, _release = next(stream)
     assert first_lengths.tolist() == [1]
     assert first.counts.shape[0] == 1
