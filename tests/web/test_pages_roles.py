@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -181,6 +182,27 @@ def test_the_need_page_names_the_candidates_best_matching_document(
     login_as(client, world, Role.district_official)
     page = client.get(f"/official/needs/{world.need.id}")
     assert "最相关成果：猕猴桃溃疡病田间防治试验" in page.text
+
+
+def test_a_candidate_without_an_employer_is_described_without_empty_parts(
+    client: TestClient, world: World, session: Session
+) -> None:
+    expert = session.get(Expert, world.other_expert.id)
+    assert expert is not None
+    expert.employer = ""  # 王建, 高级工程师
+    session.add(expert)
+    session.commit()
+    login_as(client, world, Role.city_official)
+    page = client.get(f"/official/needs/{world.need.id}").text
+    lines = re.findall(r'<p class="meta">([^<]*)</p>', page)
+    assert "高级工程师 · 锦江区 · 本年已服务 0/10" in lines
+    assert not [line for line in lines if line.strip().startswith("·") or " ·  · " in line]
+    login_as(client, world, Role.unit)
+    page = client.get(f"/unit/needs/{world.need.id}").text
+    assert world.other_expert.name in page
+    lines = re.findall(r'<p class="meta">([^<]*)</p>', page)
+    assert "高级工程师" in lines
+    assert not [line for line in lines if line.strip().startswith("·") or line.strip().endswith("·")]
 
 
 def test_dashboard_counts_follow_the_data(client: TestClient, world: World, session: Session) -> None:
