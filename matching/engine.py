@@ -1017,9 +1017,9 @@ class MatchEngine:
 
     @staticmethod
     def _need_pairs(need_text: str) -> dict[int, list[str]]:
-        """The need's CJK character pairs by the global id of their column."""
-        runs = textmod.char_runs(textmod.normalize(need_text))
-        pairs = sorted({r[i : i + 2] for r in runs for i in range(len(r) - 1)})
+        """The need's CJK character pairs that are not fragments of two of its words (`whole_word_pairs`: 综合防治
+        does not offer 合防 as a reason), by the global id of their column."""
+        pairs = sorted(textmod.whole_word_pairs(textmod.normalize(need_text)))
         by_id: dict[int, list[str]] = {}
         for pair, g in zip(pairs, bigram_columns(pairs).tolist(), strict=True):
             by_id.setdefault(g, []).append(pair)

@@ -294,6 +294,28 @@ def words(normalized: str) -> list[str]:
     return [w for w in (match_word(token, stops) for token in cut_normalized(normalized)) if w is not None]
 
 
+def whole_word_pairs(normalized: str) -> set[str]:
+    """The CJK character pairs of already-normalised text that are not a fragment of two words: a pair whose
+    characters lie in two jieba tokens is left out (wherever it occurs so) when both tokens are words of two or
+    more characters (综合|防治 gives 合防) or either is a stop word (的|研究 gives 的研). A pair inside a word, or
+    across single characters (an unknown term that jieba cuts into characters, 犇|骉), stays."""
+    tokens = cut_normalized(normalized)
+    stops = stop_words()
+    across: set[int] = set()  # positions of the second character of each pair that joins two tokens so
+    if "".join(tokens) == normalized:
+        position, previous = 0, ""
+        for token in tokens:
+            if position and ((len(previous) >= 2 and len(token) >= 2) or previous in stops or token in stops):
+                across.add(position)
+            position, previous = position + len(token), token
+    return {
+        normalized[i - 1 : i + 1]
+        for run in _CJK_RUN.finditer(normalized)
+        for i in range(run.start() + 1, run.end())
+        if i not in across
+    }
+
+
 def char_runs(normalized: str) -> list[str]:
     """The CJK runs of already-normalised text (character n-grams never cross punctuation or Latin)."""
     return _CJK_RUN.findall(normalized)

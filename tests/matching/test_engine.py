@@ -371,6 +371,17 @@ def test_shared_terms_fall_back_to_character_pairs_and_follow_edits() -> None:
     assert engine.experts_for(NeedText("n", "犇骉"), k=1)[0].reasons.shared_terms == ()
 
 
+def test_shared_terms_name_no_fragment_of_two_words() -> None:
+    # 综合|防治 and 溃疡病|综合 hold the pairs 合防 and 病综, which the expert's 综合防控 and 溃疡病综合 also
+    # hold: they score, but are no terms a person would read as a reason
+    engine = MatchEngine().fit(
+        [ExpertProfile("x", "猕猴桃栽培与病虫害防治，溃疡病综合防控"), ExpertProfile("y", "乡村教育")]
+    )
+    (match,) = engine.experts_for(NeedText("n", "猕猴桃溃疡病综合防治技术指导"), k=1)
+    assert match.expert_id == "x"
+    assert set(match.reasons.shared_terms) == {"猕猴桃", "溃疡病", "综合", "防治"}
+
+
 def test_shared_terms_are_the_same_in_both_directions(engine: MatchEngine) -> None:
     engine.upsert_need(NEEDS[0])
     forward = {m.expert_id: m.reasons.shared_terms for m in engine.experts_for(NEEDS[0], k=0)}

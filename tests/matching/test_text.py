@@ -137,3 +137,18 @@ def test_english_function_words_are_stop_words_but_technical_nouns_are_not() -> 
     assert not {"system", "computer", "interest"} & stops
     words = text.words(text.normalize("However, the control system is therefore a computer"))
     assert words == ["control", "system", "computer"]
+
+
+def test_whole_word_pairs_leave_out_fragments_of_two_words() -> None:
+    assert text.whole_word_pairs("猕猴桃溃疡病综合防治") == {"猕猴", "猴桃", "溃疡", "疡病", "综合", "防治"}
+    # across a stop word: no pair; across single characters jieba knows no word for: the pair stays
+    assert text.whole_word_pairs("犇骉的研究") == {"犇骉", "研究"}
+    assert text.whole_word_pairs("bridge 设计, 犇骉") == {"设计", "犇骉"}
+    assert text.whole_word_pairs("") == set()
+
+
+@given(st.text(alphabet="猕猴桃溃疡病综合防治的研究犇骉 ,a", max_size=30))
+def test_whole_word_pairs_are_pairs_of_the_text(sample: str) -> None:
+    normalized = text.normalize(sample)
+    every = {run[i : i + 2] for run in text.char_runs(normalized) for i in range(len(run) - 1)}
+    assert text.whole_word_pairs(normalized) <= every
