@@ -128,6 +128,10 @@ class MatchSettings:
     - rank_workers 2, parallel_min_needs 1,000, parallel_max_k 1,000: `rank_many` shares large batches with forked
       processes (the machine's two cores; docs/matching.md has the benchmark). Whole rankings (k = 0) stay in one
       process: sending them back would cost more than ranking them.
+    - shared_terms 5, common_term_share 0.25: a match's reasons name at most 5 shared terms, and none held by
+      more than a quarter of the fitted rows (and by `COMMON_TERM_MIN_ROWS` or more). Only what is shown changes,
+      not the score. In the demo pool (381 experts) that leaves out 开展, 服务, 指导, 方面, 专家, 技术, 工作 and
+      the like (idf below ln 4), which the template-like texts of needs share with most profiles.
     """
 
     word_weight: float = 1.0
@@ -159,6 +163,29 @@ class MatchSettings:
     parallel_min_needs: int = 1000
     parallel_max_k: int = 1000
     shared_terms: int = 5
+    common_term_share: float = 0.25
+
+
+#: `common_term_share` names no term of fewer rows than this: in a small pool every term is held by a large share
+COMMON_TERM_MIN_ROWS = 20
+
+
+def _key_words(ranked: Iterable[str], n: int) -> list[str]:
+    """The first `n` of `ranked` words, where a word is left out when a chosen word contains it, and a longer word
+    takes the place of the chosen words it contains (合理 and 合理用药 name one reason, not two)."""
+    chosen: list[str] = []
+    for word in ranked:
+        if len(chosen) == n:
+            break
+        if any(word in c for c in chosen):
+            continue
+        parts = [i for i, c in enumerate(chosen) if c in word]
+        if not parts:
+            chosen.append(word)
+            continue
+        chosen[parts[0]] = word
+        chosen = [c for i, c in enumerate(chosen) if i not in parts[1:]]
+    return chosen
 
 
 def field_key(label: str) -> str:
@@ -975,19 +1002,24 @@ class MatchEngine:
 
     def _shared_terms(self, need_text: str, query: sp.csr_matrix, slots: np.ndarray) -> list[tuple[str, ...]]:
         """For each expert slot, the need's key terms that the expert's texts hold, read off the columns its
-        profile row shares with the query row (so only terms that scored are named): the shared words, highest
-        idf first, then, while fewer than `shared_terms`, the shared character pairs that no chosen word holds
-        (terms no dictionary knows still match as pairs), in code-point order. No jieba cut of the expert's texts:
-        the pairs are checked against their normalised text only where words fall short."""
+        profile row shares with the query row (so only terms that scored are named), leaving out those common to
+        the pool (`common_term_share`): the shared words, highest idf first, a longer word standing for the words
+        it contains (`_key_words`), then, while fewer than `shared_terms`, the shared character pairs that no
+        chosen word holds and that are no fragment of two words (terms no dictionary knows still match as pairs),
+        in code-point order. No jieba cut of the expert's texts: the pairs are checked against their normalised
+        text only where words fall short."""
         n = self.settings.shared_terms
         rows = self._profiles.rows(np.asarray(slots, dtype=np.int64))
         # every row's columns that the query holds, in one pass, with the row each belongs to
         hit = np.isin(rows.indices, query.indices)
         row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))[hit]
-        common = rows.indices[hit]
-        ids = self.weighter_.space.global_ids()[common]
+        shared = rows.indices[hit]
+        # a term most of the pool holds (开展, 方面, 技术 in a pool of many fields) tells a reader nothing
+        named = ~self.weighter_.common_at(shared, self.settings.common_term_share, COMMON_TERM_MIN_ROWS)
+        row_of, shared = row_of[named], shared[named]
+        ids = self.weighter_.space.global_ids()[shared]
         is_word = ids >= WORD_BASE
-        word_row, word_ids, word_idf = row_of[is_word], ids[is_word], self.weighter_.idf_at(common[is_word])
+        word_row, word_ids, word_idf = row_of[is_word], ids[is_word], self.weighter_.idf_at(shared[is_word])
         pair_row, pair_ids = row_of[~is_word & (ids >= UNI)], ids[~is_word & (ids >= UNI)]
         word_ends = np.searchsorted(word_row, np.arange(rows.shape[0] + 1)).tolist()
         pair_ends = np.searchsorted(pair_row, np.arange(rows.shape[0] + 1)).tolist()
@@ -995,12 +1027,12 @@ class MatchEngine:
         out: list[tuple[str, ...]] = []
         for i in range(rows.shape[0]):
             a, b = word_ends[i], word_ends[i + 1]
-            named = [
+            by_idf = [
                 (-w, word)
                 for w, g in zip(word_idf[a:b].tolist(), word_ids[a:b].tolist(), strict=True)
                 if (word := self.vocab_.word_at(g))
             ]
-            chosen = [word for _, word in sorted(named)[:n]]
+            chosen = _key_words((word for _, word in sorted(by_idf)), n)
             if len(chosen) < n and pair_ends[i] < pair_ends[i + 1]:
                 if pairs_by_id is None:
                     pairs_by_id = self._need_pairs(need_text)
@@ -1010,8 +1042,8 @@ class MatchEngine:
                     item = self._experts[int(slots[i])]
                     assert item is not None
                     expert_text = textmod.normalize(" ".join(self._expert_texts(item.expert)))
-                    shared = (p for p in pairs if p in expert_text and not any(p in w for w in chosen))
-                    chosen += sorted(shared)[: n - len(chosen)]
+                    held = (p for p in pairs if p in expert_text and not any(p in w for w in chosen))
+                    chosen += sorted(held)[: n - len(chosen)]
             out.append(tuple(chosen))
         return out
 

@@ -508,6 +508,15 @@ class Bm25Weighter:
         """The idf of compact columns (as weighed into rows: group weights included)."""
         return self._sync_idf()[compact_cols]
 
+    def common_at(self, compact_cols: np.ndarray, share: float, at_least: int) -> np.ndarray:
+        """Whether the term of each compact column was held by more than `share` of the fitted rows and by at
+        least `at_least` of them: its document frequency, read back from the idf, (n + 1) / e^idf - 0.5."""
+        weights = self._group_weights(self.space.global_ids()[compact_cols])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            idf = np.where(weights > 0, self.idf_at(compact_cols) / weights, np.inf)
+        df = (self.n_docs_ + 1) * np.exp(-idf) - 0.5
+        return (df > share * self.n_docs_) & (df >= at_least)
+
     def transform(self, counts: sp.csr_matrix, grow: bool = False, stored: bool | None = None) -> sp.csr_matrix:
         """Weighted rows in the compact space (an empty row stays empty): expert rows when `stored` (by default
         when `grow`), query rows otherwise.

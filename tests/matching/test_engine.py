@@ -382,6 +382,31 @@ def test_shared_terms_name_no_fragment_of_two_words() -> None:
     assert set(match.reasons.shared_terms) == {"猕猴桃", "溃疡病", "综合", "防治"}
 
 
+def test_shared_terms_name_no_term_most_of_the_pool_holds() -> None:
+    pool = [
+        ExpertProfile("x", "开展猕猴桃溃疡病防治技术服务"),
+        *(ExpertProfile(f"o{i}", f"开展第{i}类作物技术服务") for i in range(30)),
+    ]
+    engine = MatchEngine().fit(pool)
+    (match,) = engine.experts_for(NeedText("n", "开展猕猴桃溃疡病防治技术服务"), k=1)
+    assert match.expert_id == "x"
+    assert set(match.reasons.shared_terms) == {"猕猴桃", "溃疡病", "防治"}
+    # the score still counts them: a need of only common words still finds experts, and names no term
+    (common,) = engine.experts_for(NeedText("n", "开展技术服务"), k=1)
+    assert common.score > 0
+    assert common.reasons.shared_terms == ()
+    # with every term allowed, they are named again
+    everything = MatchEngine(MatchSettings(common_term_share=1.0)).fit(pool)
+    assert "开展" in everything.experts_for(NeedText("n", "开展猕猴桃溃疡病防治技术服务"), k=1)[0].reasons.shared_terms
+
+
+def test_a_longer_shared_word_stands_for_the_words_it_contains() -> None:
+    assert engine_module._key_words(["合理", "抗菌", "合理用药", "药物"], 5) == ["合理用药", "抗菌", "药物"]
+    assert engine_module._key_words(["合理用药", "合理", "用药", "抗菌"], 2) == ["合理用药", "抗菌"]
+    assert engine_module._key_words(["理用", "合理", "合理用药", "抗菌"], 5) == ["合理用药", "抗菌"]
+    assert engine_module._key_words(["a", "b", "c"], 2) == ["a", "b"]
+
+
 def test_shared_terms_are_the_same_in_both_directions(engine: MatchEngine) -> None:
     engine.upsert_need(NEEDS[0])
     forward = {m.expert_id: m.reasons.shared_terms for m in engine.experts_for(NEEDS[0], k=0)}
