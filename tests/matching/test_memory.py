@@ -14,7 +14,7 @@ from multiprocessing import get_context
 import numpy as np
 import pytest
 
-from matching import _kernels, memory
+from matching import ExpertProfile, MatchEngine, MatchSettings, _kernels, memory
 
 needs_glibc = pytest.mark.skipif(
     memory._libc() is None or not os.path.exists("/proc/self/statm"),
@@ -104,3 +104,57 @@ def test_an_analysis_worker_reuses_the_arenas_of_its_last_chunks_words() -> None
 
 def test_a_process_keeps_no_arenas_unless_asked() -> None:
     assert _kernels.kept_arenas() == 0
+
+
+needs_prctl = pytest.mark.skipif(
+    memory.huge_pages_disabled() is None, reason="needs prctl(PR_GET_THP_DISABLE) (Linux 3.15 or later)"
+)
+
+
+def _huge_pages_disabled_in_a_fork() -> bool | None:
+    with ProcessPoolExecutor(1, get_context("fork")) as pool:
+        return pool.submit(memory.huge_pages_disabled).result()
+
+
+@needs_prctl
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_build_turns_huge_pages_off_for_itself_and_its_workers_then_on_again(fails: bool) -> None:
+    assert memory.huge_pages_disabled() is False
+    with pytest.raises(BuildFailed) if fails else contextlib.nullcontext(), memory.small_pages():
+        assert memory.huge_pages_disabled() is True
+        assert _huge_pages_disabled_in_a_fork() is True  # the analysis workers are forked inside the build
+        if fails:
+            raise BuildFailed
+    assert memory.huge_pages_disabled() is False
+
+
+@needs_prctl
+def test_a_process_that_had_huge_pages_off_keeps_them_off() -> None:
+    assert memory._prctl()(memory.PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0  # type: ignore[misc]
+    try:
+        with memory.small_pages():
+            assert memory.huge_pages_disabled() is True
+        assert memory.huge_pages_disabled() is True
+    finally:
+        memory._prctl()(memory.PR_SET_THP_DISABLE, 0, 0, 0, 0)  # type: ignore[misc]
+
+
+@needs_prctl
+@pytest.mark.parametrize("huge_pages_in_build", [False, True])
+def test_a_large_build_runs_in_small_pages_unless_told_otherwise(
+    huge_pages_in_build: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool | None] = []
+    build = MatchEngine._build
+
+    def watched(self: MatchEngine, *args: object) -> MatchEngine:
+        seen.append(memory.huge_pages_disabled())
+        return build(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MatchEngine, "_build", watched)
+    pool = [ExpertProfile(f"e{i}", f"第{i}号果园管理") for i in range(4)]
+    settings = MatchSettings(parallel_min_texts=2, huge_pages_in_build=huge_pages_in_build)
+    MatchEngine(settings).fit(pool)
+    MatchEngine(MatchSettings(parallel_min_texts=100)).fit(pool)  # a small build changes nothing
+    assert seen == [not huge_pages_in_build, False]
+    assert memory.huge_pages_disabled() is False
