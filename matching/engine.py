@@ -129,8 +129,8 @@ class MatchSettings:
       processes (the machine's two cores; docs/matching.md has the benchmark). Whole rankings (k = 0) stay in one
       process: sending them back would cost more than ranking them.
     - huge_pages_in_build False: a large build's new memory comes in 4 KiB pages (`memory.small_pages`): on
-      this kind of virtual machine a fresh transparent huge page costs the kernel 20 times as much per MB, and a
-      100,000-expert fit took 14.5-16.1 s against 20.5-22.5 s with them.
+      this kind of virtual machine a fresh transparent huge page costs the kernel ~20 times as much per MB, and
+      the benchmark's 100,000-expert build took 16.5-17.1 s against 21.0 s with them (a slow day).
     - shared_terms 5, common_term_share 0.25: a match's reasons name at most 5 shared terms, and none held by
       more than a quarter of the fitted rows (and by `COMMON_TERM_MIN_ROWS` or more). Only what is shown changes,
       not the score. In the demo pool (381 experts) that leaves out 开展, 服务, 指导, 方面, 专家, 技术, 工作 and

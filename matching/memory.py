@@ -27,17 +27,18 @@ fit's wall time from 9.76-9.82 s to 9.33-9.34 s (alternated runs on a day when f
 1.5-2.2 ms/MB; scratch), with the same peak (1,802-1,849 against 1,805-1,806 MB).
 
 Transparent huge pages (`small_pages`): NumPy advises the kernel to back its large arrays with 2 MiB pages
-(`madvise(MADV_HUGEPAGE)`), and on these virtual machines a huge page the process touches first is often one
-whose memory the host has taken back (free guest memory is handed to the host in 2 MiB blocks, the very blocks a
-huge page is made of), which the host must find and zero again: 10-12 ms/MB on a slow day, against 0.4-0.5
-ms/MB for 4 KiB pages (scratch, a fresh process filling 512 MB after 15 s idle, three alternations). A
-100,000-expert fit touches ~2 GB of new NumPy memory in the building process: its kernel time was 11-13 s
-with huge pages and 1.5-2.8 s without, the fit 20.5-22.5 s against 14.5-16.1 s (four alternations each, on
-2026-12-01). So a large build runs with the process's huge pages off (`prctl(PR_SET_THP_DISABLE)`; the forked
-analysis workers inherit it) and turns them on again after: the index built is the same, and ranking, which
-reuses memory it freed (cheaper in huge pages), keeps them (a batch of 3,000 needs: 4.7-5.5 s either way
-against 5.7-5.8 s with huge pages off throughout). On a machine where huge pages cost no more than small ones
-the build loses at most what 4 KiB page faults cost over huge ones, ~0.3 ms/MB.
+(`madvise(MADV_HUGEPAGE)`), and on these virtual machines a huge page the process touches first is often one whose
+memory the host has taken back (free guest memory is handed to the host in 2 MiB blocks, the very blocks a huge
+page is made of), which the host must find and zero again: 10-12 ms/MB on a slow day, against 0.4-0.5 ms/MB for 4
+KiB pages (scratch: a fresh process filling 512 MB after 15 s idle, two alternations). A 100,000-expert fit touches
+~2 GB of new NumPy memory in the building process: its kernel time was 11-14 s with huge pages and 1.5-2.8 s
+without, the fit 20.5-22.5 s in four fits with them against 14.5-16.1 s in ten without (scratch, alternated, on
+2026-12-01; the benchmark before and after is in docs/matching.md, "Speed"). So a large build runs with the
+process's huge pages off (`prctl(PR_SET_THP_DISABLE)`; the forked analysis workers inherit it) and turns them on
+again after: the index built is the same, and ranking, which reuses memory it freed (cheaper in huge pages), keeps
+them (a batch of 3,000 needs: 4.7-5.5 s either way against 5.7-5.8 s with huge pages off throughout). On a machine
+where huge pages cost no more than small ones the build loses at most what 4 KiB page faults cost over huge ones,
+~0.3 ms/MB.
 
 The cyclic garbage collector: a build makes few objects that could form cycles, but enough objects (an entry for
 each expert, each chunk's words) that Python ran three full collections in a 100,000-expert fit, 0.33 s in all
