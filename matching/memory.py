@@ -36,7 +36,7 @@ without, the fit 20.5-22.5 s in four fits with them against 14.5-16.1 s in ten w
 2026-12-01; the benchmark before and after is in docs/matching.md, "Speed"). So a large build runs with the
 process's huge pages off (`prctl(PR_SET_THP_DISABLE)`; the forked analysis workers inherit it) and turns them on
 again after: the index built is the same, and ranking, which reuses memory it freed (cheaper in huge pages), keeps
-them (a batch of 3,000 needs: 4.7-5.5 s either way against 5.7-5.8 s with huge pages off throughout). On a machine
+them (a batch of 3,000 needs: 4.6-5.7 s with them against 5.7-5.9 s with huge pages off throughout). On a machine
 where huge pages cost no more than small ones the build loses at most what 4 KiB page faults cost over huge ones,
 ~0.3 ms/MB.
 
