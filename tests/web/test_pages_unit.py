@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -138,6 +139,23 @@ def test_a_unit_confirms_and_rates_a_done_visit(client: TestClient, world: World
     assert stored is not None
     assert (stored.status, stored.rating, stored.comment) == (VisitStatus.confirmed, 4, "讲得很实用")
     assert "4 星：讲得很实用" in client.get(answer.headers["location"]).text
+
+
+@pytest.mark.parametrize(("days", "shown"), [(1.0, "1 天"), (1.5, "1.5 天")])
+def test_service_days_are_shown_as_a_person_writes_them(
+    client: TestClient, world: World, session: Session, days: float, shown: str
+) -> None:
+    visit = _make_done(session, world)
+    visit.service_days = days
+    session.add(visit)
+    session.commit()
+    login_as(client, world, Role.unit)
+    page = client.get(f"/unit/needs/{world.need.id}").text
+    assert f"· {shown}" in page
+    assert "1.0 天" not in page
+    login_as(client, world, Role.expert)
+    record = client.get(f"/expert/visits/{visit.id}").text
+    assert f"<dt>服务天数</dt><dd>{shown.split()[0]}</dd>" in record
 
 
 def test_confirming_without_stars_asks_for_them(client: TestClient, world: World, session: Session) -> None:
