@@ -379,7 +379,7 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ fitting and edits
     def fit(self, experts: Iterable[ExpertProfile], needs: Iterable[NeedText] = ()) -> MatchEngine:
-        """Build the index: idf from all experts' profiles and all needs, then every row and field centroid."""
+        """Build the index: idf from all experts' profiles and all needs, then every row."""
         expert_list = list({e.id: e for e in experts}.values())
         # a large build's temporaries reuse freed memory, its new memory comes in small pages, and no cyclic
         # collection holds a build up (matching/memory.py); a build too small for the analysis workers makes no
@@ -576,7 +576,7 @@ class MatchEngine:
             self.fit([])
 
     def upsert_expert(self, expert: ExpertProfile) -> None:
-        """Add or replace an expert; the next query sees the change (idf and centroids stay as fitted)."""
+        """Add or replace an expert; the next query sees the change (idf stays as fitted)."""
         self._require_fit()
         self.remove_expert(expert.id)
         texts = self._expert_texts(expert)
