@@ -310,3 +310,43 @@ def test_an_id_beyond_the_database_range_is_refused_not_a_server_error(
     answer = client.get(path)
     assert answer.status_code == 404
     assert "页面不存在" in answer.text
+
+
+def _cards(page: str, card: str) -> dict[str, str]:
+    """Each card of a ranked list, keyed by the title in its first <strong> or link."""
+    out = {}
+    for chunk in page.split(card)[1:]:
+        chunk = chunk.split("</li>")[0]
+        title = re.search(r"<(?:strong|a class=\"card-title\"[^>]*)>(?:\d+\. )?([^<]+)<", chunk)
+        assert title is not None
+        out[title.group(1)] = chunk
+    return out
+
+
+def test_a_candidate_that_shares_no_key_term_says_so(client: TestClient, world: World, session: Session) -> None:
+    visit = session.get(Visit, world.visit.id)
+    assert visit is not None
+    session.delete(visit)
+    session.commit()
+    login_as(client, world, Role.city_official)
+    cards = _cards(client.get(f"/official/needs/{world.need.id}").text, '<li class="card candidate">')
+    assert "共同关键词" in cards[world.expert.name]
+    assert "无共同关键词" not in cards[world.expert.name]
+    assert "与需求内容无共同关键词" in cards[world.other_expert.name]  # a bridge engineer for a kiwi orchard
+    login_as(client, world, Role.unit)
+    cards = _cards(client.get(f"/unit/needs/{world.need.id}").text, '<li class="card')
+    assert "与需求内容无共同关键词" in cards[world.other_expert.name]
+
+
+def test_an_expert_is_told_when_a_recommended_need_shares_no_key_term(
+    client: TestClient, world: World, session: Session
+) -> None:
+    need = session.get(Need, world.draft_need.id)  # 电商直播培训, in the kiwi expert's own district
+    assert need is not None
+    need.status = NeedStatus.open
+    session.add(need)
+    session.commit()
+    login_as(client, world, Role.expert)
+    cards = _cards(client.get("/expert").text, '<li class="card">')
+    assert "与您的专长无共同关键词" in cards["电商直播培训"]
+    assert "无共同关键词" not in cards[world.need.title]
