@@ -46,6 +46,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# The interface language of the city's users, so that the screenshots show what they see (a date input reads
+# 年/月/日, not mm/dd/yyyy): Chromium takes it from LANGUAGE, and draws it only with chromium-l10n installed (a
+# context's locale sets only navigator.language and Accept-Language). LANG stays a UTF-8 locale that every
+# machine has: under a LANG the C library lacks (zh_CN.UTF-8 here), Chromium names a download "download".
+CHROMIUM_ENV = {"LANG": "C.UTF-8", "LANGUAGE": "zh_CN:zh"}
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 REPO = Path(__file__).resolve().parents[2]
 DESKTOP = {"width": 1280, "height": 900}
@@ -56,8 +61,13 @@ PHONE = {"width": 375, "height": 740}
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Debian's Chromium (never a downloaded browser)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install -y chromium fonts-wqy-microhei)")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+        pytest.skip("Chromium is not installed (apt-get install -y chromium chromium-l10n fonts-wqy-microhei)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": CHROMIUM_ARGS,
+        "env": {**os.environ, **CHROMIUM_ENV},
+    }
 
 
 def _free_port() -> int:
@@ -104,7 +114,7 @@ class LiveServer:
 def _server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[bytes], Path, str]]:
     """uvicorn started on a seeded temporary database (not yet waited for, so Chromium starts meanwhile)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install -y chromium fonts-wqy-microhei)")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium chromium-l10n fonts-wqy-microhei)")
     root = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{root / 'live.db'}"
     engine = make_engine(url)
