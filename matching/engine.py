@@ -135,6 +135,9 @@ class MatchSettings:
       more than a quarter of the fitted rows (and by `COMMON_TERM_MIN_ROWS` or more). Only what is shown changes,
       not the score. In the demo pool (381 experts) that leaves out 开展, 服务, 指导, 方面, 专家, 技术, 工作 and
       the like (idf below ln 4), which the template-like texts of needs share with most profiles.
+    - generic_word_ppm 100: nor do they name a word of general Chinese said 100 times a million words or more
+      (`text.generic_words`, from jieba's dictionary), which a pool of one field may hold too rarely for
+      `common_term_share` to catch: in the demo, 管理, 人员 and 使用 (but not 操作 or 种植, at 51-62).
     """
 
     word_weight: float = 1.0
@@ -167,6 +170,7 @@ class MatchSettings:
     parallel_max_k: int = 1000
     shared_terms: int = 5
     common_term_share: float = 0.25
+    generic_word_ppm: float = 100.0
     huge_pages_in_build: bool = False
 
 
@@ -1013,11 +1017,11 @@ class MatchEngine:
     def _shared_terms(self, need_text: str, query: sp.csr_matrix, slots: np.ndarray) -> list[tuple[str, ...]]:
         """For each expert slot, the need's key terms that the expert's texts hold, read off the columns its
         profile row shares with the query row (so only terms that scored are named), leaving out those common to
-        the pool (`common_term_share`): the shared words, highest idf first, a longer word standing for the words
-        it contains (`_key_words`), then, while fewer than `shared_terms`, the shared character pairs that no
-        chosen word holds and that are no fragment of two words (terms no dictionary knows still match as pairs),
-        in code-point order. No jieba cut of the expert's texts: the pairs are checked against their normalised
-        text only where words fall short."""
+        the pool (`common_term_share`) or to general Chinese (`generic_word_ppm`): the shared words, highest idf
+        first, a longer word standing for the words it contains (`_key_words`), then, while fewer than
+        `shared_terms`, the shared character pairs that no chosen word holds and that are no fragment of two words
+        (terms no dictionary knows still match as pairs), in code-point order. No jieba cut of the expert's
+        texts: the pairs are checked against their normalised text only where words fall short."""
         n = self.settings.shared_terms
         rows = self._profiles.rows(np.asarray(slots, dtype=np.int64))
         # every row's columns that the query holds, in one pass, with the row each belongs to
@@ -1031,6 +1035,7 @@ class MatchEngine:
         is_word = ids >= WORD_BASE
         word_row, word_ids, word_idf = row_of[is_word], ids[is_word], self.weighter_.idf_at(shared[is_word])
         pair_row, pair_ids = row_of[~is_word & (ids >= UNI)], ids[~is_word & (ids >= UNI)]
+        generic = textmod.generic_words(self.settings.generic_word_ppm)
         word_ends = np.searchsorted(word_row, np.arange(rows.shape[0] + 1)).tolist()
         pair_ends = np.searchsorted(pair_row, np.arange(rows.shape[0] + 1)).tolist()
         pairs_by_id: dict[int, list[str]] | None = None
@@ -1040,7 +1045,7 @@ class MatchEngine:
             by_idf = [
                 (-w, word)
                 for w, g in zip(word_idf[a:b].tolist(), word_ids[a:b].tolist(), strict=True)
-                if (word := self.vocab_.word_at(g))
+                if (word := self.vocab_.word_at(g)) and word not in generic
             ]
             chosen = _key_words((word for _, word in sorted(by_idf)), n)
             if len(chosen) < n and pair_ends[i] < pair_ends[i + 1]:
@@ -1052,7 +1057,9 @@ class MatchEngine:
                     item = self._experts[int(slots[i])]
                     assert item is not None
                     expert_text = textmod.normalize(" ".join(self._expert_texts(item.expert)))
-                    held = (p for p in pairs if p in expert_text and not any(p in w for w in chosen))
+                    held = (
+                        p for p in pairs if p in expert_text and p not in generic and not any(p in w for w in chosen)
+                    )
                     chosen += sorted(held)[: n - len(chosen)]
             out.append(tuple(chosen))
         return out

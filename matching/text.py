@@ -99,6 +99,25 @@ def stop_words() -> frozenset[str]:
     return frozenset(normalize(w.strip()) for w in (*shipped, *english) if w.strip())
 
 
+@lru_cache(maxsize=4)
+def generic_words(per_million: float) -> frozenset[str]:
+    """Words of general Chinese said at least `per_million` times per million words, by the frequencies of jieba's
+    own dictionary (its `dict.txt`, ~60M words of general text): 工作, 问题, 技术, 管理, 人员, 使用 at 100, but not
+    操作, 种植, 药物 or any domain term. A match's reasons do not name them (`MatchSettings.generic_word_ppm`);
+    scores never use them. Empty for 0, or when the dictionary cannot be read."""
+    if per_million <= 0:
+        return frozenset()
+    from importlib.resources import files
+
+    try:
+        lines = (files("jieba") / "dict.txt").read_text(encoding="utf-8").splitlines()
+    except (OSError, ModuleNotFoundError):
+        return frozenset()
+    counts = [(word, int(count)) for word, count, *_ in (line.split(" ", 2) for line in lines if line)]
+    floor = per_million * 1e-6 * sum(count for _, count in counts)
+    return frozenset(normalize(word) for word, count in counts if count >= floor)
+
+
 @lru_cache(maxsize=1)
 def _t2s_table() -> dict[int, str]:
     """OpenCC t2s applied character by character, as a str.translate table (phrase rules are not needed

@@ -341,16 +341,16 @@ def test_reasons_name_the_document_that_matched_best() -> None:
 
 def test_shared_terms_are_the_needs_words_the_expert_holds_rarest_first() -> None:
     pool = [
-        ExpertProfile("x", "猕猴桃栽培与果园管理", ("果园病虫害防控技术",)),
-        *(ExpertProfile(f"o{i}", "果园管理", (f"第{i}号果园",)) for i in range(5)),
+        ExpertProfile("x", "猕猴桃栽培与果园修剪", ("果园病虫害防控技术",)),
+        *(ExpertProfile(f"o{i}", "果园修剪", (f"第{i}号果园",)) for i in range(5)),
     ]
     engine = MatchEngine().fit(pool)
-    need = NeedText("n", "猕猴桃果园病虫害防控，需要果园管理指导")
+    need = NeedText("n", "猕猴桃果园病虫害防控，需要果园修剪指导")
     (match,) = engine.experts_for(need, k=1)
     assert match.expert_id == "x"
     terms = match.reasons.shared_terms
-    assert set(terms) == {"猕猴桃", "病虫害", "防控", "果园", "管理"}
-    # 果园 and 管理 are in every profile: the rarer words come first
+    assert set(terms) == {"猕猴桃", "病虫害", "防控", "果园", "修剪"}
+    # 果园 and 修剪 are in every profile: the rarer words come first
     assert set(terms[:3]) == {"猕猴桃", "病虫害", "防控"}
     assert "指导" not in terms  # only in the need
     assert "栽培" not in terms  # only in the expert
@@ -379,7 +379,7 @@ def test_shared_terms_name_no_fragment_of_two_words() -> None:
     )
     (match,) = engine.experts_for(NeedText("n", "猕猴桃溃疡病综合防治技术指导"), k=1)
     assert match.expert_id == "x"
-    assert set(match.reasons.shared_terms) == {"猕猴桃", "溃疡病", "综合", "防治"}
+    assert set(match.reasons.shared_terms) == {"猕猴桃", "溃疡病", "防治"}  # 综合 is a word of general Chinese
 
 
 def test_shared_terms_name_no_term_most_of_the_pool_holds() -> None:
@@ -396,8 +396,25 @@ def test_shared_terms_name_no_term_most_of_the_pool_holds() -> None:
     assert common.score > 0
     assert common.reasons.shared_terms == ()
     # with every term allowed, they are named again
-    everything = MatchEngine(MatchSettings(common_term_share=1.0)).fit(pool)
+    everything = MatchEngine(MatchSettings(common_term_share=1.0, generic_word_ppm=0)).fit(pool)
     assert "开展" in everything.experts_for(NeedText("n", "开展猕猴桃溃疡病防治技术服务"), k=1)[0].reasons.shared_terms
+
+
+def test_shared_terms_name_no_word_of_general_chinese() -> None:
+    # a pool too small for `common_term_share`: 管理 and 人员 are said 450 and 330 times a million words of general
+    # Chinese (jieba's dictionary), 操作 and 培训 60-80 times
+    pool = [ExpertProfile("x", "高危孕产妇分级管理，培训基层人员规范操作"), ExpertProfile("y", "乡村教育")]
+    need = NeedText("n", "高危孕产妇管理，培训人员操作")
+    (match,) = MatchEngine().fit(pool).experts_for(need, k=1)
+    assert match.expert_id == "x"
+    assert set(match.reasons.shared_terms) == {"孕产妇", "高危", "培训", "操作"}
+    # nor as character pairs, when the words fall short of `shared_terms`
+    (few,) = MatchEngine(MatchSettings(shared_terms=9)).fit(pool).experts_for(need, k=1)
+    assert not {"管理", "人员"} & set(few.reasons.shared_terms)
+    # the score still counts them, and with the setting off they are named
+    everything = MatchEngine(MatchSettings(generic_word_ppm=0, shared_terms=9)).fit(pool).experts_for(need, k=1)[0]
+    assert everything.score == match.score
+    assert {"管理", "人员"} <= set(everything.reasons.shared_terms)
 
 
 def test_a_longer_shared_word_stands_for_the_words_it_contains() -> None:

@@ -83,17 +83,19 @@ def test_shared_terms_are_the_common_words_then_the_common_pairs(
     need_norm = textmod.normalize(need_text)
     need_words = set(textmod.words(need_norm))
     need_pairs = _pairs(need_norm)
+    generic = textmod.generic_words(engine.settings.generic_word_ppm)  # never named
     for match in engine.experts_for(NeedText("n", need_text), k=0):
         expert = experts[int(match.expert_id[1:])]
         texts = [textmod.normalize(t) for t in (expert.profile, *expert.documents)]
-        common = need_words & {w for t in texts for w in textmod.words(t)}
+        common = need_words & {w for t in texts for w in textmod.words(t)} - generic
         terms = match.reasons.shared_terms
         assert len(terms) == len(set(terms)) <= n
         chosen = [t for t in terms if t in common]
         assert len(chosen) == min(n, len(common))
         pairs = terms[len(chosen) :]
         assert list(pairs) == sorted(pairs)
-        candidates = {p for p in need_pairs & set().union(*map(_pairs, texts)) if not any(p in w for w in chosen)}
+        shared_pairs = need_pairs & set().union(*map(_pairs, texts)) - generic
+        candidates = {p for p in shared_pairs if not any(p in w for w in chosen)}
         assert set(pairs) <= candidates
         assert len(pairs) == min(n - len(chosen), len(candidates))
 

@@ -152,3 +152,11 @@ def test_whole_word_pairs_are_pairs_of_the_text(sample: str) -> None:
     normalized = text.normalize(sample)
     every = {run[i : i + 2] for run in text.char_runs(normalized) for i in range(len(run) - 1)}
     assert text.whole_word_pairs(normalized) <= every
+
+
+def test_generic_words_are_the_frequent_words_of_general_chinese() -> None:
+    generic = text.generic_words(100)
+    assert {"工作", "问题", "管理", "人员", "使用"} <= generic
+    assert not {"操作", "种植", "药物", "猕猴桃", "孕产妇", "溃疡病"} & generic
+    assert text.generic_words(400) < generic  # a higher bar, fewer words
+    assert text.generic_words(0) == frozenset()
