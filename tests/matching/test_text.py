@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from matching import text
+
+REPO = Path(__file__).resolve().parents[2]
 
 # ideographs, Latin with combining marks (which compose), compatibility forms (fullwidth, ligatures, circled,
 # half-width kana, CJK compatibility ideographs), Hangul jamo (which compose), punctuation, U+0000
@@ -160,3 +165,14 @@ def test_generic_words_are_the_frequent_words_of_general_chinese() -> None:
     assert not {"操作", "种植", "药物", "猕猴桃", "孕产妇", "溃疡病"} & generic
     assert text.generic_words(400) < generic  # a higher bar, fewer words
     assert text.generic_words(0) == frozenset()
+
+
+def test_english_stop_words_are_scikit_learns_read_without_importing_it() -> None:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    assert text.english_stop_words() == ENGLISH_STOP_WORDS
+    # in a fresh process, analysing text does not import scikit-learn (0.8 s)
+    probe = "import sys; from matching import text; text.words(text.normalize('the kiwi orchards')); "
+    probe += "print('sklearn' in sys.modules, sorted(text.stop_words() & {'the', 'system'}))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.split() == ["False", "['the']"]
