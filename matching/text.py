@@ -90,8 +90,8 @@ _ENGLISH_CONTENT_WORDS = frozenset("bill call computer describe detail fill find
 
 def english_stop_words() -> frozenset[str]:
     """scikit-learn's English stop words, read from the module that defines them without importing scikit-learn:
-    its import takes 0.8 s (`python -X importtime`), a second of every process's first analysis, for one
-    frozenset. Through the public import should that module ever move."""
+    its import takes 0.8 s (`python -X importtime`), most of a process's first analysis, for one frozenset.
+    Through the public import should that module ever move."""
     spec = importlib.util.find_spec("sklearn")  # finds the package without running it
     if spec is not None and spec.origin is not None:
         path = Path(spec.origin).parent / "feature_extraction" / "_stop_words.py"
