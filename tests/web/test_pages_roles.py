@@ -323,11 +323,7 @@ def _cards(page: str, card: str) -> dict[str, str]:
     return out
 
 
-def test_a_candidate_that_shares_no_key_term_says_so(client: TestClient, world: World, session: Session) -> None:
-    visit = session.get(Visit, world.visit.id)
-    assert visit is not None
-    session.delete(visit)
-    session.commit()
+def test_a_candidate_that_shares_no_key_term_says_so(client: TestClient, world: World) -> None:
     login_as(client, world, Role.city_official)
     cards = _cards(client.get(f"/official/needs/{world.need.id}").text, '<li class="card candidate">')
     assert "共同关键词" in cards[world.expert.name]
