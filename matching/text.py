@@ -98,7 +98,10 @@ def english_stop_words() -> frozenset[str]:
         module_spec = importlib.util.spec_from_file_location("zhiqiao_sklearn_stop_words", path)
         if path.exists() and module_spec is not None and module_spec.loader is not None:
             module = importlib.util.module_from_spec(module_spec)
-            module_spec.loader.exec_module(module)
+            try:
+                module_spec.loader.exec_module(module)
+            except (ImportError, SyntaxError):  # a later release's module that needs its package
+                pass
             words = getattr(module, "ENGLISH_STOP_WORDS", None)
             if isinstance(words, frozenset):
                 return words

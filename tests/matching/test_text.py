@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import subprocess
 import sys
 import unicodedata
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -176,3 +179,18 @@ def test_english_stop_words_are_scikit_learns_read_without_importing_it() -> Non
     probe += "print('sklearn' in sys.modules, sorted(text.stop_words() & {'the', 'system'}))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.split() == ["False", "['the']"]
+
+
+def test_english_stop_words_fall_back_to_the_public_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    # a release whose module needs its package (a relative import), or one without the module at all
+    package = tmp_path / "sklearn"
+    (package / "feature_extraction").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "feature_extraction" / "_stop_words.py").write_text("from ..utils import x\n")
+    fake = importlib.machinery.ModuleSpec("sklearn", None, origin=str(package / "__init__.py"))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: fake)
+    assert text.english_stop_words() == ENGLISH_STOP_WORDS
+    (package / "feature_extraction" / "_stop_words.py").unlink()
+    assert text.english_stop_words() == ENGLISH_STOP_WORDS
