@@ -813,6 +813,11 @@ class MatchEngine:
             order = np.lexsort((self._slot_ids()[slots], -total))[:want]
             yield need, slots[order], total[order], text[order], topic[order]
 
+    def prepare_reasons(self) -> None:
+        """Load what the first match with reasons reads (the general-language word list, 0.2 s), so that the first
+        request after a start does not wait for it."""
+        textmod.generic_words(self.settings.generic_word_ppm)
+
     def experts_for(self, need: NeedText, k: int = 10, exclude: Collection[str] = ()) -> list[Match]:
         """The best `k` experts for a need (k = 0: every eligible expert), each with reasons."""
         self._require_fit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -58,6 +59,16 @@ def _drain_once(backend: SearchBackend) -> None:
         drain_outbox(session, backend)
 
 
+def _warm_up(matcher: MatchIndex) -> None:
+    """Build the match index now, so that the first match page after a start does not wait for it. A failure is
+    only logged: the first request that needs the index builds it then."""
+    try:
+        with Session(db.get_engine()) as session:
+            matcher.refresh(session).prepare_reasons()
+    except Exception as error:  # noqa: BLE001 - see above
+        log.warning("match index warm-up failed, it will be built on first use: %s", type(error).__name__)
+
+
 async def _sync_forever(backend: SearchBackend, interval: float) -> None:
     """Apply the outbox to the search index every `interval` seconds, for as long as the app runs."""
     while True:
@@ -79,6 +90,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         AnalysisCache(settings.var_dir / "match-analysis") if settings.match_analysis_cache else None
     )
     app.state.search_health = lambda: backend.health().ok
+    if settings.match_warm_up:
+        # a daemon thread: a build still running when the app stops holds nothing that must be closed
+        threading.Thread(target=_warm_up, args=(app.state.matcher,), name="match-warm-up", daemon=True).start()
     worker = None
     interval = settings.search_sync_interval_seconds
     if interval > 0:

@@ -125,6 +125,13 @@ class MatchIndex:
         rows = session.exec(select(Need).where(col(Need.status).in_(MATCHABLE_NEEDS)))
         return {str(n.id): (n.updated_at, need_text(n)) for n in rows}
 
+    @property
+    def built(self) -> bool:
+        """Whether an engine has been built (by a request or by the start-up warm-up); waits for a build under
+        way."""
+        with self._lock:
+            return self._engine is not None
+
     def refresh(self, session: Session) -> MatchEngine:
         """The engine, brought up to date with the database first if anything changed."""
         with self._lock:

@@ -65,6 +65,7 @@ def engine(_postgres_migrated: bool, tmp_path: Path, monkeypatch: pytest.MonkeyP
     """The database for one test; the app's `get_engine()` returns the same during it."""
     monkeypatch.setenv("ZHIQIAO_LOGIN_RATE_LIMIT", "10000/minute")
     monkeypatch.setenv("ZHIQIAO_SEARCH_SYNC_INTERVAL_SECONDS", "0")  # tests drain the outbox themselves
+    monkeypatch.setenv("ZHIQIAO_MATCH_WARM_UP", "false")  # the index is built by the request that needs it
     monkeypatch.setenv("ZHIQIAO_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("ZHIQIAO_SEARCH_DB_PATH", str(tmp_path / "search.db"))
     config.get_settings.cache_clear()

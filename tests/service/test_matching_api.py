@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from matching import text
 from matching.analysis_cache import AnalysisCache
-from service import clock
+from service import clock, config
 from service.matcher import MatchIndex, best_document_label
 from service.models import Expert
-from service.vocab import VisitStatus
+from service.vocab import Role, VisitStatus
 from tests.service.world import DISTRICT, World
 
 
@@ -157,3 +160,27 @@ def test_ids_beyond_the_database_range_are_refused(client: TestClient, world: Wo
         answer = client.get(path, headers=headers)
         assert answer.status_code == 422, answer.text
     assert client.get("/api/v1/campaigns?year=99999999999", headers=headers).status_code == 422
+
+
+def test_the_app_builds_the_match_index_as_it_starts(
+    app: FastAPI, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(app):
+        assert not app.state.matcher.built  # off in the tests: the first match request builds it
+    monkeypatch.setenv("ZHIQIAO_MATCH_WARM_UP", "true")
+    config.get_settings.cache_clear()
+    text.generic_words.cache_clear()
+    with TestClient(app) as client:
+
+        def warm() -> bool:
+            return bool(app.state.matcher.built and text.generic_words.cache_info().currsize)
+
+        deadline = time.monotonic() + 60
+        while not warm() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # with no request made: the index, and the word list the first match's reasons read
+        assert app.state.matcher.built
+        assert text.generic_words.cache_info().currsize == 1
+        answer = client.get(f"/api/v1/needs/{world.need.id}/candidates", headers=world.headers(Role.city_official))
+        assert answer.status_code == 200
+        assert answer.json()[0]["expert"]["name"] == world.expert.name
