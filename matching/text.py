@@ -129,7 +129,7 @@ def generic_words(per_million: float) -> frozenset[str]:
     own dictionary (its `dict.txt`, ~60M words of general text): 工作, 问题, 技术, 管理, 人员, 使用 at 100, but not
     操作, 种植, 药物 or any domain term. A match's reasons do not name them (`MatchSettings.generic_word_ppm`);
     scores never use them. Empty for 0, or when the dictionary cannot be found. Read without importing jieba
-    (0.15 s in all, once per process)."""
+    (0.2 s, once per process)."""
     spec = importlib.util.find_spec("jieba") if per_million > 0 else None
     if spec is None or not spec.submodule_search_locations:
         return frozenset()

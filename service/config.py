@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     #: the match index without segmenting unchanged experts again (`matching.analysis_cache`).
     match_analysis_cache: bool = True
     #: Build the match index in the background as the app starts, so that the first match page after a start or
-    #: a deploy does not wait for the build (1.4 s for the demo's 381 experts; more for a large pool).
+    #: a deploy does not wait for the build (about 1 s for the demo's 381 experts; more for a large pool).
     match_warm_up: bool = True
 
     login_rate_limit: str = "10/minute"
