@@ -35,6 +35,7 @@ def test_create_run_adjust_and_publish(client: TestClient, world: World, session
     page = client.get(url).text
     assert "李果" in page
     assert world.need.title in page
+    assert "无共同关键词" not in page  # 猕猴桃, 溃疡病 ...
     pair = session.exec(select(CampaignPair)).one()
     assert client.post(f"{url}/pairs/{pair.id}/lock", data={"csrf_token": token}).status_code == 303
     session.expire_all()
@@ -44,3 +45,21 @@ def test_create_run_adjust_and_publish(client: TestClient, world: World, session
     visit = session.exec(select(Visit).where(Visit.need_id == world.need.id)).one()
     assert (visit.expert_id, visit.origin) == (world.expert.id, VisitOrigin.campaign)
     assert "方案已发布" in client.get(f"{url}?msg=campaign_published").text
+
+
+def test_a_pair_that_shares_no_key_term_says_so(client: TestClient, world: World, session: Session) -> None:
+    session.delete(session.get(Visit, world.visit.id))
+    session.commit()
+    login_as(client, world, Role.district_official)
+    token = csrf_of(client.get("/official/campaigns").text)
+    # the kiwi orchard's need, and only the bridge engineer's field among the experts
+    created = client.post(
+        "/official/campaigns",
+        data={"csrf_token": token, "name": "跨领域试派", "year": "2026", "need_field": "210", "expert_field": "560"},
+    )
+    url = created.headers["location"].split("?")[0]
+    assert client.post(f"{url}/run", data={"csrf_token": token}).status_code == 303
+    rows = [row for row in client.get(url).text.split("<tr") if world.need.title in row]
+    assert rows
+    assert world.other_expert.name in rows[0]
+    assert "无共同关键词" in rows[0]
