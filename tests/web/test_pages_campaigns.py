@@ -20,18 +20,33 @@ def test_a_campaign_without_a_name_is_refused(client: TestClient, world: World, 
     assert session.exec(select(Campaign)).first() is None
 
 
-def test_create_run_adjust_and_publish(client: TestClient, world: World, session: Session) -> None:
+def _run_campaign(
+    client: TestClient, world: World, session: Session, need_field: str, expert_field: str
+) -> tuple[str, str]:
+    """A district official creates and runs a campaign of the world's need (its proposed visit removed first):
+    (the campaign page's path, the form token)."""
     session.delete(session.get(Visit, world.visit.id))
     session.commit()
     login_as(client, world, Role.district_official)
     token = csrf_of(client.get("/official/campaigns").text)
     created = client.post(
         "/official/campaigns",
-        data={"csrf_token": token, "name": "春季下基层", "year": "2026", "need_field": "210", "expert_field": "210"},
+        data={
+            "csrf_token": token,
+            "name": "春季下基层",
+            "year": "2026",
+            "need_field": need_field,
+            "expert_field": expert_field,
+        },
     )
     assert created.status_code == 303
     url = created.headers["location"].split("?")[0]
     assert client.post(f"{url}/run", data={"csrf_token": token}).status_code == 303
+    return url, token
+
+
+def test_create_run_adjust_and_publish(client: TestClient, world: World, session: Session) -> None:
+    url, token = _run_campaign(client, world, session, "210", "210")
     page = client.get(url).text
     assert "李果" in page
     assert world.need.title in page
@@ -48,17 +63,8 @@ def test_create_run_adjust_and_publish(client: TestClient, world: World, session
 
 
 def test_a_pair_that_shares_no_key_term_says_so(client: TestClient, world: World, session: Session) -> None:
-    session.delete(session.get(Visit, world.visit.id))
-    session.commit()
-    login_as(client, world, Role.district_official)
-    token = csrf_of(client.get("/official/campaigns").text)
     # the kiwi orchard's need, and only the bridge engineer's field among the experts
-    created = client.post(
-        "/official/campaigns",
-        data={"csrf_token": token, "name": "跨领域试派", "year": "2026", "need_field": "210", "expert_field": "560"},
-    )
-    url = created.headers["location"].split("?")[0]
-    assert client.post(f"{url}/run", data={"csrf_token": token}).status_code == 303
+    url, _ = _run_campaign(client, world, session, "210", "560")
     rows = [row for row in client.get(url).text.split("<tr") if world.need.title in row]
     assert rows
     assert world.other_expert.name in rows[0]
