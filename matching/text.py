@@ -88,23 +88,30 @@ def _ensure_dictionary() -> None:
 _ENGLISH_CONTENT_WORDS = frozenset("bill call computer describe detail fill find fire found interest system".split())
 
 
+def package_file(package: str, *parts: str) -> Path | None:
+    """A file inside an installed package, found without importing the package (None when either is missing)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
+    return path if path.is_file() else None
+
+
 def english_stop_words() -> frozenset[str]:
     """scikit-learn's English stop words, read from the module that defines them without importing scikit-learn:
     its import takes 0.8 s (`python -X importtime`), most of a process's first analysis, for one frozenset.
     Through the public import should that module ever move."""
-    spec = importlib.util.find_spec("sklearn")  # finds the package without running it
-    if spec is not None and spec.origin is not None:
-        path = Path(spec.origin).parent / "feature_extraction" / "_stop_words.py"
-        module_spec = importlib.util.spec_from_file_location("zhiqiao_sklearn_stop_words", path)
-        if path.exists() and module_spec is not None and module_spec.loader is not None:
-            module = importlib.util.module_from_spec(module_spec)
-            try:
-                module_spec.loader.exec_module(module)
-            except (ImportError, SyntaxError):  # a later release's module that needs its package
-                pass
-            words = getattr(module, "ENGLISH_STOP_WORDS", None)
-            if isinstance(words, frozenset):
-                return words
+    path = package_file("sklearn", "feature_extraction", "_stop_words.py")
+    module_spec = importlib.util.spec_from_file_location("zhiqiao_sklearn_stop_words", path) if path else None
+    if module_spec is not None and module_spec.loader is not None:
+        module = importlib.util.module_from_spec(module_spec)
+        try:
+            module_spec.loader.exec_module(module)
+        except (ImportError, SyntaxError):  # a later release's module that needs its package
+            pass
+        words = getattr(module, "ENGLISH_STOP_WORDS", None)
+        if isinstance(words, frozenset):
+            return words
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return ENGLISH_STOP_WORDS
@@ -130,10 +137,9 @@ def generic_words(per_million: float) -> frozenset[str]:
     操作, 种植, 药物 or any domain term. A match's reasons do not name them (`MatchSettings.generic_word_ppm`);
     scores never use them. Empty for 0, or when the dictionary cannot be found. Read without importing jieba
     (0.2 s, once per process)."""
-    spec = importlib.util.find_spec("jieba") if per_million > 0 else None
-    if spec is None or not spec.submodule_search_locations:
+    path = package_file("jieba", "dict.txt") if per_million > 0 else None
+    if path is None:
         return frozenset()
-    path = Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
     try:
         entries = _DICTIONARY_ENTRY.findall(path.read_text(encoding="utf-8"))
     except OSError:

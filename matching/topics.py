@@ -16,7 +16,6 @@ is matched on its words.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import scipy.sparse as sp
 from scipy import special
 
 from matching.features import WORD_BASE
+from matching.text import package_file
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,7 @@ class WordVectors:
 
 def word_vectors_path() -> Path | None:
     """Where the installed vectors package keeps its vectors (None when it is not installed)."""
-    spec = importlib.util.find_spec(VECTORS_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*VECTORS_FILE)
-    return path if path.is_file() else None
+    return package_file(VECTORS_PACKAGE, *VECTORS_FILE)
 
 
 def _unit_in_place(vectors: np.ndarray) -> np.ndarray:

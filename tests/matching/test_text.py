@@ -189,7 +189,8 @@ def test_english_stop_words_fall_back_to_the_public_import(tmp_path: Path, monke
     (package / "feature_extraction").mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "feature_extraction" / "_stop_words.py").write_text("from ..utils import x\n")
-    fake = importlib.machinery.ModuleSpec("sklearn", None, origin=str(package / "__init__.py"))
+    fake = importlib.machinery.ModuleSpec("sklearn", None, origin=str(package / "__init__.py"), is_package=True)
+    fake.submodule_search_locations = [str(package)]
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: fake)
     assert text.english_stop_words() == ENGLISH_STOP_WORDS
     (package / "feature_extraction" / "_stop_words.py").unlink()
