@@ -20,6 +20,7 @@ def posting_sums(
     posting_row: np.ndarray,
     q_cols: np.ndarray,
     q_vals: np.ndarray,
+    decode: np.ndarray,
     out: np.ndarray,
 ) -> None: ...
 def scatter_columns(

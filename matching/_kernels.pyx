@@ -215,14 +215,15 @@ cdef inline int64_t _posting_list(const int32_t[::1] posting_row, int64_t c) noe
 def posting_sums(
     const pointer_t[::1] indptr,
     const index_t[::1] indices,
-    const float[::1] data,
+    const value_t[::1] data,
     const int32_t[::1] posting_row,
     const int32_t[::1] q_cols,
     const float[::1] q_vals,
+    const float[::1] decode,
     float[::1] out,
 ):
     """out[indices[ii]] += data[ii] * q_vals[j] over the postings of each query column j in order (columns past
-    `posting_row` or mapped to -1 skipped)."""
+    `posting_row` or mapped to -1 skipped); float16 bit patterns are read through `decode`."""
     cdef Py_ssize_t j, ii, n = q_cols.shape[0]
     cdef int64_t p, lo
     cdef float w
@@ -238,19 +239,19 @@ def posting_sums(
                 continue
             w = q_vals[j]
             for ii in range(indptr[p], indptr[p + 1]):
-                out[indices[ii]] += data[ii] * w
+                out[indices[ii]] += _value(data, ii, decode) * w
 
 
 def scatter_columns(
     const pointer_t[::1] indptr,
     const index_t[::1] indices,
-    const float[::1] data,
+    const value_t[::1] data,
     const int32_t[::1] target,
     int64_t first_row,
     int64_t end_row,
     int64_t[::1] bounds,
     int32_t[::1] out_indices,
-    float[::1] out_data,
+    value_t[::1] out_data,
 ):
     """Rows first_row .. end_row - 1 written out by column: entry jj of row r goes to position bounds[2k] of the
     output (then advanced), k = target[indices[jj]], as (r, data[jj]); k = -1 leaves the entry out. A position

@@ -48,7 +48,8 @@ from matching.memory import prepare_worker
 class GroupedCounts:
     """One count row per owner (the owner's texts counted as one), the tokens per term block over all owners
     (BM25's mean lengths), summed in the workers, and when asked for (`each_text`) one row per text, of which
-    the owners' rows are the sums."""
+    the owners' rows are the sums (then uint16 too, saturated alike: the engine keeps the profiles' weights as
+    float16 as well, written over them in place)."""
 
     owners: sp.csr_matrix
     block_totals: np.ndarray
@@ -339,11 +340,11 @@ def count_grouped(
             rows = space.compact_inplace(rows)
         if not each_text:
             return GroupedCounts(rows, totals)
-        return GroupedCounts(owner_sums(rows, owner_lengths), totals, text_counts(rows))
+        return GroupedCounts(text_counts(owner_sums(rows, owner_lengths)), totals, text_counts(rows))
     text_ends = _text_ends(texts)
     capacity = _capacity(int(text_ends[-1]))
     built = _RowsBuilder(capacity, np.uint16 if each_text else np.float32)
-    owners = _RowsBuilder(capacity) if each_text else None
+    owners = _RowsBuilder(capacity, np.uint16) if each_text else None
     totals = np.zeros(N_BLOCKS)
     # a chunk's owners are summed in a thread while the next chunk's columns are mapped (both release the GIL)
     with ThreadPoolExecutor(1) as summing:

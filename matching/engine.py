@@ -328,7 +328,9 @@ class MatchEngine:
         )
         self._experts: list[_Expert | None] = []
         self._expert_slot: dict[str, int] = {}
-        self._profiles = RowStore(s.delta_limit, s.prune_fraction, s.prune_min_rows)
+        # profile weights as float16, as the documents' are: 6 bytes an entry instead of 8, in the rows and their
+        # postings (a 100,000-expert index 180 MB smaller); csl-dev and nssf-dev score the same to four places
+        self._profiles = RowStore(s.delta_limit, s.prune_fraction, s.prune_min_rows, half=True)
         self._needs_rows = RowStore(s.delta_limit, s.prune_fraction, s.prune_min_rows)
         self._documents = DocumentScores(s.delta_limit)
         self._text_runs: list[tuple[int, int]] = []  # per expert slot: (first document row, number of texts)
@@ -437,7 +439,7 @@ class MatchEngine:
             self._documents.fit_lengths(block_totals, len(texts))
             self._documents.append(text_counts, self.weighter_)
             del text_counts
-        profile_rows = self.weighter_.transform_inplace(profile_counts, stored=True)
+        profile_rows = self.weighter_.transform_inplace(profile_counts, stored=True, half=True)
         del profile_counts
         self._profiles.append(profile_rows, profile_df)
         firsts = (np.cumsum(lengths) - lengths).tolist() if per_text else [-1] * len(expert_list)
@@ -586,6 +588,7 @@ class MatchEngine:
         texts = self._expert_texts(expert)
         counts = count_batch(texts, np.ones(len(texts), dtype=np.int64), self.vocab_)
         row = self.weighter_.transform(owner_sums(counts, np.array([len(texts)])), grow=True)
+        row.data = row.data.astype(np.float16).astype(np.float32)  # as the store keeps it: topics see the same
         self._profiles.append(row)
         if self._topics is not None:
             self._topics.experts.append(*self._topic_rows(row, query=False))
@@ -901,7 +904,7 @@ class MatchEngine:
         live = np.array([n is not None for n in self._needs], dtype=bool)
         if not live.any():
             return []
-        profile = self._profiles.rows(np.array([slot]))
+        profile = self._profiles.float32_rows(np.array([slot]))
         n_candidates = self._n_candidates(k)
         if live.sum() > n_candidates:
             approx = self._needs_rows.first_stage(profile)[0]

@@ -82,7 +82,8 @@ def posting_sums(
 ) -> None:
     """Add to `out` (float32, one per row of the postings' columns) each query column's posting list times the
     column's value: `postings[posting_row[q_cols]].T @ q_vals` without the gathered copy, in the same order
-    (columns outside `posting_row` or mapped to -1 are skipped)."""
+    (columns outside `posting_row` or mapped to -1 are skipped). The postings' data are float32, or float16 bit
+    patterns (uint16)."""
     if len(q_cols) == 0:
         return
     if len(out) != postings.shape[1]:  # `posting_row` is made with the postings (`RowStore.postings`)
@@ -90,7 +91,7 @@ def posting_sums(
     cols, vals = _query(q_cols, q_vals)
     if int(cols.min()) < 0:  # the loop reads posting_row at each column
         raise IndexError("a negative query column")
-    _kernels.posting_sums(postings.indptr, postings.indices, postings.data, posting_row, cols, vals, out)
+    _kernels.posting_sums(postings.indptr, postings.indices, postings.data, posting_row, cols, vals, HALF_TO_FLOAT, out)
 
 
 def scatter_columns(
@@ -102,18 +103,20 @@ def scatter_columns(
     out_indices: np.ndarray,
     out_data: np.ndarray,
 ) -> None:
-    """Write rows first_row .. end_row - 1 of `matrix` (CSR, float32 data) out by column, a counting sort's
-    scatter: each entry of column c with target[c] = k >= 0 goes to position bounds[2k] of `out_indices` (its row)
-    and `out_data` (its value), and bounds[2k] moves on; target -1 leaves the column out. Rows go in order, so
-    each column's rows come out sorted. bounds[2k + 1] is where column k's room ends: an entry past it raises
-    ValueError (entries written before it stay written)."""
+    """Write rows first_row .. end_row - 1 of `matrix` (CSR; float32 data, or float16 bit patterns as uint16, which
+    `out_data` must match) out by column, a counting sort's scatter: each entry of column c with target[c] = k >= 0
+    goes to position bounds[2k] of `out_indices` (its row) and `out_data` (its value), and bounds[2k] moves on;
+    target -1 leaves the column out. Rows go in order, so each column's rows come out sorted. bounds[2k + 1] is
+    where column k's room ends: an entry past it raises ValueError (entries written before it stay written)."""
     n_rows = matrix.shape[0]
     if not 0 <= first_row <= end_row <= n_rows:
         raise IndexError(f"rows {first_row}..{end_row} outside the matrix's {n_rows} rows")
     if target.dtype != np.int32 or bounds.dtype != np.int64 or out_indices.dtype != np.int32:
         raise TypeError("target and out_indices must be int32, bounds int64")
-    if matrix.data.dtype != np.float32 or out_data.dtype != np.float32 or out_data.size != out_indices.size:
-        raise TypeError("the matrix's data and out_data must be float32, out_data as long as out_indices")
+    if matrix.data.dtype not in (np.float32, np.uint16) or out_data.dtype != matrix.data.dtype:
+        raise TypeError("the matrix's data and out_data must both be float32, or both uint16")
+    if out_data.size != out_indices.size:
+        raise TypeError("out_data must be as long as out_indices")
     lo, hi = int(matrix.indptr[first_row]), int(matrix.indptr[end_row])
     if hi > lo and int(matrix.indices[lo:hi].max()) >= target.size:
         raise IndexError("a column past the end of target")

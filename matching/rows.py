@@ -49,7 +49,7 @@ def transposed_columns(
     indptr = np.zeros(columns.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    data = np.empty(int(indptr[-1]), dtype=matrix.data.dtype)  # float32, or a half store's float16 bit patterns
     target = np.full(n_cols, -1, dtype=np.int32)
     target[columns] = np.arange(columns.size, dtype=np.int32)
     if int(np.count_nonzero(target >= 0)) != columns.size:
@@ -121,8 +121,8 @@ class RowStore:
     ) -> None:
         self.delta_limit = delta_limit
         #: values kept as float16 (6 bytes an entry instead of 8, relative error below 0.05%): SciPy has no float16
-        #: sparse matrices, so the rows hold the bit patterns as uint16 and products turn what they read back into
-        #: float32. The first stage (postings) is for float32 stores only.
+        #: sparse matrices, so the rows (and the postings) hold the bit patterns as uint16, and products turn what
+        #: they read back into float32 (`rows` gives the bit patterns, `float32_rows` the values).
         self.half = half
         self.prune_fraction = prune_fraction
         self.prune_min_rows = prune_min_rows
@@ -231,7 +231,7 @@ class RowStore:
         return self._stacked
 
     def rows(self, positions: np.ndarray) -> sp.csr_matrix:
-        """The rows at `positions`, in that order."""
+        """The rows at `positions`, in that order, as stored (a half store's values are float16 bit patterns)."""
         return self._all()[np.asarray(positions, dtype=np.int64)]
 
     def float32_rows(self, positions: np.ndarray) -> sp.csr_matrix:
@@ -286,7 +286,7 @@ class RowStore:
                 )
         if self._delta_rows:
             if self._delta_postings is None:
-                self._delta_postings = self._delta_csr().T.tocsr()
+                self._delta_postings = self._float32(self._delta_csr()).T.tocsr()
             delta_queries = with_width(queries, self._delta_postings.shape[0])
             out[:, self.n_main :] = (delta_queries @ self._delta_postings).toarray()
         return out

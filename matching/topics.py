@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from scipy import special
 
 from matching.features import WORD_BASE
+from matching.kernels import HALF_TO_FLOAT
 from matching.text import package_file
 
 log = logging.getLogger(__name__)
@@ -196,8 +197,9 @@ class TopicVectors:
     def sums(
         self, rows: sp.csr_matrix, global_ids: np.ndarray, idf: Callable[[np.ndarray], np.ndarray] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(raw topic sums, number of words with a vector) of weighted rows (`global_ids`: each compact column's
-        global id), each entry also times the `idf` of its column when given (query rows). Rows are read
+        """(raw topic sums, number of words with a vector) of weighted rows (float32, or float16 bit patterns as a
+        half `RowStore` keeps them; `global_ids`: each compact column's global id), each entry also times the
+        `idf` of its column when given (query rows). Rows are read
         `CHUNK` at a time through their index ranges: an expert row holds ~10 character entries for each word
         entry, so only the entries of words with a vector are gathered."""
         table = self._columns(global_ids)
@@ -213,7 +215,9 @@ class TopicVectors:
             if hit.size == 0:
                 continue
             vector_row = table[cols[hit]]
-            weight = rows.data[lo:hi][hit].astype(np.float32)
+            stored = rows.data[lo:hi][hit]
+            # a half store's rows hold float16 bit patterns (`RowStore.half`)
+            weight = HALF_TO_FLOAT[stored] if stored.dtype == np.uint16 else stored.astype(np.float32)
             if idf is not None:
                 weight *= idf(cols[hit])
             if b - a == 1:  # one query: a gather of its few words' vectors

@@ -25,7 +25,7 @@ def _plain(expert: ExpertProfile) -> ExpertProfile:
 
 def test_the_background_of_the_whole_profile_part_is_the_pools_mean_raw_sum() -> None:
     engine = MatchEngine(MatchSettings(document_weight=0, topic_weight=0.0)).fit(EXPERTS, NEEDS)
-    profiles = engine._profiles.rows(np.arange(len(EXPERTS)))
+    profiles = engine._profiles.float32_rows(np.arange(len(EXPERTS)))
     for text in TEXTS:
         query = engine.vectorize([text])
         raw = (profiles @ query.T).toarray().ravel()
@@ -35,7 +35,7 @@ def test_the_background_of_the_whole_profile_part_is_the_pools_mean_raw_sum() ->
 def test_over_a_large_pool_the_background_is_the_mean_of_every_kth_expert(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "BACKGROUND_SAMPLE", 2)  # six experts: every third, the first and the fourth
     engine = MatchEngine(MatchSettings(document_weight=0, topic_weight=0.0)).fit(EXPERTS, NEEDS)
-    profiles = engine._profiles.rows(np.array([0, 3]))
+    profiles = engine._profiles.float32_rows(np.array([0, 3]))
     for text in TEXTS:
         query = engine.vectorize([text])
         assert engine._backgrounds(query)[0] == pytest.approx((profiles @ query.T).toarray().mean(), rel=1e-5)

@@ -103,14 +103,17 @@ def test_text_counts_are_uint16_and_saturate_past_its_range() -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_text_saying_a_term_past_the_uint16_range_keeps_its_owner_sum_exact(workers: int) -> None:
+def test_a_term_said_past_the_uint16_range_saturates_in_the_text_and_owner_rows_alike(workers: int) -> None:
     texts = ["水" * 70_000, "水稻"]
     grouped = count_grouped(texts, [2], Vocabulary(), workers=workers, parallel_min_texts=1, each_text=True)
     assert grouped.texts is not None
-    assert grouped.texts.data.dtype == np.uint16
-    water = ord("水") - 0x3400
+    assert grouped.texts.data.dtype == grouped.owners.data.dtype == np.uint16
+    water, rice = ord("水") - 0x3400, ord("稻") - 0x3400
     assert grouped.texts[0, water] == TEXT_COUNT_MAX
-    assert grouped.owners[0, water] == 70_001  # the owner's row sums the float32 counts, not the saturated ones
+    assert grouped.texts[1, water] == 1
+    # the owner's row is the sum of the float32 counts (70,001), saturated as it is stored; the rest stay exact
+    assert grouped.owners[0, water] == TEXT_COUNT_MAX
+    assert grouped.owners[0, rice] == 1
 
 
 @pytest.mark.parametrize("each_text", [False, True])

@@ -265,7 +265,7 @@ def test_text_scores_stay_below_one_and_order_needs_as_the_raw_bm25_sum() -> Non
     settings = MatchSettings(document_weight=0, topic_weight=0.0, background_weight=0.0)
     engine = MatchEngine(settings, neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
     texts = ["水稻", "水稻病虫害绿色防控", "水稻病虫害绿色防控。" * 40, "稻田病虫害绿色防控与水稻高产栽培技术研究"]
-    profile = engine._profiles.rows(np.array([engine._expert_slot["rice"]]))
+    profile = engine._profiles.float32_rows(np.array([engine._expert_slot["rice"]]))
     raw = [float((engine.vectorize([t]) @ profile.T).toarray()[0, 0]) for t in texts]
     shown = [next(m for m in engine.experts_for(NeedText("n", t), k=0) if m.expert_id == "rice") for t in texts]
     assert all(0 < m.reasons.text_score < 1 for m in shown)

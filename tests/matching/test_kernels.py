@@ -109,6 +109,13 @@ def test_posting_sums_are_the_gathered_product(shape: tuple[int, int, int, float
     out = np.zeros(n_rows, dtype=np.float32)
     posting_sums(postings, posting_row, cols, vals, out)
     assert np.array_equal(out, expected.astype(np.float32))
+    # postings of a half store: float16 bit patterns, summed as their float32 values are
+    bits = postings.data.astype(np.float16).view(np.uint16)
+    half = sp.csr_matrix((bits, postings.indices, postings.indptr), shape=postings.shape)
+    decoded = sp.csr_matrix((HALF_TO_FLOAT[bits], postings.indices, postings.indptr), shape=postings.shape)
+    out = np.zeros(n_rows, dtype=np.float32)
+    posting_sums(half, posting_row, cols, vals, out)
+    assert np.array_equal(out, (decoded[posting_row[cols[used]]].T @ vals[used]).astype(np.float32))
 
 
 def test_a_column_given_twice_keeps_its_last_value() -> None:
@@ -185,6 +192,16 @@ def test_scatter_gives_scipys_transpose_of_the_chosen_columns(shape: tuple[int, 
     assert np.array_equal(bounds_second[0::2], expected.indptr[1:])
     assert np.array_equal(indices, expected.indices)
     assert np.array_equal(data, expected.data)
+    # a half store's bit patterns go where their float32 values went, untouched
+    bits = m.data.astype(np.float16).view(np.uint16)
+    half = sp.csr_matrix((bits, m.indices, m.indptr), shape=m.shape)
+    half_data = np.zeros(expected.nnz, dtype=np.uint16)
+    bounds_all = bounds.copy()
+    scatter_columns(half, target, 0, n_rows, bounds_all, indices, half_data)
+    assert np.array_equal(indices, expected.indices)
+    assert np.array_equal(HALF_TO_FLOAT[half_data], expected.data.astype(np.float16).astype(np.float32))
+    with pytest.raises(TypeError, match="both"):
+        scatter_columns(half, target, 0, n_rows, bounds.copy(), indices, data)
 
 
 @pytest.mark.parametrize("seed", [2, 3])  # 32- and 64-bit index arrays

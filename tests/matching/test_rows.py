@@ -78,6 +78,20 @@ def test_first_stage_is_exact_without_pruning_and_skips_common_columns_with_it()
     assert _every_row(pruned, query) == pytest.approx(exact, rel=1e-5)
 
 
+def test_a_half_stores_first_stage_sums_its_float16_values_in_main_and_delta_rows() -> None:
+    rows, query = _rows(), _query()
+    decoded = sp.csr_matrix((rows.data.astype(np.float16).astype(np.float32), rows.indices, rows.indptr))
+    store = RowStore(prune_fraction=0.9, prune_min_rows=10, half=True)
+    store.append(rows[:30])
+    store.append(rows[30:])  # delta rows, scored exactly
+    assert store.postings().data.dtype == np.uint16
+    exact = (decoded @ query.T).toarray().ravel()
+    expected = exact.copy()
+    expected[:30] -= decoded[:30, 0].toarray().ravel() * query[0, 0]  # held by every main row: left out
+    assert store.first_stage(query)[0] == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    assert _every_row(store, query) == pytest.approx(exact, rel=1e-6)
+
+
 def test_appended_rows_are_scored_exactly_in_the_first_stage() -> None:
     rows, query = _rows(), _query()
     store = RowStore(prune_fraction=0.9, prune_min_rows=10)
@@ -106,6 +120,12 @@ def test_postings_equal_scipys_transpose(threads: int) -> None:
     for wrong in (lengths + 1, lengths - (lengths > 0), np.roll(lengths, 1)):
         with pytest.raises(ValueError, match="lengths"):
             transposed_columns(rows, columns, wrong, threads)
+    # a half store's rows: their float16 bit patterns, transposed as they are
+    bits = sp.csr_matrix((rows.data.astype(np.float16).view(np.uint16), rows.indices, rows.indptr), shape=rows.shape)
+    made = transposed_columns(bits, columns, lengths, threads)
+    assert made.data.dtype == np.uint16
+    assert np.array_equal(made.indices, expected.indices)
+    assert np.array_equal(made.data, expected.data.astype(np.float16).view(np.uint16))
 
 
 @pytest.mark.parametrize("half", [False, True])
