@@ -34,6 +34,7 @@ def scatter_columns(
     out_indices: np.ndarray,
     out_data: np.ndarray,
 ) -> int: ...
+def count_indices(indices: np.ndarray, out: np.ndarray) -> int: ...
 def count_terms(
     word_rows: np.ndarray,
     word_cols: np.ndarray,

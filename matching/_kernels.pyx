@@ -278,6 +278,22 @@ def scatter_columns(
     return status
 
 
+def count_indices(const index_t[::1] indices, int64_t[::1] out):
+    """out[c] += 1 for each c in `indices`, in place (no temporary). Returns -1, with the counts of the indices
+    before it added, at the first index outside out's range, 0 when every index was counted."""
+    cdef Py_ssize_t j, n = indices.shape[0]
+    cdef int64_t c, size = out.shape[0]
+    cdef int status = 0
+    with nogil:
+        for j in range(n):
+            c = indices[j]
+            if c < 0 or c >= size:
+                status = -1
+                break
+            out[c] += 1
+    return status
+
+
 cdef inline int64_t _runs(int32_t* cols, int64_t n, int32_t* out_indices, float* out_counts) noexcept nogil:
     """Sort cols[0 .. n - 1] and write each distinct column once, with how often it occurs, to out_indices and
     out_counts (which may be cols itself: a run is read before its place is written). Returns how many."""

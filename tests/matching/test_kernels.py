@@ -1,7 +1,8 @@
 """The compiled loops give SciPy's sums to the bit: the rows' products with a query, the best row of each range,
 and the postings' sums, on random matrices (hypothesis) with columns in any order, empty rows, 32- and 64-bit
 index arrays and query columns no row holds; and the row store that uses them, delta rows included. The scatter
-that makes the postings gives SciPy's transpose, and refuses what would write outside its output. The term
+that makes the postings gives SciPy's transpose, and refuses what would write outside its output; the column
+counts are NumPy's bincounts, and an index outside them is refused. The term
 counting of the analysis gives a slow reference's counts (each owner's words, characters and character pairs,
 summed by SciPy) and refuses owners it would misplace."""
 
@@ -13,8 +14,16 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.features import CJK_FIRST, CJK_LAST, N_COLS, UNI, WORD_BASE, bigram_columns
-from matching.kernels import HALF_TO_FLOAT, count_terms, posting_sums, range_best, row_dots, scatter_columns
+from matching.features import CJK_FIRST, CJK_LAST, N_COLS, UNI, WORD_BASE, bigram_columns, index_counts
+from matching.kernels import (
+    HALF_TO_FLOAT,
+    count_indices,
+    count_terms,
+    posting_sums,
+    range_best,
+    row_dots,
+    scatter_columns,
+)
 from matching.rows import RowStore
 
 
@@ -202,6 +211,35 @@ def test_scatter_gives_scipys_transpose_of_the_chosen_columns(shape: tuple[int, 
     assert np.array_equal(HALF_TO_FLOAT[half_data], expected.data.astype(np.float16).astype(np.float32))
     with pytest.raises(TypeError, match="both"):
         scatter_columns(half, target, 0, n_rows, bounds.copy(), indices, data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(0, 299), max_size=3000),
+    st.sampled_from([np.int32, np.int64]),
+    st.sampled_from([1, 7, 1 << 20]),
+)
+def test_index_counts_are_bincounts_in_one_thread_or_several(ids: list[int], dtype: type, parallel_from: int) -> None:
+    indices = np.asarray(ids, dtype=dtype)
+    expected = np.bincount(indices, minlength=300)
+    counts = index_counts(indices, 300, parallel_from)
+    assert counts.dtype == np.int64
+    assert np.array_equal(counts, expected)
+    more = counts.copy()
+    count_indices(indices, more)  # adds to what is there
+    assert np.array_equal(more, 2 * expected)
+
+
+def test_counting_refuses_an_index_outside_the_counts() -> None:
+    for bad in ([0, 5, 3], [0, -1]):
+        counts = np.zeros(5, dtype=np.int64)
+        with pytest.raises(IndexError, match="outside"):
+            count_indices(np.array(bad, dtype=np.int32), counts)
+        assert counts[0] == 1  # what came before it was counted; nothing was written outside
+    with pytest.raises(IndexError):
+        index_counts(np.array([1, 2, 9] * 10, dtype=np.int32), 5, parallel_from=1)
+    with pytest.raises(TypeError):
+        count_indices(np.array([1]), np.zeros(3, dtype=np.int32))
 
 
 @pytest.mark.parametrize("seed", [2, 3])  # 32- and 64-bit index arrays
