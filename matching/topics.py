@@ -199,9 +199,9 @@ class TopicVectors:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(raw topic sums, number of words with a vector) of weighted rows (float32, or float16 bit patterns as a
         half `RowStore` keeps them; `global_ids`: each compact column's global id), each entry also times the
-        `idf` of its column when given (query rows). Rows are read
-        `CHUNK` at a time through their index ranges: an expert row holds ~10 character entries for each word
-        entry, so only the entries of words with a vector are gathered."""
+        `idf` of its column when given (query rows). Rows are read `CHUNK` at a time through their index ranges:
+        an expert row holds ~10 character entries for each word entry, so only the entries of words with a vector
+        are gathered."""
         table = self._columns(global_ids)
         has_vector = self._has_vector
         n = rows.shape[0]
