@@ -196,6 +196,17 @@ def _key_words(ranked: Iterable[str], n: int) -> list[str]:
     return chosen
 
 
+def _held_pairs(raw: str, pairs: Collection[str]) -> set[str]:
+    """Which of the (normalised) character `pairs` the normalised form of `raw` holds. Normalising is per character,
+    so a pair that normalising leaves as it is and that `raw` holds as it is stays in the normalised text: raw is
+    normalised only for the pairs not found so (Traditional characters, compatibility forms), ~20 µs an expert."""
+    held = {p for p in pairs if p in raw and textmod.normalize(p) == p}
+    if len(held) < len(pairs):
+        normalized = textmod.normalize(raw)
+        held.update(p for p in pairs if p not in held and p in normalized)
+    return held
+
+
 def field_key(label: str) -> str:
     """A field label folded for comparison: NFKC, Simplified, lower case, punctuation and spaces dropped."""
     folded = textmod.normalize(unicodedata.normalize("NFKC", label))
@@ -1036,8 +1047,11 @@ class MatchEngine:
         texts: the pairs are checked against their normalised text only where words fall short."""
         n = self.settings.shared_terms
         rows = self._profiles.rows(np.asarray(slots, dtype=np.int64))
-        # every row's columns that the query holds, in one pass, with the row each belongs to
-        hit = np.isin(rows.indices, query.indices)
+        # every row's columns that the query holds, in one pass, with the row each belongs to (a mask over the
+        # columns: a sixth of `np.isin`'s time, which sorts the rows' and the query's columns together)
+        in_query = np.zeros(max(rows.shape[1], query.shape[1]), dtype=bool)
+        in_query[query.indices] = True
+        hit = in_query[rows.indices]
         row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))[hit]
         shared = rows.indices[hit]
         # a term most of the pool holds (开展, 方面, 技术 in a pool of many fields) tells a reader nothing
@@ -1064,14 +1078,12 @@ class MatchEngine:
                 if pairs_by_id is None:
                     pairs_by_id = self._need_pairs(need_text)
                 pairs = {p for g in pair_ids[pair_ends[i] : pair_ends[i + 1]].tolist() for p in pairs_by_id.get(g, ())}
+                pairs = {p for p in pairs if p not in generic and not any(p in w for w in chosen)}
                 if pairs:
                     # pairs share hashed columns: keep those the expert's text really holds
                     item = self._experts[int(slots[i])]
                     assert item is not None
-                    expert_text = textmod.normalize(" ".join(self._expert_texts(item.expert)))
-                    held = (
-                        p for p in pairs if p in expert_text and p not in generic and not any(p in w for w in chosen)
-                    )
+                    held = _held_pairs(" ".join(self._expert_texts(item.expert)), pairs)
                     chosen += sorted(held)[: n - len(chosen)]
             out.append(tuple(chosen))
         return out

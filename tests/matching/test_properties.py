@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from matching import ExpertProfile, MatchEngine, MatchSettings, NeedText
 from matching import text as textmod
-from matching.engine import top_candidates
+from matching.engine import _held_pairs, top_candidates
 
 # dictionary words, English words and a pair no dictionary knows (犇骉), which matches as characters
 TERMS = ["水稻", "栽培", "病虫害", "防控", "养殖", "桥梁", "加固", "教育", "培训", "电商", "rice", "bridge", "医疗"]
@@ -116,3 +116,18 @@ def test_experts_with_equal_scores_come_in_the_order_of_their_ids_whatever_their
     assert len({m.score for m in ranked}) == 1
     assert [m.expert_id for m in engine.experts_for(need, k=3)] == ["a1", "a10", "a2"]
     assert [e for e, _ in dict(engine.rank_many([need], 0))[need]] == ["a1", "a10", "a2", "b", "c"]
+
+
+# Simplified and Traditional forms, a compatibility ideograph (U+F900, 豈), and 薴 -> 苧 -> 苎 (normalising 苧 again
+# changes it: the one such chain among the CJK characters)
+CHARS = "苹蘋果栽培種种豈\uf900薴苧苎麻 "
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.text(alphabet=CHARS, max_size=12), need=st.text(alphabet=CHARS, max_size=8))
+@example(raw="苧麻", need="薴麻")  # the need's pair 苧麻 is in the raw text, but not once it is normalised (苎麻)
+@example(raw="蘋果栽培", need="苹果")
+def test_the_pairs_an_expert_holds_are_those_its_normalised_text_holds(raw: str, need: str) -> None:
+    normalized_need = textmod.normalize(need)
+    pairs = {normalized_need[i : i + 2] for i in range(len(normalized_need) - 1)} - {""}
+    assert _held_pairs(raw, pairs) == {p for p in pairs if p in textmod.normalize(raw)}
