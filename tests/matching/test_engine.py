@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -17,6 +18,18 @@ from tests.matching.conftest import EXPERTS, NEEDS, NEIGHBOURS
 def test_experts_for_finds_the_topical_expert(engine: MatchEngine) -> None:
     for need, expected in zip(NEEDS, ("rice", "pig", "bridge", "nlp"), strict=True):
         assert engine.experts_for(need, k=3)[0].expert_id == expected
+
+
+def test_reasons_are_the_same_from_threads_at_once_and_leave_the_column_mask_clear(engine: MatchEngine) -> None:
+    def reasons() -> list[list[tuple[str, ...]]]:
+        return [[m.reasons.shared_terms for m in engine.experts_for(need, k=0)] for need in NEEDS * 20]
+
+    serial = reasons()
+    with ThreadPoolExecutor(4) as pool:
+        together = [f.result() for f in [pool.submit(reasons) for _ in range(4)]]
+    assert all(t == serial for t in together)
+    assert any(terms for terms in serial[0])
+    assert not engine_module._column_mask(1).any()  # this thread's mask: every bit set was cleared again
 
 
 def test_reasons_name_shared_terms_field_and_district(engine: MatchEngine) -> None:
