@@ -611,8 +611,8 @@ class MatchEngine:
         self.remove_expert(expert.id)
         texts = self._expert_texts(expert)
         counts = count_batch(texts, np.ones(len(texts), dtype=np.int64), self.vocab_)
-        row = self.weighter_.transform(owner_sums(counts, np.array([len(texts)])), grow=True)
-        row.data = row.data.astype(np.float16).astype(np.float32)  # as the store keeps it: topics see the same
+        # the row as the store keeps it, so that its topic vector is the one a fit would make of it
+        row = self._profiles.as_stored(self.weighter_.transform(owner_sums(counts, np.array([len(texts)])), grow=True))
         self._profiles.append(row)
         if self._topics is not None:
             self._topics.experts.append(*self._topic_rows(row, query=False))
@@ -1094,8 +1094,12 @@ class MatchEngine:
             if len(chosen) < n and pair_ends[i] < pair_ends[i + 1]:
                 if pairs_by_id is None:
                     pairs_by_id = self._need_pairs(need_text)
-                pairs = {p for g in pair_ids[pair_ends[i] : pair_ends[i + 1]].tolist() for p in pairs_by_id.get(g, ())}
-                pairs = {p for p in pairs if p not in generic and not any(p in w for w in chosen)}
+                pairs = {
+                    p
+                    for g in pair_ids[pair_ends[i] : pair_ends[i + 1]].tolist()
+                    for p in pairs_by_id.get(g, ())
+                    if p not in generic and not any(p in w for w in chosen)
+                }
                 if pairs:
                     # pairs share hashed columns: keep those the expert's text really holds
                     item = self._experts[int(slots[i])]

@@ -247,6 +247,14 @@ class RowStore:
             total += weights[a : a + step].astype(np.float32) @ block
         return total
 
+    def as_stored(self, rows: sp.csr_matrix) -> sp.csr_matrix:
+        """`rows` (float values) with the values this store would keep of them, as float32: rounded to float16 in a
+        half store, so that what is derived from rows about to be appended agrees with what is read back later."""
+        if not self.half:
+            return rows
+        values = rows.data.astype(np.float16).astype(np.float32)
+        return sp.csr_matrix((values, rows.indices, rows.indptr), shape=rows.shape)
+
     def _float32(self, rows: sp.csr_matrix) -> sp.csr_matrix:
         """`rows` as read from this store, with float32 values (a half store's are decoded)."""
         if not self.half:

@@ -59,6 +59,11 @@ def test_a_half_store_keeps_float16_values_and_multiplies_in_float32() -> None:
     )
     store.compact()
     assert _every_row(store, query) == pytest.approx(exact, rel=1e-3)
+    # rows as the store keeps them: what is read back later, to the bit
+    kept = store.as_stored(rows)
+    assert kept.dtype == np.float32
+    assert np.array_equal(kept.toarray(), store.float32_rows(np.arange(40)).toarray())
+    assert RowStore().as_stored(rows) is rows
 
 
 def test_first_stage_is_exact_without_pruning_and_skips_common_columns_with_it() -> None:
