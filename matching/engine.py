@@ -544,11 +544,12 @@ class MatchEngine:
         """Text scores of raw sums (in place when the background is off: then `bounded(raw)`, as before it)."""
         return text_score(raw, background) if self.settings.background_weight else bounded(raw)
 
-    def _topic_rows(self, rows: sp.csr_matrix, query: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(centred topic vectors, words with a vector) of weighted rows (query rows: times the idf)."""
+    def _topic_rows(self, rows: sp.csr_matrix, query: bool, stored: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(centred topic vectors, words with a vector) of weighted rows (query rows: times the idf); rows to be
+        `stored` are summed as a fit sums them (`TopicVectors.sums`)."""
         assert self._topics is not None
         idf = self.weighter_.idf_at if query else None
-        sums, words = self._topics.sums(rows, self.weighter_.space.global_ids(), idf)
+        sums, words = self._topics.sums(rows, self.weighter_.space.global_ids(), idf, stored)
         return self._topics.centred(sums), words
 
     def _topic_weight(self, words: np.ndarray) -> np.ndarray:
@@ -795,7 +796,7 @@ class MatchEngine:
         similarity = np.zeros(len(slots), dtype=np.float32)
         if self._topics is None:
             return self._text(raw, self._backgrounds(query)), similarity
-        vector, words = self._topic_rows(query, query=True)
+        vector, words = self._topic_rows(query, query=True, stored=False)
         if words[0]:
             np.maximum(self._topics.experts.rows(slots) @ vector[0], np.float32(0.0), out=similarity)
             raw += self._topic_weight(words) * similarity

@@ -195,13 +195,19 @@ class TopicVectors:
         return self._column_rows
 
     def sums(
-        self, rows: sp.csr_matrix, global_ids: np.ndarray, idf: Callable[[np.ndarray], np.ndarray] | None = None
+        self,
+        rows: sp.csr_matrix,
+        global_ids: np.ndarray,
+        idf: Callable[[np.ndarray], np.ndarray] | None = None,
+        stored: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(raw topic sums, number of words with a vector) of weighted rows (float32, or float16 bit patterns as a
         half `RowStore` keeps them; `global_ids`: each compact column's global id), each entry also times the
         `idf` of its column when given (query rows). Rows are read `CHUNK` at a time through their index ranges:
         an expert row holds ~10 character entries for each word entry, so only the entries of words with a vector
-        are gathered."""
+        are gathered. Rows to be `stored` all take the one sparse product, so that a row added later gets the
+        vector a fit makes of it to the bit; a live query (`stored=False`, one row) is a BLAS product of its few
+        words' vectors, which rounds differently on some processors."""
         table = self._columns(global_ids)
         has_vector = self._has_vector
         n = rows.shape[0]
@@ -215,12 +221,12 @@ class TopicVectors:
             if hit.size == 0:
                 continue
             vector_row = table[cols[hit]]
-            stored = rows.data[lo:hi][hit]
+            entries = rows.data[lo:hi][hit]
             # a half store's rows hold float16 bit patterns (`RowStore.half`)
-            weight = HALF_TO_FLOAT[stored] if stored.dtype == np.uint16 else stored.astype(np.float32)
+            weight = HALF_TO_FLOAT[entries] if entries.dtype == np.uint16 else entries.astype(np.float32)
             if idf is not None:
                 weight *= idf(cols[hit])
-            if b - a == 1:  # one query: a gather of its few words' vectors
+            if not stored and b - a == 1:  # one live query: a gather of its few words' vectors
                 out[a] = weight @ self.vectors.matrix[vector_row]
                 words[a] = hit.size
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import struct
 from collections.abc import Iterator
@@ -91,6 +92,24 @@ def test_a_need_added_later_gets_its_topic_too() -> None:
     assert match.need_id == "rice"
     assert match.reasons.text_score > 0
     assert engine.experts_for(RICE, k=1)[0].reasons.text_score == pytest.approx(match.reasons.text_score, rel=1e-5)
+
+
+def test_an_added_row_gets_the_topic_vector_a_fit_makes_of_it_to_the_bit() -> None:
+    experts = [ExpertProfile(x, "柑橘黄龙病防控", ("柑橘苗木繁育", "果树栽培与病虫害防治")) for x in ("a", "b", "c")]
+    engine = MatchEngine().fit(experts, [RICE])
+    stored = engine._topics
+    assert stored is not None
+    engine.upsert_expert(dataclasses.replace(experts[0], id="d"))
+    engine.upsert_need(NeedText("rice-again", RICE.text))
+    fitted, added = stored.experts.rows(np.array([0, 3]))
+    assert np.array_equal(fitted, added)  # one row or three: the same sums in the same order
+    assert np.array_equal(*stored.needs.rows(np.array([0, 1])))
+    # a live query's vector is a BLAS product of its few words' vectors: the same to float32 rounding
+    ids = engine.weighter_.space.global_ids()
+    row = engine._needs_rows.rows(np.arange(1))
+    live, _ = stored.sums(row, ids, engine.weighter_.idf_at, stored=False)
+    kept, _ = stored.sums(row, ids, engine.weighter_.idf_at)
+    assert live == pytest.approx(kept, rel=1e-5, abs=1e-6)
 
 
 @pytest.fixture
