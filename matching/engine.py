@@ -6,8 +6,13 @@ Score of a (need, expert) pair, absolute and comparable across needs:
             (BM25 over the expert's whole text, plus over its best-matching single text d: `matching.documents`)
             + topic_weight * n / (n + topic_half_words) * max(0, cos(topic(need), topic(e)))
             (word vectors: `matching.topics`; n the need's words that have a vector)
-    text  = bounded(floor(raw - background(need)))      for a pair with any evidence (raw > 0), else 0
+    text  = bounded(floor((raw - background(need)) * spread_scale(need)))   for a pair with any evidence
+            (raw > 0), else 0
             background(need): the need's raw sum for the pool's average expert (`_backgrounds`)
+            spread_scale(need) = (reference / spread(need)) ** spread_weight, within SPREAD_SCALE_BOUNDS:
+            spread(need) = sqrt(sum_t q(t)^2 var(t)), var(t) the variance of w(t, e) over the pool's profile
+            rows, an estimate of how far the need's raw sums spread over the pool; reference the median spread
+            of the pool's own texts read as needs (`_scales`)
             floor(x) = x from FLOOR up, FLOOR^2 / (2 FLOOR - x) below: positive and increasing, so pairs
             below their need's background stay ordered as raw orders them
             bounded(y) = y / (1 + y): in [0, 1), increasing
@@ -119,6 +124,16 @@ class MatchSettings:
       exact mean over the pool instead of this estimate (scratch) 0.160 / 0.362 / 0.065 / 0.282. Taking off 0.5 /
       1.5 / 2 times it (scratch, with a cruder estimate of the topic part): csl-dev 0.163 / 0.163 / 0.166,
       deb-graded 0.367 / 0.357 / 0.358, deb-field 0.093 / 0.074 / 0.103, deb-maint 0.285 / 0.280 / 0.281.
+    - spread_weight 0.5: what is left above the background is also scaled by how widely the need's raw sums
+      spread over the pool (estimated from the pool's per-column variances, frozen at fit, over the typical
+      spread of the pool's own texts read as needs; `_scales`), so a need on which the pool is everywhere alike
+      counts a clear match as much as a need on which it differs widely (a z-score over the pool, which would
+      make the score relative to the request, does a little better: deb-graded 0.353, csl-dev 0.151). Within a
+      need nothing moves. Losses at 0 / 0.5 / 0.75 / 1 (every pair scored): csl-dev 0.161 / 0.161 / 0.158 /
+      0.159, deb-graded 0.361 / 0.357 / 0.357 / 0.358 (at 0.5: -0.0040, 95% bootstrap interval over its experts
+      [-0.0070, -0.0010]), deb-field 0.069 / 0.063 / 0.063 / 0.065, deb-maint 0.282 / 0.279 / 0.278 / 0.278;
+      nssf-dev MRR 0.1382 / 0.1380 / 0.1379 / 0.1378 (the field bonus weighs against the scaled text). 0.5:
+      csl-dev's gain at 0.75 comes from the needs whose scale meets the upper bound, and nssf-dev loses more.
     - district_same 0.03, district_neighbour 0.015, rating_weight 0.01 (times (rating - 3) / 2): the largest of
       the weights tried that cost each dev set under 1% of its MRR when the districts and ratings are drawn at
       random, unrelated to relevance (`python -m tests.benchmarks structure`, a mean over three draws). District
@@ -153,6 +168,7 @@ class MatchSettings:
     topic_weight: float = 1.0
     topic_half_words: float = 20.0
     background_weight: float = 1.0
+    spread_weight: float = 0.5
     field_weight: float = 0.15
     activity_weight: float = 0.0
     district_same: float = 0.03
@@ -261,6 +277,10 @@ FLOOR = 0.05
 BEST_TEXT_FACTOR = 2.0
 #: the background's means are taken over about this many experts (`MatchEngine._fit_background`)
 BACKGROUND_SAMPLE = 10_000
+#: the spread's reference is the median spread of the first texts of about this many experts, read as needs
+SPREAD_SAMPLE = 500
+#: a need's spread scale stays within these (the spread of a need of one rare word can be near zero)
+SPREAD_SCALE_BOUNDS = (0.5, 2.0)
 
 
 def floor(x: np.ndarray) -> np.ndarray:
@@ -273,10 +293,12 @@ def floor(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def text_score(raw: np.ndarray, background: np.ndarray | float) -> np.ndarray:
-    """The text score of raw sums given their needs' backgrounds: `bounded(floor(raw - background))` where raw
-    is positive (the pair shares a term or a topic), 0 where it is not."""
-    text = bounded(floor(raw - np.asarray(background, dtype=np.float32)))
+def text_score(raw: np.ndarray, background: np.ndarray | float, scale: np.ndarray | float = 1.0) -> np.ndarray:
+    """The text score of raw sums given their needs' backgrounds and spread scales:
+    `bounded(floor((raw - background) * scale))` where raw is positive (the pair shares a term or a topic), 0 where
+    it is not."""
+    f32 = np.float32
+    text = bounded(floor((raw - np.asarray(background, dtype=f32)) * np.asarray(scale, dtype=f32)))
     text[raw <= 0] = 0.0
     return text
 
@@ -373,6 +395,11 @@ class MatchEngine:
         #: estimate), frozen at fit; and each stored need's background (by need slot)
         self._background_row = np.zeros(0, dtype=np.float32)
         self._need_background = np.zeros(0, dtype=np.float32)
+        #: the variance of each column's weight over the fitted profile rows and the spread of a typical text
+        #: of the pool read as a need, frozen at fit; and each stored need's spread scale (by need slot)
+        self._spread_row = np.zeros(0, dtype=np.float32)
+        self._spread_reference = 0.0
+        self._need_scale = np.zeros(0, dtype=np.float32)
         vectors = shipped_word_vectors() if s.topic_weight else None
         self._topics = TopicVectors(vectors, self.vocab_.word_at) if vectors is not None else None
 
@@ -466,14 +493,19 @@ class MatchEngine:
         profile_rows = self.weighter_.transform_inplace(profile_counts, stored=True, half=True)
         del profile_counts
         self._profiles.append(profile_rows, profile_df)
-        firsts = (np.cumsum(lengths) - lengths).tolist() if per_text else [-1] * len(expert_list)
+        starts = np.cumsum(lengths) - lengths
+        firsts = starts.tolist() if per_text else [-1] * len(expert_list)
         self._register_experts(expert_list, lengths.tolist(), firsts)
         # stored needs are weighed as queries: a need row times a profile row is the pair's text score
         need_rows = self.weighter_.transform_inplace(need_counts, stored=False)
         self._needs_rows.append(need_rows)
         self._fit_topics(profile_rows, need_rows)
         del profile_rows
-        self._fit_background()
+        moments = self._profile_moments()
+        self._fit_background(moments)
+        sample = np.arange(0, len(expert_list), max(1, math.ceil(len(expert_list) / SPREAD_SAMPLE)))
+        self._fit_spread(moments, [texts[i] for i in starts[sample[lengths[sample] > 0]].tolist()])
+        del texts, moments
         if self._topics is not None:
             slots = np.arange(len(need_list))
             need_topics: tuple[np.ndarray | None, np.ndarray | None] = (
@@ -483,6 +515,7 @@ class MatchEngine:
         else:
             need_topics = (None, None)
         self._need_background = self._backgrounds(need_rows, *need_topics)
+        self._need_scale = self._scales(need_rows)
         del need_rows
         for n in need_list:
             self._need_slot[n.id] = len(self._needs)
@@ -497,18 +530,30 @@ class MatchEngine:
         if self._topics is not None:
             self._topics.fit(profile_rows, need_rows, self.weighter_.space.global_ids(), self.weighter_.idf_at)
 
-    def _fit_background(self) -> None:
-        """The background row: the fitted experts' mean profile row, plus `document_weight` times
-        `BEST_TEXT_FACTOR` times the mean over experts of each expert's mean text row. Over a pool of more than
-        `BACKGROUND_SAMPLE` experts, the means are those of every k-th expert, k making about that many: the
-        whole pool would cost a pass over every stored entry (0.75-1.0 s of a 100,000-expert build on a slow day,
-        against 0.11 s; scratch), and a mean of 10,000 rows is already close (nssf-dev within 0.0005)."""
+    def _moment_sample(self) -> np.ndarray:
+        """The experts the pool's means are taken over: every k-th, k making about `BACKGROUND_SAMPLE` of them.
+        The whole pool would cost a pass over every stored entry (0.75-1.0 s of a 100,000-expert build on a slow
+        day, against 0.11 s; scratch), and a mean of 10,000 rows is already close (nssf-dev within 0.0005)."""
         n = self._profiles.n_rows
-        if n == 0 or not self.settings.background_weight:
+        return np.arange(0, n, max(1, math.ceil(n / BACKGROUND_SAMPLE)))
+
+    def _profile_moments(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The mean and the mean square of each column's weight over the fitted profile rows (`_moment_sample`),
+        for the background and the spread; None for an empty pool or with both off."""
+        s = self.settings
+        sample = self._moment_sample()
+        if sample.size == 0 or not (s.background_weight or s.spread_weight):
+            return None
+        return self._profiles.column_moments(sample, np.full(sample.size, 1.0 / sample.size))
+
+    def _fit_background(self, moments: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """The background row: the fitted experts' mean profile row (`moments`), plus `document_weight` times
+        `BEST_TEXT_FACTOR` times the mean over experts of each expert's mean text row (over `_moment_sample`)."""
+        if moments is None or not self.settings.background_weight:
             self._background_row = np.zeros(0, dtype=np.float32)
             return
-        sample = np.arange(0, n, max(1, math.ceil(n / BACKGROUND_SAMPLE)))
-        row = self._profiles.column_sums(sample, np.full(sample.size, 1.0 / sample.size))
+        sample = self._moment_sample()
+        row = moments[0].copy()
         weight = self.settings.document_weight
         runs = self._document_runs()[sample]
         first, counts = runs[:, 0], runs[:, 1]
@@ -540,9 +585,49 @@ class MatchEngine:
         out *= np.float32(weight)
         return out
 
-    def _text(self, raw: np.ndarray, background: np.ndarray) -> np.ndarray:
-        """Text scores of raw sums (in place when the background is off: then `bounded(raw)`, as before it)."""
-        return text_score(raw, background) if self.settings.background_weight else bounded(raw)
+    def _fit_spread(self, moments: tuple[np.ndarray, np.ndarray] | None, sample_texts: list[str]) -> None:
+        """The variance of each column's weight over the fitted profile rows (from `moments`), and the reference
+        spread: the median spread of `sample_texts` (some of the pool's own texts) read as needs."""
+        self._spread_row = np.zeros(0, dtype=np.float32)
+        self._spread_reference = 0.0
+        if moments is None or not self.settings.spread_weight:
+            return
+        mean, square = moments
+        variance = square - mean * mean
+        self._spread_row = np.maximum(variance, 0.0).astype(np.float32)
+        if sample_texts:
+            spreads = self._spreads(self.vectorize(sample_texts))
+            if (spreads > 0).any():
+                self._spread_reference = float(np.median(spreads[spreads > 0]))
+
+    def _spreads(self, rows: sp.csr_matrix) -> np.ndarray:
+        """sqrt(sum_t q(t)^2 var(t)) for each query row: the spread of its raw sums over the pool, were the
+        columns independent."""
+        variance = self._spread_row
+        if rows.shape[0] == 1:
+            inside = rows.indices < variance.size
+            data = rows.data[inside]
+            return np.sqrt(np.array([(data * data) @ variance[rows.indices[inside]]], dtype=np.float32))
+        return np.sqrt(with_width(rows, variance.size).power(2) @ variance).astype(np.float32)
+
+    def _scales(self, rows: sp.csr_matrix) -> np.ndarray:
+        """Each query row's spread scale, (reference / spread) ** `spread_weight` within `SPREAD_SCALE_BOUNDS`;
+        1 for a row without a spread (no column any two experts weigh differently) or with the scale off."""
+        out = np.ones(rows.shape[0], dtype=np.float32)
+        if not self.settings.spread_weight or not self._spread_reference:
+            return out
+        spreads = self._spreads(rows)
+        known = spreads > 0
+        scaled = (np.float32(self._spread_reference) / spreads[known]) ** np.float32(self.settings.spread_weight)
+        out[known] = np.clip(scaled, *SPREAD_SCALE_BOUNDS)
+        return out
+
+    def _text(self, raw: np.ndarray, background: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Text scores of raw sums (in place when the background is off: then `bounded(raw * scale)`)."""
+        if self.settings.background_weight:
+            return text_score(raw, background, scale)
+        raw *= scale
+        return bounded(raw)
 
     def _topic_rows(self, rows: sp.csr_matrix, query: bool, stored: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(centred topic vectors, words with a vector) of weighted rows (query rows: times the idf); rows to be
@@ -646,6 +731,7 @@ class MatchEngine:
             topics = self._topic_rows(row, query=True)
             self._topics.needs.append(*topics)
         self._need_background = np.append(self._need_background, self._backgrounds(row, *topics))
+        self._need_scale = np.append(self._need_scale, self._scales(row))
         self._need_slot[need.id] = len(self._needs)
         self._needs.append(need)
 
@@ -794,13 +880,14 @@ class MatchEngine:
             runs = self._document_runs()[slots[hit]]
             raw[hit] += np.float32(weight) * self._documents.best(runs[:, 0], runs[:, 1], query)
         similarity = np.zeros(len(slots), dtype=np.float32)
+        scale = self._scales(query)
         if self._topics is None:
-            return self._text(raw, self._backgrounds(query)), similarity
+            return self._text(raw, self._backgrounds(query), scale), similarity
         vector, words = self._topic_rows(query, query=True, stored=False)
         if words[0]:
             np.maximum(self._topics.experts.rows(slots) @ vector[0], np.float32(0.0), out=similarity)
             raw += self._topic_weight(words) * similarity
-        return self._text(raw, self._backgrounds(query, vector, words)), similarity
+        return self._text(raw, self._backgrounds(query, vector, words), scale), similarity
 
     # ------------------------------------------------------------------ queries
     def _n_candidates(self, want: int) -> int:
@@ -938,6 +1025,7 @@ class MatchEngine:
         if live.sum() > n_candidates:
             approx = self._needs_rows.first_stage(profile)[0]
             approx -= self._need_background  # the needs this expert stands out for, as the exact scores rank them
+            approx *= self._need_scale
             approx[~live] = -np.inf
             cand = top_candidates(approx, n_candidates)
         else:
@@ -986,7 +1074,7 @@ class MatchEngine:
             expert = self._topics.experts.rows(np.array([slot]))[0]
             np.maximum(self._topics.needs.rows(need_slots) @ expert, np.float32(0.0), out=similarity)
             raw += self._topic_weight(self._topics.needs.words(need_slots)) * similarity
-        return self._text(raw, self._need_background[need_slots]), similarity
+        return self._text(raw, self._need_background[need_slots], self._need_scale[need_slots]), similarity
 
     # ------------------------------------------------------------------ reasons
     def _matches(

@@ -247,6 +247,19 @@ class RowStore:
             total += weights[a : a + step].astype(np.float32) @ block
         return total
 
+    def column_moments(
+        self, positions: np.ndarray, weights: np.ndarray, step: int = 5_000
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`column_sums` of the entries and of their squares, from one gather of the rows (float64 each)."""
+        sums = np.zeros(self._all().shape[1], dtype=np.float64)
+        squares = np.zeros_like(sums)
+        for a in range(0, positions.size, step):
+            block = self.float32_rows(positions[a : a + step])
+            weight = weights[a : a + step].astype(np.float32)
+            sums += weight @ block
+            squares += weight @ block.power(2)
+        return sums, squares
+
     def as_stored(self, rows: sp.csr_matrix) -> sp.csr_matrix:
         """`rows` (float values) with the values this store would keep of them, as float32: rounded to float16 in a
         half store, so that what is derived from rows about to be appended agrees with what is read back later."""

@@ -1,4 +1,5 @@
-"""The background: what a need scores with the pool's average expert, taken off the pair's raw sum."""
+"""The background and the spread scale: what a need scores with the pool's average expert, taken off the pair's
+raw sum, and how widely its raw sums spread over the pool, which scales what is left."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from matching import ExpertProfile, MatchEngine, MatchSettings, NeedText
 from matching import engine as engine_module
-from matching.engine import FLOOR, bounded, floor
+from matching.engine import FLOOR, SPREAD_SCALE_BOUNDS, bounded, floor, text_score
 from matching.topics import TopicVectors, WordVectors
 from tests.matching.conftest import EXPERTS, NEEDS
 
@@ -114,3 +115,77 @@ def test_the_expected_topic_similarity_follows_the_mean_over_experts() -> None:
     exact = np.maximum(experts @ queries.T, 0).mean(axis=0)
     assert topics.expected_similarity(queries) == pytest.approx(exact, abs=0.01)
     assert topics.expected_similarity(np.zeros((1, d)))[0] == 0.0
+
+
+WORDS_ONLY = MatchSettings(document_weight=0, topic_weight=0.0)
+
+
+def test_a_needs_spread_is_that_of_its_raw_sums_over_the_pool_were_the_columns_independent() -> None:
+    engine = MatchEngine(WORDS_ONLY).fit(EXPERTS, NEEDS)
+    profiles = engine._profiles.float32_rows(np.arange(len(EXPERTS))).toarray().astype(np.float64)
+    variance = profiles.var(axis=0)
+    for text in TEXTS:
+        query = engine.vectorize([text])
+        q = query.toarray().ravel()[: variance.size].astype(np.float64)
+        assert engine._spreads(query)[0] == pytest.approx(np.sqrt(q * q @ variance), rel=1e-4)
+    # a need of one term: exactly the spread of its raw sums over the pool
+    one = engine.vectorize(["ranking"])
+    assert one.nnz == 1
+    raw = (engine._profiles.float32_rows(np.arange(len(EXPERTS))) @ one.T).toarray().ravel()
+    assert engine._spreads(one)[0] == pytest.approx(raw.std(), rel=1e-4)
+
+
+def test_the_reference_is_the_median_spread_of_the_pools_own_first_texts_read_as_needs() -> None:
+    engine = MatchEngine(WORDS_ONLY).fit(EXPERTS, NEEDS)
+    firsts = [e.profile or e.documents[0] for e in EXPERTS]
+    assert engine._spread_reference == pytest.approx(float(np.median(engine._spreads(engine.vectorize(firsts)))))
+    for text in TEXTS:
+        query = engine.vectorize([text])
+        expected = (engine._spread_reference / engine._spreads(query)[0]) ** 0.5
+        assert engine._scales(query)[0] == pytest.approx(np.clip(expected, *SPREAD_SCALE_BOUNDS), rel=1e-5)
+
+
+def test_a_text_score_is_what_is_left_above_the_background_times_the_spread_scale() -> None:
+    pool = [_plain(e) for e in EXPERTS]
+    engine = MatchEngine(WORDS_ONLY).fit(pool, NEEDS)
+    profiles = engine._profiles.float32_rows(np.arange(len(pool)))
+    ids = [e.id for e in pool]
+    for text in TEXTS:
+        query = engine.vectorize([text])
+        raw = (profiles @ query.T).toarray().ravel().astype(np.float32)
+        expected = text_score(raw, engine._backgrounds(query)[0], engine._scales(query)[0])
+        shown = {m.expert_id: m.reasons.text_score for m in engine.experts_for(NeedText("n", text), k=0)}
+        assert [shown[i] for i in ids] == pytest.approx(expected.tolist(), rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("settings", [MatchSettings(), WORDS_ONLY])
+def test_the_spread_scale_changes_no_order_within_a_need(settings: MatchSettings) -> None:
+    pool = [_plain(e) for e in EXPERTS]
+    with_it = MatchEngine(settings).fit(pool, NEEDS)
+    without = MatchEngine(dataclasses.replace(settings, spread_weight=0.0)).fit(pool, NEEDS)
+    assert without._spread_reference == 0.0
+    for text in TEXTS:
+        need = NeedText("n", text)
+        a = with_it.experts_for(need, k=0)
+        b = without.experts_for(need, k=0)
+        assert [m.expert_id for m in a] == [m.expert_id for m in b]
+        assert [m.score > 0 for m in a] == [m.score > 0 for m in b]
+
+
+def test_the_spread_scale_is_frozen_at_fit_and_bounded() -> None:
+    engine = MatchEngine().fit(EXPERTS, NEEDS)
+    queries = engine.vectorize(TEXTS)
+    scales = engine._scales(queries)
+    reference = engine._spread_reference
+    engine.upsert_expert(ExpertProfile("new", "水稻病虫害绿色防控与桥梁抗震加固", ("高血压社区管理",)))
+    engine.remove_expert(EXPERTS[0].id)
+    assert engine._spread_reference == reference
+    assert engine._scales(queries).tolist() == scales.tolist()
+    # a need added later is scaled as the same text fitted with the pool is
+    engine.upsert_need(NeedText("again", NEEDS[0].text))
+    assert engine._need_scale[-1] == pytest.approx(engine._need_scale[0], rel=1e-6)
+    # however far a need's spread is from the pool's typical one
+    engine._spread_reference = 1e6
+    assert set(engine._scales(queries).tolist()) == {SPREAD_SCALE_BOUNDS[1]}
+    engine._spread_reference = 1e-6
+    assert set(engine._scales(queries).tolist()) == {SPREAD_SCALE_BOUNDS[0]}

@@ -274,8 +274,9 @@ def test_every_expert_ranked_stays_in_one_process() -> None:
 
 
 def test_text_scores_stay_below_one_and_order_needs_as_the_raw_bm25_sum() -> None:
-    # whole profiles only, no topic part and no background, so that the raw sum is one product with the profile row
-    settings = MatchSettings(document_weight=0, topic_weight=0.0, background_weight=0.0)
+    # whole profiles only, no topic part, background or spread scale, so that the raw sum is one product with the
+    # profile row
+    settings = MatchSettings(document_weight=0, topic_weight=0.0, background_weight=0.0, spread_weight=0.0)
     engine = MatchEngine(settings, neighbours=NEIGHBOURS).fit(EXPERTS, NEEDS)
     texts = ["水稻", "水稻病虫害绿色防控", "水稻病虫害绿色防控。" * 40, "稻田病虫害绿色防控与水稻高产栽培技术研究"]
     profile = engine._profiles.float32_rows(np.array([engine._expert_slot["rice"]]))
@@ -288,10 +289,15 @@ def test_text_scores_stay_below_one_and_order_needs_as_the_raw_bm25_sum() -> Non
 
 
 def _word_engine(pool: list[ExpertProfile], document_weight: float) -> MatchEngine:
-    """English words only, no length normalisation, no topic part and no background, so that BM25 weights are easy
-    to compute by hand."""
+    """English words only, no length normalisation, no topic part, background or spread scale, so that BM25 weights
+    are easy to compute by hand."""
     settings = MatchSettings(
-        b=0.0, b_words=0.0, document_weight=document_weight, topic_weight=0.0, background_weight=0.0
+        b=0.0,
+        b_words=0.0,
+        document_weight=document_weight,
+        topic_weight=0.0,
+        background_weight=0.0,
+        spread_weight=0.0,
     )
     return MatchEngine(settings).fit(pool)
 

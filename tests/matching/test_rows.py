@@ -143,3 +143,7 @@ def test_column_sums_weigh_the_chosen_rows(half: bool) -> None:
     weights = np.array([1.0, 0.5, 2.0, 0.25, 1.0])
     expected = weights @ rows.toarray()[positions]
     assert store.column_sums(positions, weights, step=2) == pytest.approx(expected, rel=1e-3 if half else 1e-6)
+    sums, squares = store.column_moments(positions, weights, step=2)
+    assert np.array_equal(sums, store.column_sums(positions, weights, step=2))
+    squared = weights @ (rows.toarray()[positions] ** 2)
+    assert squares == pytest.approx(squared, rel=2e-3 if half else 1e-6)
