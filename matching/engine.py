@@ -72,7 +72,7 @@ from matching.features import (
     mean_block_lengths,
 )
 from matching.memory import cyclic_gc_paused, reusing_freed_memory, small_pages
-from matching.rows import RowStore, row_ranges, with_width
+from matching.rows import RowStore, dense_products, row_ranges
 from matching.topics import TopicVectors, shipped_word_vectors
 from matching.types import ExpertProfile, Match, NeedText, Reasons
 
@@ -574,12 +574,7 @@ class MatchEngine:
         out = np.zeros(rows.shape[0], dtype=np.float32)
         if not weight or self._background_row.size == 0:
             return out
-        background = self._background_row
-        if rows.shape[0] == 1:
-            inside = rows.indices < background.size
-            out[0] = rows.data[inside] @ background[rows.indices[inside]]
-        else:
-            out[:] = with_width(rows, background.size) @ background
+        out[:] = dense_products(rows, self._background_row)
         if self._topics is not None and topics is not None and words is not None:
             out += self._topic_weight(words) * self._topics.expected_similarity(topics)
         out *= np.float32(weight)
@@ -603,12 +598,7 @@ class MatchEngine:
     def _spreads(self, rows: sp.csr_matrix) -> np.ndarray:
         """sqrt(sum_t q(t)^2 var(t)) for each query row: the spread of its raw sums over the pool, were the
         columns independent."""
-        variance = self._spread_row
-        if rows.shape[0] == 1:
-            inside = rows.indices < variance.size
-            data = rows.data[inside]
-            return np.sqrt(np.array([(data * data) @ variance[rows.indices[inside]]], dtype=np.float32))
-        return np.sqrt(with_width(rows, variance.size).power(2) @ variance).astype(np.float32)
+        return np.sqrt(dense_products(rows, self._spread_row, squared=True))
 
     def _scales(self, rows: sp.csr_matrix) -> np.ndarray:
         """Each query row's spread scale, (reference / spread) ** `spread_weight` within `SPREAD_SCALE_BOUNDS`;

@@ -9,6 +9,7 @@ different widths are widened (a shape change, no copy), and query columns past a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -30,6 +31,21 @@ def with_width(matrix: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
     indptr = np.zeros(m.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(row_of[keep], minlength=m.shape[0]), out=indptr[1:])
     return sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=(m.shape[0], n_cols))
+
+
+def dense_products(rows: sp.csr_matrix, vector: np.ndarray, squared: bool = False) -> np.ndarray:
+    """Each row times the dense `vector` (float32), over the vector's columns: a row's columns past its end count
+    as 0; with `squared`, each entry is squared first. One row (a query) is read directly, without SciPy's product."""
+    if rows.shape[0] == 1:
+        inside = rows.indices < vector.size
+        data = rows.data[inside]
+        if squared:
+            data = data * data
+        return np.array([data @ vector[rows.indices[inside]]], dtype=np.float32)
+    matrix = with_width(rows, vector.size)
+    if squared:
+        matrix = matrix.power(2)
+    return np.asarray(matrix @ vector, dtype=np.float32)
 
 
 def transposed_columns(
@@ -238,13 +254,18 @@ class RowStore:
         """The rows at `positions` with float32 values (a half store's decoded)."""
         return self._float32(self.rows(positions))
 
-    def column_sums(self, positions: np.ndarray, weights: np.ndarray, step: int = 5_000) -> np.ndarray:
-        """Each column's sum over the rows at `positions`, each row times its weight (float64): gathered and
-        multiplied `step` rows at a time, so the copies stay small."""
-        total = np.zeros(self._all().shape[1], dtype=np.float64)
+    def _weighted_blocks(
+        self, positions: np.ndarray, weights: np.ndarray, step: int
+    ) -> Iterator[tuple[np.ndarray, sp.csr_matrix]]:
+        """(weights, float32 rows) of the rows at `positions`, `step` rows at a time, so the copies stay small."""
         for a in range(0, positions.size, step):
-            block = self.float32_rows(positions[a : a + step])
-            total += weights[a : a + step].astype(np.float32) @ block
+            yield weights[a : a + step].astype(np.float32), self.float32_rows(positions[a : a + step])
+
+    def column_sums(self, positions: np.ndarray, weights: np.ndarray, step: int = 5_000) -> np.ndarray:
+        """Each column's sum over the rows at `positions`, each row times its weight (float64)."""
+        total = np.zeros(self._all().shape[1], dtype=np.float64)
+        for weight, block in self._weighted_blocks(positions, weights, step):
+            total += weight @ block
         return total
 
     def column_moments(
@@ -253,9 +274,7 @@ class RowStore:
         """`column_sums` of the entries and of their squares, from one gather of the rows (float64 each)."""
         sums = np.zeros(self._all().shape[1], dtype=np.float64)
         squares = np.zeros_like(sums)
-        for a in range(0, positions.size, step):
-            block = self.float32_rows(positions[a : a + step])
-            weight = weights[a : a + step].astype(np.float32)
+        for weight, block in self._weighted_blocks(positions, weights, step):
             sums += weight @ block
             squares += weight @ block.power(2)
         return sums, squares

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from matching.rows import RowStore, transposed_columns
+from matching.rows import RowStore, dense_products, transposed_columns
 
 
 def _every_row(store: RowStore, query: sp.csr_matrix) -> np.ndarray:
@@ -147,3 +147,14 @@ def test_column_sums_weigh_the_chosen_rows(half: bool) -> None:
     assert np.array_equal(sums, store.column_sums(positions, weights, step=2))
     squared = weights @ (rows.toarray()[positions] ** 2)
     assert squares == pytest.approx(squared, rel=2e-3 if half else 1e-6)
+
+
+@pytest.mark.parametrize("squared", [False, True])
+def test_dense_products_are_the_rows_times_the_vector_over_its_columns(squared: bool) -> None:
+    rows = _rows()
+    vector = np.random.default_rng(3).random(rows.shape[1] - 5).astype(np.float32)  # the last 5 columns count 0
+    dense = rows.toarray()[:, : vector.size].astype(np.float64)
+    expected = (dense**2 if squared else dense) @ vector
+    assert dense_products(rows, vector, squared) == pytest.approx(expected, rel=1e-5)
+    for i in (0, 7):  # one row, read without the matrix product
+        assert dense_products(rows[i], vector, squared) == pytest.approx(expected[i : i + 1], rel=1e-5)
