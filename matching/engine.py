@@ -565,16 +565,22 @@ class MatchEngine:
         self._background_row = row.astype(np.float32)
 
     def _backgrounds(
-        self, rows: sp.csr_matrix, topics: np.ndarray | None = None, words: np.ndarray | None = None
+        self,
+        rows: sp.csr_matrix,
+        topics: np.ndarray | None = None,
+        words: np.ndarray | None = None,
+        stored: bool = True,
     ) -> np.ndarray:
         """For each query row, the raw sum the pool's average expert gets (times `background_weight`): the row
         times the background row, plus the topic part's expected value over the experts (`topics`: the rows'
-        centred topic vectors, `words`: how many of each row's words have a vector)."""
+        centred topic vectors, `words`: how many of each row's words have a vector). `stored`: rows to be kept
+        (fitted or added needs) get the same bits either way; a live query's row is read faster
+        (`rows.dense_products`)."""
         weight = self.settings.background_weight
         out = np.zeros(rows.shape[0], dtype=np.float32)
         if not weight or self._background_row.size == 0:
             return out
-        out[:] = dense_products(rows, self._background_row)
+        out[:] = dense_products(rows, self._background_row, stored=stored)
         if self._topics is not None and topics is not None and words is not None:
             out += self._topic_weight(words) * self._topics.expected_similarity(topics)
         out *= np.float32(weight)
@@ -595,18 +601,19 @@ class MatchEngine:
             if (spreads > 0).any():
                 self._spread_reference = float(np.median(spreads[spreads > 0]))
 
-    def _spreads(self, rows: sp.csr_matrix) -> np.ndarray:
+    def _spreads(self, rows: sp.csr_matrix, stored: bool = True) -> np.ndarray:
         """sqrt(sum_t q(t)^2 var(t)) for each query row: the spread of its raw sums over the pool, were the
         columns independent."""
-        return np.sqrt(dense_products(rows, self._spread_row, squared=True))
+        return np.sqrt(dense_products(rows, self._spread_row, squared=True, stored=stored))
 
-    def _scales(self, rows: sp.csr_matrix) -> np.ndarray:
+    def _scales(self, rows: sp.csr_matrix, stored: bool = True) -> np.ndarray:
         """Each query row's spread scale, (reference / spread) ** `spread_weight` within `SPREAD_SCALE_BOUNDS`;
-        1 for a row without a spread (no column any two experts weigh differently) or with the scale off."""
+        1 for a row without a spread (no column any two experts weigh differently) or with the scale off.
+        `stored` as in `_backgrounds`."""
         out = np.ones(rows.shape[0], dtype=np.float32)
         if not self.settings.spread_weight or not self._spread_reference:
             return out
-        spreads = self._spreads(rows)
+        spreads = self._spreads(rows, stored)
         known = spreads > 0
         scaled = (np.float32(self._spread_reference) / spreads[known]) ** np.float32(self.settings.spread_weight)
         out[known] = np.clip(scaled, *SPREAD_SCALE_BOUNDS)
@@ -870,14 +877,14 @@ class MatchEngine:
             runs = self._document_runs()[slots[hit]]
             raw[hit] += np.float32(weight) * self._documents.best(runs[:, 0], runs[:, 1], query)
         similarity = np.zeros(len(slots), dtype=np.float32)
-        scale = self._scales(query)
+        scale = self._scales(query, stored=False)
         if self._topics is None:
-            return self._text(raw, self._backgrounds(query), scale), similarity
+            return self._text(raw, self._backgrounds(query, stored=False), scale), similarity
         vector, words = self._topic_rows(query, query=True, stored=False)
         if words[0]:
             np.maximum(self._topics.experts.rows(slots) @ vector[0], np.float32(0.0), out=similarity)
             raw += self._topic_weight(words) * similarity
-        return self._text(raw, self._backgrounds(query, vector, words), scale), similarity
+        return self._text(raw, self._backgrounds(query, vector, words, stored=False), scale), similarity
 
     # ------------------------------------------------------------------ queries
     def _n_candidates(self, want: int) -> int:

@@ -33,10 +33,12 @@ def with_width(matrix: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
     return sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=(m.shape[0], n_cols))
 
 
-def dense_products(rows: sp.csr_matrix, vector: np.ndarray, squared: bool = False) -> np.ndarray:
+def dense_products(rows: sp.csr_matrix, vector: np.ndarray, squared: bool = False, stored: bool = True) -> np.ndarray:
     """Each row times the dense `vector` (float32), over the vector's columns: a row's columns past its end count
-    as 0; with `squared`, each entry is squared first. One row (a query) is read directly, without SciPy's product."""
-    if rows.shape[0] == 1:
+    as 0; with `squared`, each entry is squared first. Rows to be stored take SciPy's sparse product, whatever
+    their number, so that a row added later gets to the bit what a fit gives it; a live query's one row
+    (`stored=False`) is read directly, without SciPy's overhead (BLAS may round it differently in the last bit)."""
+    if not stored and rows.shape[0] == 1:
         inside = rows.indices < vector.size
         data = rows.data[inside]
         if squared:

@@ -189,3 +189,18 @@ def test_the_spread_scale_is_frozen_at_fit_and_bounded() -> None:
     assert set(engine._scales(queries).tolist()) == {SPREAD_SCALE_BOUNDS[1]}
     engine._spread_reference = 1e-6
     assert set(engine._scales(queries).tolist()) == {SPREAD_SCALE_BOUNDS[0]}
+
+
+def test_a_need_added_later_scores_to_the_bit_as_the_same_text_fitted_with_the_pool() -> None:
+    # long needs: a product over many columns is where a BLAS dot and SciPy's sparse product round apart
+    pool_text = "；".join(e.profile + "；".join(e.documents) for e in EXPERTS)
+    needs = [NeedText(f"n{i}", "。".join(TEXTS[i:] + TEXTS[:i]) + "。" + pool_text) for i in range(len(TEXTS))]
+    engine = MatchEngine().fit(EXPERTS, needs)
+    for need in needs:
+        engine.upsert_need(NeedText(need.id + "-again", need.text))
+    n = len(needs)
+    assert engine._need_background[n:].tolist() == engine._need_background[:n].tolist()
+    assert engine._need_scale[n:].tolist() == engine._need_scale[:n].tolist()
+    for expert in EXPERTS:
+        scores = {m.need_id: m.score for m in engine.needs_for(expert.id, k=2 * n)}
+        assert [scores[x.id + "-again"] for x in needs] == [scores[x.id] for x in needs]
