@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 
 _ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# a mobile number may be written 138-1234-5678 or 138 1234 5678, which a URL in the access log carries as
+# 138%201234%205678 or 138+1234+5678
+_SEPARATOR = r"(?:[\s\-+]|%20)?"
+_MOBILE = re.compile(rf"(?<!\d)(1[3-9]\d{_SEPARATOR})\d{{4}}({_SEPARATOR}\d{{4}})(?!\d)")
 
 
 def scrub(text: str) -> str:
     return _MOBILE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1********\2", text))
 
 
+def _scrubbed(value: object) -> object:
+    return scrub(value) if isinstance(value, str) else value
+
+
 class PersonalDataFilter(logging.Filter):
-    """Rewrites each record's message with phone and ID numbers masked."""
+    """Masks phone and ID numbers in each record: in its message and in each of its arguments, which stay
+    arguments (uvicorn's access formatter unpacks them); a record whose number hides in an argument of another
+    type is reduced to its masked text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = scrub(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_scrubbed(a) for a in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {k: _scrubbed(v) for k, v in record.args.items()}
         message = record.getMessage()
         cleaned = scrub(message)
         if cleaned != message:

@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
+from uvicorn.logging import AccessFormatter
 
 from service.logging_setup import PersonalDataFilter, install_filter
 from service.models import Account
@@ -145,3 +146,34 @@ def test_personal_data_never_reaches_the_logs(
         assert secret not in logged
         assert secret not in caplog.text
     assert f"{new_id[:6]}********{new_id[-4:]}" in logged
+
+
+@pytest.mark.parametrize(
+    ("path", "masked"),
+    [
+        ("/api/v1/experts?q=13812345678", "q=138****5678"),
+        ("/api/v1/experts?q=138-1234-5678", "q=138-****-5678"),
+        ("/api/v1/experts?q=138%201234%205678", "q=138%20****%205678"),
+        ("/api/v1/experts?q=138+1234+5678&id=510131197001011234", "q=138+****+5678&id=510131********1234"),
+    ],
+)
+def test_the_web_servers_access_line_is_written_with_the_numbers_masked(path: str, masked: str) -> None:
+    """uvicorn's access formatter unpacks the record's arguments: the filter masks them and keeps them."""
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 200),
+        None,
+    )
+    assert PersonalDataFilter().filter(record)
+    line = AccessFormatter("%(client_addr)s %(request_line)s %(status_code)s", use_colors=False).format(record)
+    assert line == f"127.0.0.1:5000 GET {path.split('?')[0]}?{masked} HTTP/1.1 200 OK"
+
+
+def test_a_number_in_an_argument_of_another_type_is_masked_in_the_records_text() -> None:
+    record = logging.LogRecord("zhiqiao", logging.INFO, __file__, 1, "caller %d", (13812345678,), None)
+    assert PersonalDataFilter().filter(record)
+    assert record.getMessage() == "caller 138****5678"
