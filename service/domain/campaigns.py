@@ -40,7 +40,7 @@ from service import clock
 from service.config import get_settings
 from service.domain.access import district_scope, is_city, require_district
 from service.domain.common import get_or_404, json_list_contains, paginate
-from service.domain.needs import SERVABLE
+from service.domain.needs import SERVABLE, places_held
 from service.domain.visits import propose_visit
 from service.errors import AppError, Conflict, Forbidden, InvalidInput
 from service.matcher import MatchIndex, conflicted_experts
@@ -242,17 +242,6 @@ def get_campaign(*, session: Session, viewer: Account, campaign_id: int) -> Camp
     return campaign_detail(session, _campaign_for(session, viewer, campaign_id))
 
 
-def _places_held(session: Session, need_ids: Sequence[int]) -> dict[int, int]:
-    if not need_ids:
-        return {}
-    rows = session.exec(
-        select(Visit.need_id, func.count())
-        .where(col(Visit.need_id).in_(need_ids), col(Visit.status).in_(VISIT_HOLDS_PLACE))
-        .group_by(col(Visit.need_id))
-    ).all()
-    return {need_id: int(n) for need_id, n in rows}
-
-
 def _select_needs(session: Session, district: str | None, selection: NeedSelection) -> list[int]:
     """Needs still taking experts with places open, from explicit ids (all must qualify) or filters."""
     if selection.ids is not None:
@@ -280,7 +269,7 @@ def _select_needs(session: Session, district: str | None, selection: NeedSelecti
     if selection.service_type is not None:
         statement = statement.where(Need.service_type == selection.service_type)
     needs = list(session.exec(statement.order_by(col(Need.id))).all())
-    held = _places_held(session, [n.id or 0 for n in needs])
+    held = places_held(session, [n.id or 0 for n in needs])
     return [n.id or 0 for n in needs if held.get(n.id or 0, 0) < n.experts_wanted]
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service.domain.access import is_official, require_district, require_need_access, require_unit
@@ -13,7 +15,7 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.models import Account, Need, Unit, Visit
 from service.models.common import utcnow
 from service.models.need import NeedCreate, NeedPublic, NeedUpdate
-from service.vocab import NeedStatus, Role, VisitStatus, need_state_label
+from service.vocab import VISIT_HOLDS_PLACE, NeedStatus, Role, VisitStatus, need_state_label
 
 SORTABLE = {
     "id": Need.id,
@@ -146,6 +148,11 @@ def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpd
         clash = select(Need.id).where(Need.unit_id == need.unit_id, Need.title == changes["title"])
         if session.exec(clash).first() is not None:
             raise Conflict(f"本单位已有标题为“{changes['title']}”的需求")
+    wanted = changes.get("experts_wanted")
+    if wanted is not None:
+        held = places_held(session, [need_id]).get(need_id, 0)
+        if wanted < held:
+            raise Conflict(f"已有 {held} 位专家接受该需求，所需专家人数不能少于 {held}")
     apply_update(need, changes)
     need.updated_at = utcnow()
     session.add(need)
@@ -192,6 +199,25 @@ def _require_state(need: Need, allowed: tuple[NeedStatus, ...], action: str) -> 
         now = need_state_label(need.status)
         can = "、".join(need_state_label(s) for s in allowed)
         raise Conflict(f"需求当前为“{now}”，不能{action}（仅限：{can}）")
+
+
+def places_held(session: Session, need_ids: Sequence[int]) -> dict[int, int]:
+    """For each need (by id), how many of its visits hold one of the places it asked for (accepted and on)."""
+    if not need_ids:
+        return {}
+    rows = session.exec(
+        select(Visit.need_id, func.count())
+        .where(col(Visit.need_id).in_(need_ids), col(Visit.status).in_(VISIT_HOLDS_PLACE))
+        .group_by(col(Visit.need_id))
+    ).all()
+    return {need_id: int(n) for need_id, n in rows}
+
+
+def require_open_place(session: Session, need: Need) -> None:
+    """Refuse when every expert the need asked for has already accepted (`experts_wanted`)."""
+    held, wanted = places_held(session, [need.id or 0]).get(need.id or 0, 0), need.experts_wanted
+    if held >= wanted:
+        raise Conflict(f"需求“{need.title}”所需的 {wanted} 位专家已全部落实（{held}/{wanted}）")
 
 
 def refresh_need_status(session: Session, need: Need) -> None:

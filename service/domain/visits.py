@@ -10,7 +10,7 @@ from service import clock
 from service.domain.access import is_official, require_district, require_expert, require_unit
 from service.domain.common import get_or_404, paginate
 from service.domain.experts import places_used
-from service.domain.needs import SERVABLE, refresh_need_status
+from service.domain.needs import SERVABLE, refresh_need_status, require_open_place
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Account, Expert, Need, Unit, Visit
 from service.models.common import utcnow
@@ -135,16 +135,14 @@ def propose_visit(
         require_district(actor, need.district)
     if need.status not in SERVABLE:
         raise Conflict(f"需求当前为“{need_state_label(need.status)}”，不能安排专家")
-    if expert.status != "在库" or not expert.available:
-        raise Conflict(
-            f"专家{expert.name}当前不可安排（{expert.status}{'' if expert.available else '、暂不接受服务'}）"
-        )
+    _require_available(expert)
     unit = get_or_404(session, Unit, need.unit_id)
     if expert.employer and expert.employer == unit.name:
         raise Conflict("专家不能服务本人所在单位（利益回避）")
     visit = session.exec(select(Visit).where(Visit.need_id == need_id, Visit.expert_id == expert_id)).first()
     if visit is not None and visit.status not in (VisitStatus.declined, VisitStatus.cancelled):
         raise Conflict(f"专家{expert.name}已安排在该需求中")
+    require_open_place(session, need)
     if visit is None:
         visit = Visit(need_id=need_id, expert_id=expert_id, year=service_year(need))
     visit.status = VisitStatus.proposed
@@ -155,7 +153,7 @@ def propose_visit(
     session.add(visit)
     session.flush()
     if volunteering:
-        _take_place(session, visit)
+        _take_place(session, visit, need)
         refresh_need_status(session, need)
     if commit:
         session.commit()
@@ -163,9 +161,20 @@ def propose_visit(
     return visit_view(session, visit)
 
 
-def _take_place(session: Session, visit: Visit) -> None:
-    """Accept `visit` if its expert has a place left this year; the expert row is locked meanwhile."""
+def _require_available(expert: Expert) -> None:
+    if expert.status != "在库" or not expert.available:
+        raise Conflict(
+            f"专家{expert.name}当前不可安排（{expert.status}{'' if expert.available else '、暂不接受服务'}）"
+        )
+
+
+def _take_place(session: Session, visit: Visit, need: Need) -> None:
+    """Accept `visit` if its expert can still serve and has a place left this year, and the need still has one of
+    the places it asked for; the expert's and the need's rows are locked meanwhile."""
     expert = session.exec(select(Expert).where(Expert.id == visit.expert_id).with_for_update()).one()
+    _require_available(expert)
+    session.exec(select(Need).where(Need.id == need.id).with_for_update()).one()
+    require_open_place(session, need)
     used = places_used(session, expert.id or 0, visit.year)
     if used >= expert.yearly_capacity:
         raise Conflict(f"{expert.name}本年度服务名额已满（{used}/{expert.yearly_capacity}）")
@@ -206,7 +215,7 @@ def act_on_visit(
     if action == "accept":
         if need.status not in SERVABLE:
             raise Conflict("需求已不再征集专家")
-        _take_place(session, visit)
+        _take_place(session, visit, need)
     elif action == "decline":
         if not reason.strip():
             raise InvalidInput("婉拒时请填写原因")

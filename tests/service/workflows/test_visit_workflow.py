@@ -206,6 +206,56 @@ def test_last_place_can_be_taken(client: TestClient, world: World, session: Sess
     assert act(client, world, world.visit.id, "accept", "expert").status_code == 200
 
 
+def _other_expert_accepted(session: Session, world: World) -> None:
+    """The world's other expert has accepted the world's need, which asked for one expert."""
+    assert world.need.experts_wanted == 1
+    session.add(Visit(need_id=world.need.id or 0, expert_id=world.other_expert.id or 0, year=clock.today().year))
+    session.commit()
+    visit = session.exec(select(Visit).where(Visit.expert_id == world.other_expert.id)).one()
+    set_visit(session, visit, VisitStatus.accepted)
+
+
+def test_a_need_takes_no_more_experts_than_it_asked_for(
+    client: TestClient, world: World, session: Session, engine: Engine
+) -> None:
+    _other_expert_accepted(session, world)
+    message = refused(act(client, world, world.visit.id, "accept", "expert"), 409)
+    assert "已全部落实（1/1）" in message
+    assert stored(engine, Visit, world.visit.id)["status"] == VisitStatus.proposed
+    need_url = f"{API}/needs/{world.need.id}"
+    official = world.headers("district_official")
+    assert client.patch(need_url, json={"experts_wanted": 2}, headers=official).status_code == 200
+    assert act(client, world, world.visit.id, "accept", "expert").status_code == 200
+    # two experts have accepted: the need cannot ask for fewer
+    assert "不能少于 2" in refused(client.patch(need_url, json={"experts_wanted": 1}, headers=official), 409)
+    assert stored(engine, Need, world.need.id)["experts_wanted"] == 2
+
+
+def test_a_need_whose_places_are_taken_takes_no_proposal_or_volunteer(
+    client: TestClient, world: World, session: Session, engine: Engine
+) -> None:
+    _other_expert_accepted(session, world)
+    set_visit(session, world.visit, VisitStatus.declined)
+    proposal = {"need_id": world.need.id, "expert_id": world.expert.id}
+    assert "已全部落实" in refused(
+        client.post(f"{API}/visits", json=proposal, headers=world.headers("city_official")), 409
+    )
+    volunteer = client.post(f"{API}/visits", json={"need_id": world.need.id}, headers=world.headers("expert"))
+    assert "已全部落实" in refused(volunteer, 409)
+    assert stored(engine, Visit, world.visit.id)["status"] == VisitStatus.declined
+
+
+@pytest.mark.parametrize(("status", "available"), [("在库", False), ("退出", True)])
+def test_an_expert_who_cannot_serve_cannot_accept(
+    client: TestClient, world: World, session: Session, engine: Engine, status: str, available: bool
+) -> None:
+    world.expert.status, world.expert.available = status, available
+    session.add(world.expert)
+    session.commit()
+    assert "当前不可安排" in refused(act(client, world, world.visit.id, "accept", "expert"), 409)
+    assert stored(engine, Visit, world.visit.id)["status"] == VisitStatus.proposed
+
+
 def test_conflict_of_interest_is_refused(client: TestClient, world: World, session: Session, engine: Engine) -> None:
     other = world.other_expert
     other.employer = world.unit.name  # the expert works for the very unit that asks
