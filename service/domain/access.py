@@ -77,7 +77,7 @@ def _entitled_to_phone(session: Session, expert: Expert, viewer: Account) -> boo
     return False
 
 
-def expert_view(session: Session, expert: Expert, viewer: Account, visits_this_year: int = 0) -> ExpertPublic:
+def expert_view(session: Session, expert: Expert, viewer: Account, visits_this_year: int) -> ExpertPublic:
     """The expert as `viewer` may see them: phone and ID number in full only where entitled."""
     data = expert.model_dump()
     data["visits_this_year"] = visits_this_year

@@ -102,7 +102,7 @@ def create_expert(*, session: Session, actor: Account, data: ExpertCreate) -> Ex
     enqueue_index(session, "experts", expert)
     session.commit()
     session.refresh(expert)
-    return expert_view(session, expert, actor)
+    return expert_view(session, expert, actor, 0)  # a new expert has served nowhere yet
 
 
 def update_expert(*, session: Session, actor: Account, expert_id: int, data: ExpertUpdate) -> ExpertPublic:

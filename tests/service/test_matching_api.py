@@ -64,6 +64,19 @@ def test_candidates_rank_the_fitting_expert_first_with_reasons(
     assert scores == sorted(scores, reverse=True)
 
 
+def test_a_candidate_shows_the_visits_that_use_their_places_this_year(
+    client: TestClient, world: World, session: Session
+) -> None:
+    world.visit.status = VisitStatus.accepted
+    session.add(world.visit)
+    session.commit()
+    answer = client.get(f"/api/v1/needs/{world.need.id}/candidates", headers=world.headers("district_official"))
+    assert answer.status_code == 200, answer.text
+    candidate = next(c for c in answer.json() if c["expert"]["id"] == world.expert.id)
+    assert candidate["expert"]["visits_this_year"] == 1
+    assert candidate["reasons"]["capacity_left"] == world.expert.yearly_capacity - 1
+
+
 def test_candidates_name_the_experts_document_that_matched_best(
     client: TestClient, world: World, session: Session
 ) -> None:
