@@ -5,14 +5,25 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from service.domain.access import is_official, require_district, require_unit
-from service.domain.common import apply_update, get_or_404, paginate
+from service.domain.common import apply_update, enqueue_index, get_or_404, paginate
 from service.errors import Conflict
-from service.models import Account, Unit
+from service.models import Account, Need, Unit
+from service.models.common import utcnow
 from service.models.need import UnitCreate, UnitPublic, UnitUpdate
 from service.validation import mask_phone
-from service.vocab import Role
+from service.vocab import NeedStatus, Role
 
 SORTABLE = {"id": Unit.id, "name": Unit.name, "district": Unit.district, "created_at": Unit.created_at}
+
+
+# a need in one of these states follows its unit when the unit moves to another district
+UNFINISHED = (
+    NeedStatus.draft,
+    NeedStatus.submitted,
+    NeedStatus.open,
+    NeedStatus.matched,
+    NeedStatus.in_service,
+)
 
 
 def unit_view(unit: Unit, viewer: Account) -> UnitPublic:
@@ -79,11 +90,23 @@ def update_unit(*, session: Session, actor: Account, unit_id: int, data: UnitUpd
     changes = data.model_dump(exclude_unset=True)
     if actor.role == Role.unit:
         changes.pop("district", None)
+    moved_to = changes.get("district")
+    if moved_to is not None and moved_to != unit.district:
+        require_district(actor, moved_to)  # a district official moves a unit only within their district
+    else:
+        moved_to = None
     if changes.get("name") and changes["name"] != unit.name:
         if session.exec(select(Unit.id).where(Unit.name == changes["name"])).first() is not None:
             raise Conflict(f"单位“{changes['name']}”已存在")
     apply_update(unit, changes)
     session.add(unit)
+    if moved_to is not None:
+        # the unit's needs still in progress follow it; finished ones stay where the work was done (考核问效)
+        for need in session.exec(select(Need).where(Need.unit_id == unit_id, col(Need.status).in_(UNFINISHED))):
+            need.district = moved_to
+            need.updated_at = utcnow()
+            session.add(need)
+            enqueue_index(session, "needs", need)
     session.commit()
     session.refresh(unit)
     return unit_view(unit, actor)

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Mount
 from service import clock
 from service.api.deps import RoleGuard
 from service.app import create_app
-from service.models import Campaign, CampaignPair, Concern, Contact, Expert, Leader, Liaison, Need, Visit
+from service.models import Campaign, CampaignPair, Concern, Contact, Expert, Leader, Liaison, Need, Unit, Visit
 from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.concerns import raised_concern
 from tests.service.world import DISTRICT, OTHER_DISTRICT, World
@@ -401,6 +401,9 @@ def test_district_official_cannot_act_outside_their_district(
     assert client.post(f"{API}/experts", json=new_expert, headers=district).status_code == 403
     moved = client.patch(f"{API}/experts/{world.expert.id}", json={"district": OTHER_DISTRICT}, headers=district)
     assert moved.status_code == 403
+    moved = client.patch(f"{API}/units/{world.unit.id}", json={"district": OTHER_DISTRICT}, headers=district)
+    assert moved.status_code == 403
+    assert session.get(Unit, world.unit.id).district == DISTRICT  # type: ignore[union-attr]
     new_need = {"unit_id": world.other_unit.id, "title": "越权发布", "service_type": "技术服务"}
     assert client.post(f"{API}/needs", json=new_need, headers=district).status_code == 403
     open_need = _other_units_need(session, world, NeedStatus.open, title="社区垃圾分类宣讲")
@@ -450,3 +453,24 @@ def test_leader_cannot_touch_another_leaders_liaison(client: TestClient, session
     # The world's expert sees their own pair, not this one.
     assert client.get(f"{API}/liaisons/{world.liaison.id}", headers=world.headers(E)).status_code == 200
     assert client.get(f"{API}/liaisons/{liaison.id}", headers=world.headers(E)).status_code == 403
+
+
+def test_a_unit_moved_to_another_district_takes_its_needs_in_progress_along(
+    client: TestClient, session: Session, world: World
+) -> None:
+    done = Need(unit_id=world.unit.id or 0, title="去年的培训", service_type="人才培训", district=DISTRICT)
+    done.status = NeedStatus.done
+    session.add(done)
+    session.commit()
+    answer = client.patch(f"{API}/units/{world.unit.id}", json={"district": OTHER_DISTRICT}, headers=world.headers(C))
+    assert answer.status_code == 200, answer.text
+    session.expire_all()
+    districts = {n.title: n.district for n in session.exec(select(Need).where(Need.unit_id == world.unit.id))}
+    # the open need and the draft move with the unit; the finished one stays where the work was done
+    assert districts == {
+        world.need.title: OTHER_DISTRICT,
+        world.draft_need.title: OTHER_DISTRICT,
+        "去年的培训": DISTRICT,
+    }
+    # and the district official the unit left no longer sees them
+    assert client.get(f"{API}/needs/{world.need.id}", headers=world.headers(D)).status_code == 403
