@@ -27,6 +27,21 @@ def check_choice(choices: Sequence[str], label: str) -> Callable[[str | None], s
     return _check
 
 
+def required_text(label: str) -> Callable[[str | None], str | None]:
+    """A validator for text that must say something: stripped, and refused when only spaces are left (None, for a
+    field left out of an update, passes)."""
+
+    def _check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            raise ValueError(f"{label}不能为空")
+        return value
+
+    return _check
+
+
 def check_phone(value: str | None) -> str | None:
     if value is None or str(value).strip() == "":
         return None

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models.common import RecordId, created_at_field, json_list_field
-from service.validation import check_choice, check_district, check_field
+from service.validation import check_choice, check_district, check_field, required_text
 from service.vocab import SERVICE_TYPES
 
 
@@ -83,6 +83,7 @@ class CampaignCreate(SQLModel):
     experts: ExpertSelection = Field(default_factory=ExpertSelection)
 
     _district = field_validator("district")(check_district)
+    _name = field_validator("name")(required_text("活动名称"))
 
 
 class PairReasons(SQLModel):

@@ -15,6 +15,7 @@ from service.validation import (
     check_fields,
     check_id_number,
     check_phone,
+    required_text,
 )
 from service.vocab import EMPLOYER_TYPES, EXPERT_STATUSES, SEXES, TALENT_TIERS, TITLE_LEVELS
 
@@ -61,6 +62,7 @@ class ExpertCreate(ExpertBase):
 
     _phone = field_validator("phone")(check_phone)
     _id_number = field_validator("id_number")(check_id_number)
+    _name = field_validator("name")(required_text("姓名"))
 
 
 class ExpertUpdate(SQLModel):
@@ -94,6 +96,7 @@ class ExpertUpdate(SQLModel):
     _district = field_validator("district")(check_district)
     _fields = field_validator("fields")(check_fields)
     _phone = field_validator("phone")(check_phone)
+    _name = field_validator("name")(required_text("姓名"))
     _id_number = field_validator("id_number")(check_id_number)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models.common import RecordId, UtcDateTime, created_at_field, json_list_field, required_choice
-from service.validation import check_choice, check_fields, check_phone
+from service.validation import check_choice, check_fields, check_phone, required_text
 from service.vocab import CONCERN_CATEGORIES, CONTACT_MODES, LEADER_RANKS, ConcernStatus
 
 
@@ -33,6 +33,7 @@ class Leader(LeaderBase, table=True):
 class LeaderCreate(LeaderBase):
     assistant_phone: str | None = None
     _phone = field_validator("assistant_phone")(check_phone)
+    _name = field_validator("name")(required_text("姓名"))
 
 
 class LeaderUpdate(SQLModel):
@@ -46,6 +47,7 @@ class LeaderUpdate(SQLModel):
     _rank = field_validator("rank")(check_choice(LEADER_RANKS, "领导职级"))
     _portfolio = field_validator("portfolio")(check_fields)
     _phone = field_validator("assistant_phone")(check_phone)
+    _name = field_validator("name")(required_text("姓名"))
 
 
 class LeaderPublic(LeaderBase):
@@ -145,14 +147,20 @@ class ConcernCreate(ConcernBase):
     contact_id: RecordId
     due_date: date | None = Field(default=None, description="省略时为提出之日起 30 天")
 
+    _content = field_validator("content")(required_text("诉求内容"))
+
 
 class ConcernAssign(SQLModel):
     department: str = Field(min_length=1, max_length=50)
     due_date: date | None = None
 
+    _department = field_validator("department")(required_text("承办部门"))
+
 
 class ConcernReply(SQLModel):
     reply: str = Field(min_length=1, max_length=2000)
+
+    _reply = field_validator("reply")(required_text("答复"))
 
 
 class ConcernRate(SQLModel):

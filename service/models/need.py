@@ -9,7 +9,7 @@ from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models.common import RecordId, created_at_field, required_choice
-from service.validation import check_choice, check_district, check_field, check_phone
+from service.validation import check_choice, check_district, check_field, check_phone, required_text
 from service.vocab import SERVICE_TYPES, UNIT_KINDS, NeedStatus
 
 
@@ -34,6 +34,7 @@ class Unit(UnitBase, table=True):
 class UnitCreate(UnitBase):
     contact_phone: str | None = None
     _phone = field_validator("contact_phone")(check_phone)
+    _name = field_validator("name")(required_text("单位名称"))
 
 
 class UnitUpdate(SQLModel):
@@ -45,6 +46,7 @@ class UnitUpdate(SQLModel):
     address: str | None = Field(default=None, max_length=200)
 
     _kind = field_validator("kind")(check_choice(UNIT_KINDS, "单位类别"))
+    _name = field_validator("name")(required_text("单位名称"))
     _district = field_validator("district")(check_district)
     _phone = field_validator("contact_phone")(check_phone)
 

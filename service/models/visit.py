@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import field_validator
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models.common import RecordId, UtcDateTime, created_at_field
+from service.validation import required_text
 from service.vocab import VisitOrigin, VisitStatus
 
 
@@ -59,6 +61,8 @@ class ServiceRecord(SQLModel):
     people_trained: int = Field(default=0, ge=0, le=100000)
     technologies: str = Field(default="", max_length=1000)
     problems_solved: int = Field(default=0, ge=0, le=1000)
+
+    _content = field_validator("content")(required_text("服务内容"))
 
 
 class VisitRating(SQLModel):
