@@ -52,6 +52,26 @@ def require_need_access(account: Account, need: Need) -> None:
         raise Forbidden("无权查看此需求")
 
 
+def require_expert_visible(session: Session, viewer: Account, expert: Expert) -> None:
+    """Who may open an expert's profile: officials; the expert; a leader paired with them (any year); a unit one
+    of whose needs the expert was proposed for or took on. Others (another expert, another unit) may not."""
+    if is_official(viewer) or viewer.expert_id == expert.id:
+        return
+    if viewer.role == Role.leader and viewer.leader_id is not None:
+        pair = select(Liaison.id).where(Liaison.leader_id == viewer.leader_id, Liaison.expert_id == expert.id)
+        if session.exec(pair).first() is not None:
+            return
+    if viewer.role == Role.unit and viewer.unit_id is not None:
+        visit = (
+            select(Visit.id)
+            .join(Need, Need.id == Visit.need_id)  # type: ignore[arg-type]
+            .where(Visit.expert_id == expert.id, Need.unit_id == viewer.unit_id)
+        )
+        if session.exec(visit).first() is not None:
+            return
+    raise Forbidden("无权查看该专家的信息")
+
+
 def _entitled_to_phone(session: Session, expert: Expert, viewer: Account) -> bool:
     if is_city(viewer) or viewer.expert_id == expert.id:
         return True

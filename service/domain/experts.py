@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service import clock
-from service.domain.access import expert_view, require_district, require_expert
+from service.domain.access import expert_view, require_district, require_expert, require_expert_visible
 from service.domain.common import apply_update, enqueue_index, get_or_404, json_list_contains, paginate
 from service.errors import Conflict, Forbidden
 from service.models import Account, Expert, Visit
@@ -91,6 +91,7 @@ def list_experts(
 
 def get_expert(*, session: Session, viewer: Account, expert_id: int) -> ExpertPublic:
     expert = get_or_404(session, Expert, expert_id)
+    require_expert_visible(session, viewer, expert)
     return expert_view(session, expert, viewer, places_used(session, expert_id, clock.today().year))
 
 

@@ -446,7 +446,9 @@ def test_leader_cannot_touch_another_leaders_liaison(client: TestClient, session
     assert client.post(f"{API}/concerns", json=concern, headers=leader).status_code == 403
     assert client.get(f"{API}/liaisons/{liaison.id}", headers=leader).status_code == 403
     assert client.get(f"{API}/leaders/{other_leader.id}", headers=leader).status_code == 403
-    assert client.get(f"{API}/experts/{world.other_expert.id}", headers=leader).json()["phone"] == "137****5678"
+    # nor open the other leader's expert's profile (their own pair's expert they may)
+    assert client.get(f"{API}/experts/{world.other_expert.id}", headers=leader).status_code == 403
+    assert client.get(f"{API}/experts/{world.expert.id}", headers=leader).status_code == 200
     with Session(session.get_bind()) as fresh:
         assert len(fresh.exec(select(Contact).where(Contact.liaison_id == liaison.id)).all()) == 1
         assert fresh.exec(select(Concern)).first() is None
@@ -474,3 +476,25 @@ def test_a_unit_moved_to_another_district_takes_its_needs_in_progress_along(
     }
     # and the district official the unit left no longer sees them
     assert client.get(f"{API}/needs/{world.need.id}", headers=world.headers(D)).status_code == 403
+
+
+def test_an_experts_profile_opens_only_to_those_who_deal_with_them(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Officials, the expert, a leader paired with them, a unit whose need they were proposed for; not another
+    expert or unit, whatever the id they try."""
+    other_expert_url = f"{API}/experts/{world.other_expert.id}"
+    expert_url = f"{API}/experts/{world.expert.id}"
+    assert client.get(other_expert_url, headers=world.headers(E)).status_code == 403
+    assert client.get(expert_url, headers=world.headers(E)).status_code == 200
+    # the world's unit has the world's expert proposed for its need, and nothing to do with the other expert
+    assert client.get(expert_url, headers=world.headers(U)).status_code == 200
+    assert "无权" in client.get(other_expert_url, headers=world.headers(U)).json()["detail"]
+    for official in (D, C):
+        assert client.get(other_expert_url, headers=world.headers(official)).status_code == 200
+    # once proposed for the unit's need, the other expert opens to the unit too (contact masked)
+    session.add(Visit(need_id=world.need.id or 0, expert_id=world.other_expert.id or 0, year=clock.today().year))
+    session.commit()
+    answer = client.get(other_expert_url, headers=world.headers(U))
+    assert answer.status_code == 200
+    assert answer.json()["phone"] == "137****5678"
