@@ -34,8 +34,8 @@ from matching.liaison_plan import (
     LeaderSlot,
     plan_liaisons,
 )
-from service.config import Settings, get_settings
-from service.domain.liaisons import liaison_views
+from service.config import get_settings
+from service.domain.liaisons import liaison_views, pairs_in_year, quota_message, rank_quota
 from service.errors import Conflict, InvalidInput
 from service.matcher import MatchIndex
 from service.models import Account, Expert, Leader, Liaison, Need
@@ -113,16 +113,6 @@ class ConfirmConflict(SQLModel):
 class ConfirmResult(SQLModel):
     created: list[LiaisonPublic]
     conflicts: list[ConfirmConflict]
-
-
-def rank_quota(settings: Settings, rank: str) -> tuple[int, int]:
-    """(min, max) experts for a leader of `rank`."""
-    quotas = {
-        "主要领导": settings.leader_quota_main,
-        "常委": settings.leader_quota_standing,
-        "其他市级": settings.leader_quota_other,
-    }
-    return quotas.get(rank, settings.leader_quota_other)
 
 
 def _portfolio_query(leader: Leader) -> Need:
@@ -288,6 +278,8 @@ def confirm(*, session: Session, actor: Account, data: ConfirmRequest) -> Confir
     }
     created: list[Liaison] = []
     conflicts: list[ConfirmConflict] = []
+    settings = get_settings()
+    held = {lid: pairs_in_year(session, lid, data.year) for lid in {p.leader_id for p in data.pairs}}
     for p in data.pairs:
         expert = experts[p.expert_id]
         other = existing.get(p.expert_id)
@@ -308,6 +300,18 @@ def confirm(*, session: Session, actor: Account, data: ConfirmRequest) -> Confir
                 )
             )
             continue
+        leader = leaders[p.leader_id]
+        most = rank_quota(settings, leader.rank)[1]
+        if held[p.leader_id] >= most:
+            conflicts.append(
+                ConfirmConflict(
+                    leader_id=p.leader_id,
+                    expert_id=p.expert_id,
+                    reason=quota_message(leader, data.year, held[p.leader_id], most),
+                )
+            )
+            continue
+        held[p.leader_id] += 1
         liaison = Liaison(
             leader_id=p.leader_id,
             expert_id=p.expert_id,

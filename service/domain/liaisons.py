@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from service import clock
-from service.config import get_settings
+from service.config import Settings, get_settings
 from service.domain.access import is_city
 from service.domain.common import apply_update, get_or_404, paginate
 from service.errors import Conflict, Forbidden, InvalidInput
@@ -183,12 +183,36 @@ def get_liaison(*, session: Session, viewer: Account, liaison_id: int) -> Liaiso
     return liaison_views(session, [liaison])[0]
 
 
+def rank_quota(settings: Settings, rank: str) -> tuple[int, int]:
+    """(min, max) experts for a leader of `rank`."""
+    quotas = {
+        "主要领导": settings.leader_quota_main,
+        "常委": settings.leader_quota_standing,
+        "其他市级": settings.leader_quota_other,
+    }
+    return quotas.get(rank, settings.leader_quota_other)
+
+
+def pairs_in_year(session: Session, leader_id: int, year: int) -> int:
+    return len(session.exec(select(Liaison.id).where(Liaison.leader_id == leader_id, Liaison.year == year)).all())
+
+
+def quota_message(leader: Leader, year: int, held: int, most: int) -> str:
+    return f"{leader.name}（{leader.rank}）{year}年已联系 {held} 位专家，已达上限 {most} 位"
+
+
 def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> LiaisonPublic:
-    get_or_404(session, Leader, data.leader_id)
+    leader = get_or_404(session, Leader, data.leader_id)
     expert = get_or_404(session, Expert, data.expert_id)
     taken = session.exec(select(Liaison).where(Liaison.expert_id == data.expert_id, Liaison.year == data.year)).first()
     if taken is not None:
         raise Conflict(f"{expert.name}在{data.year}年已由其他领导联系")
+    if expert.status != "在库":
+        raise Conflict(f"{expert.name}当前状态为“{expert.status}”，不能结对联系")
+    most = rank_quota(get_settings(), leader.rank)[1]
+    held = pairs_in_year(session, leader.id or 0, data.year)
+    if held >= most:
+        raise Conflict(quota_message(leader, data.year, held, most))
     liaison = Liaison.model_validate(data)
     session.add(liaison)
     session.commit()

@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from service import clock
+from service.config import get_settings
 from service.domain.liaisons import add_months
-from service.models import Concern, Contact, Liaison
+from service.models import Concern, Contact, Expert, Liaison
 from service.vocab import ConcernStatus
 from tests.service.workflows.helpers import API, refused, stored
 from tests.service.world import World
@@ -139,6 +140,37 @@ def test_one_leader_per_expert_and_year(client: TestClient, world: World) -> Non
         f"{API}/liaisons", json={**body, "year": world.liaison.year + 1}, headers=world.headers("city_official")
     )
     assert next_year.status_code == 201, next_year.text
+
+
+def _experts(session: Session, n: int, status: str = "在库") -> list[int]:
+    made = [Expert(name=f"专家{i}", district="510131", status=status) for i in range(n)]
+    session.add_all(made)
+    session.commit()
+    return [e.id or 0 for e in made]
+
+
+def test_a_leader_is_paired_with_no_more_experts_than_the_rank_allows(
+    client: TestClient, world: World, session: Session
+) -> None:
+    """赵市长 is 常委 (3 to 4 experts) and has one pair this year: three more are taken, a fifth is refused, by
+    hand or through the planner's confirmation; a retired expert is refused too."""
+    assert get_settings().leader_quota_standing == (3, 4)
+    city = world.headers("city_official")
+    year = world.liaison.year
+    ids = _experts(session, 5)
+    for expert_id in ids[:3]:
+        body = {"leader_id": world.leader.id, "expert_id": expert_id, "year": year}
+        assert client.post(f"{API}/liaisons", json=body, headers=city).status_code == 201
+    body = {"leader_id": world.leader.id, "expert_id": ids[3], "year": year}
+    assert "已联系 4 位专家，已达上限 4 位" in refused(client.post(f"{API}/liaisons", json=body, headers=city), 409)
+    pairs = [{"leader_id": world.leader.id, "expert_id": ids[4]}]
+    confirmed = client.post(f"{API}/liaisons/plan/confirm", json={"year": year, "pairs": pairs}, headers=city).json()
+    assert confirmed["created"] == []
+    assert "已达上限 4 位" in confirmed["conflicts"][0]["reason"]
+    retired = _experts(session, 1, status="退出")[0]
+    body = {"leader_id": world.leader.id, "expert_id": retired, "year": year + 1}
+    assert "不能结对联系" in refused(client.post(f"{API}/liaisons", json=body, headers=city), 409)
+    assert len(session.exec(select(Liaison).where(Liaison.leader_id == world.leader.id)).all()) == 4
 
 
 def _age_liaison(session: Session, world: World, *, months_since_contact: int) -> None:
