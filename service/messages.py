@@ -43,6 +43,7 @@ FIELD_LABELS: dict[str, str] = {
     "satisfaction": "满意度",
     "username": "用户名",
     "password": "密码",
+    "year": "年度",
     "limit": "每页条数",
     "offset": "跳过条数",
 }
@@ -53,6 +54,11 @@ def _label(loc: Sequence[Any]) -> str:
     if not names:
         return "请求"
     return FIELD_LABELS.get(names[-1], names[-1])
+
+
+def _number(value: Any) -> Any:
+    """60.0 as 60: a bound written as a float in a model reads as the whole number it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def humanize(error: Mapping[str, Any]) -> str:
@@ -67,13 +73,13 @@ def humanize(error: Mapping[str, Any]) -> str:
     if kind == "string_too_short":
         return f"{label}不能为空" if ctx.get("min_length") == 1 else f"{label}至少 {ctx.get('min_length')} 个字符"
     if kind == "greater_than_equal":
-        return f"{label}不能小于 {ctx.get('ge')}"
+        return f"{label}不能小于 {_number(ctx.get('ge'))}"
     if kind == "greater_than":
-        return f"{label}须大于 {ctx.get('gt')}"
+        return f"{label}须大于 {_number(ctx.get('gt'))}"
     if kind == "less_than_equal":
-        return f"{label}不能大于 {ctx.get('le')}"
+        return f"{label}不能大于 {_number(ctx.get('le'))}"
     if kind == "less_than":
-        return f"{label}须小于 {ctx.get('lt')}"
+        return f"{label}须小于 {_number(ctx.get('lt'))}"
     if kind.startswith("int_"):
         return f"{label}应为整数"
     if kind.startswith(("float_", "decimal_")):

@@ -252,6 +252,8 @@ def act_on_visit(
 
 def _state_message(status: str, action: str) -> str:
     now = visit_state_label(status)
+    if action == "confirm" and status == VisitStatus.confirmed:
+        return "该服务已确认并评价，不能重复确认"
     if action == "confirm":
         return f"服务当前为“{now}”：尚无服务记录的服务不能确认和评价"
     return f"服务当前为“{now}”，不能{_ACTION_LABELS[action]}"

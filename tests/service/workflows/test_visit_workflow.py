@@ -75,7 +75,7 @@ ILLEGAL = [
     # (case, visit state, action, role, body, words in the message)
     ("rate a visit that never happened", VisitStatus.proposed, "confirm", "unit", {"rating": 5}, "尚无服务记录"),
     ("rate an accepted visit", VisitStatus.accepted, "confirm", "unit", {"rating": 5}, "尚无服务记录"),
-    ("rate twice", VisitStatus.confirmed, "confirm", "unit", {"rating": 1}, "单位已确认"),
+    ("rate twice", VisitStatus.confirmed, "confirm", "unit", {"rating": 1}, "已确认并评价，不能重复确认"),
     ("accept a declined visit", VisitStatus.declined, "accept", "expert", None, "专家已婉拒"),
     ("accept twice", VisitStatus.accepted, "accept", "expert", None, "专家已接受"),
     ("accept a cancelled visit", VisitStatus.cancelled, "accept", "expert", None, "已取消"),
@@ -254,6 +254,16 @@ def test_an_expert_who_cannot_serve_cannot_accept(
     session.commit()
     assert "当前不可安排" in refused(act(client, world, world.visit.id, "accept", "expert"), 409)
     assert stored(engine, Visit, world.visit.id)["status"] == VisitStatus.proposed
+
+
+def test_bounds_read_as_people_write_them(client: TestClient, world: World, session: Session) -> None:
+    set_visit(session, world.visit, VisitStatus.accepted)
+    too_long = act(client, world, world.visit.id, "record", "expert", {**RECORD, "service_days": 61})
+    assert "服务天数不能大于 60" in refused(too_long, 422)
+    assert "60.0" not in too_long.text
+    campaign = {"name": "春季下基层", "year": 1999}
+    answer = client.post(f"{API}/campaigns", json=campaign, headers=world.headers("city_official"))
+    assert "年度不能小于 2000" in refused(answer, 422)
 
 
 def test_conflict_of_interest_is_refused(client: TestClient, world: World, session: Session, engine: Engine) -> None:
