@@ -267,6 +267,16 @@ def log_contact(*, session: Session, actor: Account, data: ContactCreate) -> Con
         raise Conflict("该联系关系已停用，不能再记录联系")
     if data.date > clock.today():
         raise InvalidInput("联系日期不能晚于今天")
+    if data.date.year != liaison.year:
+        raise InvalidInput(f"联系日期须在结对年度（{liaison.year}年）内")
+    same = select(Contact.id).where(
+        Contact.liaison_id == data.liaison_id,
+        Contact.date == data.date,
+        Contact.mode == data.mode,
+        Contact.summary == data.summary,
+    )
+    if session.exec(same).first() is not None:
+        raise Conflict("这次联系已经登记过了")
     contact = Contact.model_validate(data)
     session.add(contact)
     session.commit()
@@ -352,6 +362,9 @@ def raise_concern(*, session: Session, actor: Account, data: ConcernCreate) -> C
     due = data.due_date or contact.date + timedelta(days=get_settings().concern_reply_days)
     if due < contact.date:
         raise InvalidInput("答复期限不能早于提出日期")
+    same = select(Concern.id).where(Concern.contact_id == contact.id, Concern.content == data.content)
+    if session.exec(same).first() is not None:
+        raise Conflict("这次联系中已登记过同样的诉求")
     concern = Concern(
         contact_id=contact.id,
         liaison_id=liaison.id or 0,
@@ -381,6 +394,8 @@ def assign_concern(*, session: Session, actor: Account, concern_id: int, data: C
     concern = _concern_for(session, actor, concern_id)
     if concern.status != ConcernStatus.open:
         raise Conflict("诉求已答复，不能再转办")
+    if data.due_date and data.due_date < concern.raised_on:
+        raise InvalidInput("答复期限不能早于提出日期")
     concern.department = data.department
     if data.due_date:
         concern.due_date = data.due_date

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from service import clock
 from service.domain.access import is_official, require_district, require_need_access, require_unit
 from service.domain.common import apply_update, enqueue_index, get_or_404, paginate
 from service.errors import Conflict, InvalidInput, NotFound
@@ -111,6 +112,12 @@ def get_need(*, session: Session, viewer: Account, need_id: int) -> NeedPublic:
     return need_view(session, need)
 
 
+def _require_period_not_over(wanted_to: date | None) -> None:
+    """A need is posted or re-dated for service still to come (imports may carry past ones)."""
+    if wanted_to is not None and wanted_to < clock.today():
+        raise InvalidInput("期望服务时间的结束日期不能早于今天")
+
+
 def create_need(*, session: Session, actor: Account, data: NeedCreate) -> NeedPublic:
     unit_id = actor.unit_id if actor.role == Role.unit else data.unit_id
     if unit_id is None:
@@ -119,6 +126,7 @@ def create_need(*, session: Session, actor: Account, data: NeedCreate) -> NeedPu
     require_unit(actor, unit.id or 0)
     if is_official(actor):
         require_district(actor, unit.district)
+    _require_period_not_over(data.wanted_to)
     duplicate = select(Need.id).where(Need.unit_id == unit_id, Need.title == data.title)
     if session.exec(duplicate).first() is not None:
         raise Conflict(f"本单位已有标题为“{data.title}”的需求")
@@ -144,6 +152,8 @@ def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpd
     merged_to = changes.get("wanted_to", need.wanted_to)
     if merged_from and merged_to and merged_to < merged_from:
         raise InvalidInput("期望服务时间的结束日期不能早于开始日期")
+    if "wanted_to" in changes:
+        _require_period_not_over(changes["wanted_to"])
     if changes.get("title") and changes["title"] != need.title:
         clash = select(Need.id).where(Need.unit_id == need.unit_id, Need.title == changes["title"])
         if session.exec(clash).first() is not None:

@@ -225,6 +225,8 @@ def act_on_visit(
         assert schedule is not None
         if schedule.scheduled_to and schedule.scheduled_to < schedule.scheduled_from:
             raise InvalidInput("结束日期不能早于开始日期")
+        if schedule.scheduled_from.year < visit.year:
+            raise InvalidInput(f"服务日期不能早于服务年度（{visit.year}年）")
         visit.scheduled_from = schedule.scheduled_from
         visit.scheduled_to = schedule.scheduled_to
         visit.status = VisitStatus.scheduled
@@ -232,6 +234,8 @@ def act_on_visit(
         assert record is not None
         if record.service_date > clock.today():
             raise InvalidInput("服务日期不能晚于今天")
+        if record.service_date.year < visit.year:
+            raise InvalidInput(f"服务日期不能早于服务年度（{visit.year}年）")
         for key, value in record.model_dump().items():
             setattr(visit, key, value)
         visit.status = VisitStatus.done

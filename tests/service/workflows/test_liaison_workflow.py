@@ -97,6 +97,7 @@ def test_rating_twice_is_refused(client: TestClient, world: World, engine: Engin
         ("contacts", {"mode": "喝茶"}, "联系方式“喝茶”无效"),
         ("contacts", {"date": "2999-01-01"}, "联系日期不能晚于今天"),
         ("contacts", {"date": "昨天"}, "日期应为日期"),
+        ("contacts", {"date": f"{clock.today().year - 1}-12-31"}, f"联系日期须在结对年度（{clock.today().year}年）内"),
         ("concerns", {"category": "其他"}, "诉求类别“其他”无效"),
         ("concerns", {"content": ""}, "内容不能为空"),
         ("concerns", {"due_date": "2000-01-01"}, "答复期限不能早于提出日期"),
@@ -114,6 +115,29 @@ def test_bad_contact_or_concern_answers_422(
     with Session(engine) as fresh:
         assert len(fresh.exec(select(Contact)).all()) == 1
         assert fresh.exec(select(Concern)).first() is None
+
+
+def test_a_contact_or_concern_sent_twice_is_stored_once(client: TestClient, world: World, engine: Engine) -> None:
+    leader = world.headers("leader")
+    contact = {"liaison_id": world.liaison.id, "date": clock.today().isoformat(), "mode": "电话", "summary": "问候"}
+    assert client.post(f"{API}/contacts", json=contact, headers=leader).status_code == 201
+    assert "已经登记过" in refused(client.post(f"{API}/contacts", json=contact, headers=leader), 409)
+    concern = {"contact_id": world.contact.id, "category": "住房", "content": "住房困难"}
+    assert client.post(f"{API}/concerns", json=concern, headers=leader).status_code == 201
+    assert "同样的诉求" in refused(client.post(f"{API}/concerns", json=concern, headers=leader), 409)
+    with Session(engine) as fresh:
+        assert len(fresh.exec(select(Contact)).all()) == 2  # the world's and the new one
+        assert len(fresh.exec(select(Concern)).all()) == 1
+
+
+def test_a_concern_cannot_be_due_before_it_was_raised(client: TestClient, world: World, engine: Engine) -> None:
+    concern = {"contact_id": world.contact.id, "category": "住房", "content": "住房困难"}
+    concern_id = client.post(f"{API}/concerns", json=concern, headers=world.headers("leader")).json()["id"]
+    before = stored(engine, Concern, concern_id)
+    assign = {"department": "市住建局", "due_date": "2020-01-01"}
+    answer = client.post(f"{API}/concerns/{concern_id}/assign", json=assign, headers=world.headers("city_official"))
+    assert "答复期限不能早于提出日期" in refused(answer, 422)
+    assert stored(engine, Concern, concern_id) == before
 
 
 def test_satisfaction_out_of_range_answers_422(client: TestClient, world: World) -> None:

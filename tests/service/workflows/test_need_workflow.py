@@ -161,6 +161,7 @@ BAD_INPUT = [
     ("end before start", {"wanted_from": "2026-10-01", "wanted_to": "2026-09-01"}, "结束日期不能早于开始日期"),
     ("no experts wanted", {"experts_wanted": 0}, "需要专家人数不能小于 1"),
     ("not a date", {"wanted_from": "下个月"}, "期望开始日期应为日期"),
+    ("period over", {"wanted_from": "2020-01-01", "wanted_to": "2020-02-01"}, "结束日期不能早于今天"),
 ]
 
 
@@ -186,6 +187,7 @@ def test_bad_need_input_answers_422_in_chinese(
         ({"title": None}, "不能为空"),
         ({"service_type": None}, "服务类型不能为空"),
         ({"experts_wanted": None}, "需要专家人数不能为空"),
+        ({"wanted_to": "2020-02-01"}, "结束日期不能早于今天"),
     ],
 )
 def test_bad_edit_answers_422_and_changes_nothing(

@@ -135,6 +135,20 @@ BAD_INPUT = [
         "服务日期不能晚于今天",
     ),
     ("no service days", VisitStatus.accepted, "record", {**RECORD, "service_days": 0}, "服务天数须大于 0"),
+    (
+        "schedule before the service year",
+        VisitStatus.accepted,
+        "schedule",
+        {"scheduled_from": "1900-01-01"},
+        "不能早于服务年度",
+    ),
+    (
+        "service before the service year",
+        VisitStatus.accepted,
+        "record",
+        {**RECORD, "service_date": "1901-01-01"},
+        "不能早于服务年度",
+    ),
     ("empty content", VisitStatus.accepted, "record", {**RECORD, "content": ""}, "内容不能为空"),
 ]
 
