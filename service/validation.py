@@ -42,6 +42,46 @@ def required_text(label: str) -> Callable[[str | None], str | None]:
     return _check
 
 
+MAX_DOCUMENTS = 50
+DOCUMENT_LIMITS = {"kind": 10, "title": 200, "text": 5000}
+MAX_FIELD_LABELS = 20
+
+
+def check_documents(value: list[dict[str, str]] | None) -> list[dict[str, str]] | None:
+    """An expert's documents (成果与经历): at most `MAX_DOCUMENTS`, each with a title or a text, within
+    `DOCUMENT_LIMITS` characters per part; stored stripped."""
+    if value is None:
+        return None
+    if len(value) > MAX_DOCUMENTS:
+        raise ValueError(f"成果与经历最多 {MAX_DOCUMENTS} 项（收到 {len(value)} 项）")
+    out = []
+    for n, document in enumerate(value, start=1):
+        unknown = set(document) - set(DOCUMENT_LIMITS)
+        if unknown:
+            raise ValueError(f"第 {n} 项成果含有无法识别的内容：{'、'.join(sorted(unknown))}")
+        cleaned = {key: str(document.get(key, "")).strip() for key in DOCUMENT_LIMITS}
+        if not (cleaned["title"] or cleaned["text"]):
+            raise ValueError(f"第 {n} 项成果的标题和内容不能都为空")
+        for key, most in DOCUMENT_LIMITS.items():
+            if len(cleaned[key]) > most:
+                part = {"kind": "类别", "title": "标题", "text": "内容"}[key]
+                raise ValueError(f"第 {n} 项成果的{part}不能超过 {most} 个字符")
+        out.append(cleaned)
+    return out
+
+
+def check_field_labels(value: list[str] | None) -> list[str] | None:
+    """Free-text field labels: at most `MAX_FIELD_LABELS`, each of 1 to 50 characters."""
+    if value is None:
+        return None
+    labels = [str(v).strip() for v in value if str(v).strip()]
+    if len(labels) > MAX_FIELD_LABELS:
+        raise ValueError(f"专业领域标签最多 {MAX_FIELD_LABELS} 个")
+    if any(len(label) > 50 for label in labels):
+        raise ValueError("每个专业领域标签不能超过 50 个字符")
+    return labels
+
+
 def check_phone(value: str | None) -> str | None:
     if value is None or str(value).strip() == "":
         return None

@@ -12,6 +12,8 @@ from service.models.common import created_at_field, json_list_field, required_ch
 from service.validation import (
     check_choice,
     check_district,
+    check_documents,
+    check_field_labels,
     check_fields,
     check_id_number,
     check_phone,
@@ -63,6 +65,8 @@ class ExpertCreate(ExpertBase):
     _phone = field_validator("phone")(check_phone)
     _id_number = field_validator("id_number")(check_id_number)
     _name = field_validator("name")(required_text("姓名"))
+    _documents = field_validator("documents")(check_documents)
+    _field_labels = field_validator("field_labels")(check_field_labels)
 
 
 class ExpertUpdate(SQLModel):
@@ -98,6 +102,8 @@ class ExpertUpdate(SQLModel):
     _phone = field_validator("phone")(check_phone)
     _name = field_validator("name")(required_text("姓名"))
     _id_number = field_validator("id_number")(check_id_number)
+    _documents = field_validator("documents")(check_documents)
+    _field_labels = field_validator("field_labels")(check_field_labels)
 
 
 class ExpertPublic(ExpertBase):
