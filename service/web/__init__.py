@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from service.web.pages import auth, campaigns, expert, leader, liaison_planner, official, reports, unit
+from service.web.routing import no_such_page
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -30,6 +31,9 @@ def plotly_js() -> FileResponse:
 
 
 def install_pages(app: FastAPI) -> None:
-    """The pages, our static files and the chart library, on `app`."""
+    """The pages, our static files and the chart library, on `app`; a mistyped address outside /api answers
+    with the 页面不存在 page. (Handlers by status code come before the app's handler of all HTTP refusals.)"""
     app.include_router(router)
     app.mount("/static/app", StaticFiles(directory=STATIC_DIR / "app"), name="app-static")
+    for status_code in (404, 405):
+        app.add_exception_handler(status_code, no_such_page)

@@ -7,11 +7,13 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from slowapi.errors import RateLimitExceeded
+from starlette.exceptions import HTTPException
 
-from service.errors import AppError
+from service.api.deps import optional_account
+from service.errors import AppError, http_refusal_body
 from service.web.session import CsrfRejected, LoginRequired, PageForbidden, login_url
 from service.web.templating import render
 from service.web.text import (
@@ -56,3 +58,23 @@ class PageRoute(APIRoute):
                 return error_page(request, error.status_code, ACTION_FAILED_TITLE, error.message)
 
         return page_handler
+
+
+#: Paths that answer machines (JSON errors), not people.
+API_PATH_PREFIX = "/api"
+
+
+def is_api_path(path: str) -> bool:
+    return path == API_PATH_PREFIX or path.startswith(API_PATH_PREFIX + "/")
+
+
+async def no_such_page(request: Request, error: Exception) -> Response:
+    """An address no route serves (404), or serves only by another method (405): the 页面不存在 page, with the
+    visitor's navigation, for a person's browser; the API's own JSON refusal under /api."""
+    status_code = error.status_code if isinstance(error, HTTPException) else 404
+    if is_api_path(request.url.path):
+        detail = error.detail if isinstance(error, HTTPException) else None
+        headers = error.headers if isinstance(error, HTTPException) else None
+        return JSONResponse(http_refusal_body(status_code, detail), status_code=status_code, headers=headers)
+    request.state.account = await optional_account(request)
+    return error_page(request, status_code, *NOT_FOUND_PAGE)

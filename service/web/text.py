@@ -39,6 +39,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
 NOTICES: dict[str, str] = {
     "need_saved": "需求已保存为草稿。",
     "need_submitted": "需求已提交，等待组织部门审核。",
+    "need_updated": "需求已修改。",
     "need_withdrawn": "需求已撤回。",
     "need_approved": "需求已审核通过，开始征集专家。",
     "need_rejected": "需求已退回单位修改。",
@@ -68,3 +69,5 @@ EXPIRED_FORM_PAGE = ("页面已过期", "表单已失效（可能因为重新登
 NOT_FOUND_PAGE = ("页面不存在", "地址有误，请从导航重新进入。")
 TOO_MANY_PAGE = ("尝试次数过多", "登录尝试过于频繁，请稍后再试。")
 ACTION_FAILED_TITLE = "无法完成操作"
+#: A unit opens the edit page of a need past review (format: now, allowed).
+NEED_NOT_EDITABLE = "需求当前为“{now}”，不能修改（仅限：{allowed}）。如需调整，请联系组织部门。"

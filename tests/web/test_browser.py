@@ -32,7 +32,7 @@ from service.api.deps import SESSION_COOKIE
 from service.db import make_engine
 from service.models import Expert, Leader, Liaison
 from service.security import create_access_token
-from tests.service.concerns import answered_concern
+from tests.service.concerns import answered_concern, raised_concern
 from tests.service.world import DISTRICT, PASSWORD, World, make_world
 
 pytestmark = pytest.mark.browser
@@ -82,7 +82,7 @@ YEAR = clock.today().year
 
 def seed_planner_and_concern(session: Session, world: World) -> None:
     """A leader with clinical medicine in their portfolio, three high-tier experts (one paired with them last
-    year) for the liaison planner, and a reply waiting for the world's expert to rate."""
+    year) for the liaison planner, a reply waiting for the world's expert to rate and a concern to answer."""
     chief = Leader(name="钱书记", rank="主要领导", portfolio=["320"])
     experts = [
         Expert(name=name, talent_tier=tier, fields=["320"], specialties=text, district=DISTRICT)
@@ -100,6 +100,7 @@ def seed_planner_and_concern(session: Session, world: World) -> None:
             world, category="科研条件", content="希望协调实验用地", department="市科技局", reply="已协调试验基地 20 亩"
         )
     )
+    session.add(raised_concern(world, category="住房", content="希望解决人才公寓", department="市住建局"))
     session.commit()
 
 
@@ -249,6 +250,22 @@ def visitor_for(_server_process: object, browser: Any, live_server: LiveServer) 
 NEED_TITLE = "猕猴桃园溃疡病防控与滴灌改造"
 
 
+def pairs_fit_a_phone(page: Any) -> None:
+    """At 375 px every cell of a campaign's pair is on screen (状态 and 调整 too) and the need's title has room."""
+    page.set_viewport_size(PHONE)
+    cells = page.locator("tr[id^='pair-']").first.locator("td")
+    assert cells.count() == 6  # 需求, 专家, 理由, 匹配度, 状态, 调整
+    for index in range(cells.count()):
+        box = cells.nth(index).bounding_box()
+        assert box is not None
+        assert box["x"] >= 0, (index, box)
+        assert box["x"] + box["width"] <= PHONE["width"], (index, box)
+    title = cells.first.bounding_box()
+    assert title is not None
+    assert title["width"] >= 200, title
+    page.set_viewport_size(DESKTOP)
+
+
 def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
     city = visitor_for()
     city.login("city")
@@ -292,6 +309,7 @@ def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
     pair = district.page.locator("tr", has_text=NEED_TITLE)
     assert "李果" in pair.inner_text()
     district.shoot("official-campaign")
+    pairs_fit_a_phone(district.page)
     district.page.once("dialog", lambda dialog: dialog.accept())
     district.page.get_by_role("button", name="发布方案").click()
     assert "方案已发布" in district.page.locator(".notice").inner_text()
@@ -381,6 +399,27 @@ def test_expert_rates_the_reply_to_a_concern(visitor_for: Any) -> None:
     rated = expert.page.locator("li.card", has_text="希望协调实验用地")
     assert "4 星" in rated.locator(".rating").inner_text()
     assert rated.get_by_role("button", name="提交评价并办结").count() == 0
+
+
+def test_a_refused_reply_is_explained_on_its_card_with_the_text_and_filter_kept(visitor_for: Any) -> None:
+    city = visitor_for()
+    city.signed_in_as("city")
+    city.page.set_viewport_size(PHONE)
+    city.go("/official/concerns?status=open")
+    card = city.page.locator("article", has_text="希望解决人才公寓")
+    card.get_by_label("答复内容").fill("已" * 2001)
+    card.get_by_role("button", name="答复").click()
+    city.page.wait_for_load_state()
+    assert "status=open" in city.page.url
+    card = city.page.locator("article", has_text="希望解决人才公寓")
+    summary = card.locator("#error-summary")
+    assert "答复不能超过 2000 个字符" in summary.inner_text()
+    assert city.page.evaluate("document.activeElement.id") == "error-summary"
+    box = summary.bounding_box()
+    assert box is not None
+    assert 0 <= box["y"] <= PHONE["height"] - box["height"]
+    assert len(card.get_by_label("答复内容").input_value()) == 2001
+    city.shoot("official-concerns-reply-error")
 
 
 def test_leader_logs_a_contact(visitor_for: Any) -> None:

@@ -121,3 +121,34 @@ def test_home_sends_each_role_to_its_pages(client: TestClient, world: World) -> 
     for role, home in homes.items():
         login_as(client, world, role)
         assert client.get("/").headers["location"] == home
+
+
+@pytest.mark.parametrize("path", ["/nonexistent", "/unit/nothing-here", "/official/needs/1/typo", "/static/app/x.css"])
+def test_a_mistyped_address_shows_the_not_found_page(client: TestClient, world: World, path: str) -> None:
+    anonymous = client.get(path)
+    assert anonymous.status_code == 404
+    assert anonymous.headers["content-type"].startswith("text/html")
+    assert "页面不存在" in anonymous.text
+    assert '"detail"' not in anonymous.text
+    login_as(client, world, Role.unit)
+    signed_in = client.get(path)
+    assert signed_in.status_code == 404
+    assert "页面不存在" in signed_in.text
+    assert 'href="/unit/needs"' in signed_in.text  # the role's navigation, to find the way back
+
+
+def test_a_page_address_opened_by_the_wrong_method_shows_a_page(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.unit)
+    answer = client.get(f"/unit/needs/{world.draft_need.id}/submit")  # a form's address, POST only
+    assert answer.status_code == 405
+    assert "页面不存在" in answer.text
+
+
+def test_unknown_api_addresses_keep_answering_json(client: TestClient) -> None:
+    for path in ("/api/v1/nonexistent", "/api", "/api/v2/needs"):
+        answer = client.get(path)
+        assert answer.status_code == 404
+        assert answer.json()["detail"] == "访问的地址不存在"
+    wrong_method = client.delete("/api/v1/needs")
+    assert wrong_method.status_code == 405
+    assert "detail" in wrong_method.json()

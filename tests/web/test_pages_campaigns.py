@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from service.models import Campaign, CampaignPair, Visit
 from service.vocab import Role, VisitOrigin
-from tests.service.world import World
+from tests.service.world import DISTRICT, World
 from tests.web.conftest import csrf_of, login_as
 
 
@@ -69,3 +71,19 @@ def test_a_pair_that_shares_no_key_term_says_so(client: TestClient, world: World
     assert rows
     assert world.other_expert.name in rows[0]
     assert "无共同关键词" in rows[0]
+
+
+def _need_district_options(page: str) -> list[str]:
+    select = page.split('id="f-need_district"')[1].split("</select>")[0]
+    return re.findall(r'<option value="([^"]*)"', select)
+
+
+def test_a_district_official_is_offered_only_their_own_district_for_needs(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.district_official)
+    page = client.get("/official/campaigns").text
+    assert _need_district_options(page) == [DISTRICT]
+    assert f'<option value="{DISTRICT}" selected>蒲江县</option>' in page
+    login_as(client, world, Role.city_official)
+    city = _need_district_options(client.get("/official/campaigns").text)
+    assert city[0] == ""  # 全部区县
+    assert len(city) > 20

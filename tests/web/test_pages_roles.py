@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from service import clock
-from service.models import Concern, Contact, Expert, Need, Visit
+from service.models import Concern, Contact, Expert, Liaison, Need, Visit
 from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.concerns import raised_concern
 from tests.service.world import World
@@ -346,3 +346,77 @@ def test_an_expert_is_told_when_a_recommended_need_shares_no_key_term(
     cards = _cards(client.get("/expert").text, '<li class="card">')
     assert "与您的专长无共同关键词" in cards["电商直播培训"]
     assert "无共同关键词" not in cards[world.need.title]
+
+
+def test_a_refused_reply_keeps_the_text_and_the_filter_and_shows_the_error_on_the_card(
+    client: TestClient, world: World, session: Session
+) -> None:
+    concern = raised_concern(world, content="实验室用房紧张", department="市科技局")
+    session.add(concern)
+    session.commit()
+    login_as(client, world, Role.city_official)
+    page = client.get("/official/concerns?status=open").text
+    assert "/static/app/forms.js" in page
+    assert f'action="/official/concerns/{concern.id}/reply?status=open"' in page
+    too_long = "已协调" * 700  # 2100 characters
+    answer = client.post(
+        f"/official/concerns/{concern.id}/reply?status=open",
+        data={"csrf_token": csrf_of(page), "reply": too_long},
+    )
+    assert answer.status_code == 422
+    card = answer.text.split(f'id="concern-{concern.id}"')[1].split("</article>")[0]
+    assert 'id="error-summary"' in card
+    assert "答复不能超过 2000 个字符" in card
+    assert f">{too_long}</textarea>" in card
+    assert f'action="/official/concerns/{concern.id}/reply?status=open"' in card
+    assert '<a class="button small primary" href="/official/concerns?status=open">办理中</a>' in answer.text
+    assert "/static/app/forms.js" in answer.text
+    done = client.post(
+        f"/official/concerns/{concern.id}/reply?status=open",
+        data={"csrf_token": csrf_of(page), "reply": "已协调过渡用房"},
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/official/concerns?status=open&msg=concern_replied#concern-{concern.id}"
+
+
+def test_the_need_review_page_loads_the_form_helpers(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.district_official)
+    assert "/static/app/forms.js" in client.get(f"/official/needs/{world.need.id}").text
+
+
+def test_the_liaison_figure_links_to_the_liaison_list_only_for_those_who_may_open_it(
+    client: TestClient, world: World
+) -> None:
+    login_as(client, world, Role.district_official)
+    district = client.get("/official").text
+    assert 'data-kpi="not_contacted">0 / 1<' in district
+    assert 'href="/official/liaisons' not in district
+    login_as(client, world, Role.city_official)
+    city = client.get("/official").text
+    assert '<a href="/official/liaisons?overdue=1">0</a> / 1' in city
+    assert client.get("/official/liaisons?overdue=1").status_code == 200
+
+
+def test_the_leader_home_lists_this_years_pairs_and_labels_next_years_apart(
+    client: TestClient, world: World, session: Session
+) -> None:
+    year = clock.today().year
+    session.add_all(
+        [
+            Liaison(leader_id=world.leader.id or 0, expert_id=world.expert.id or 0, year=year - 1, confirmed=True),
+            Liaison(leader_id=world.leader.id or 0, expert_id=world.expert.id or 0, year=year + 1, confirmed=True),
+            Liaison(leader_id=world.leader.id or 0, expert_id=world.other_expert.id or 0, year=year + 1),
+        ]
+    )
+    session.commit()
+    login_as(client, world, Role.leader)
+    page = client.get("/leader").text
+    assert page.count("记录联系 / 登记诉求") == 1
+    assert f'href="/leader/liaisons/{world.liaison.id}/contact"' in page
+    assert f"{year - 1} 年度" not in page
+    upcoming = page.split('<section class="next-year">')[1].split("</section>")[0]
+    assert f"{year + 1} 年度（已确认，{year + 1} 年起联系）" in upcoming
+    assert world.expert.name in upcoming
+    assert world.other_expert.name not in page  # next year's pair not yet confirmed
+    assert "/contact" not in upcoming
+    assert "走访了解科研条件" in page  # the contacts already logged stay listed

@@ -167,3 +167,193 @@ def test_confirming_without_stars_asks_for_them(client: TestClient, world: World
     assert "请选择 1–5 星评分" in answer.text
     session.expire_all()
     assert session.get(Visit, visit.id).status == VisitStatus.done  # type: ignore[union-attr]
+
+
+def _return_need(session: Session, world: World, note: str) -> Need:
+    """The world's draft need, as the district official sends it back: a draft with their note."""
+    need = session.get(Need, world.draft_need.id)
+    assert need is not None
+    need.review_note = note
+    session.add(need)
+    session.commit()
+    return need
+
+
+def test_a_returned_need_is_recognisable_in_the_list_and_links_to_its_edit_page(
+    client: TestClient, world: World, session: Session
+) -> None:
+    need = _return_need(session, world, "请补充培训人数和时间")
+    login_as(client, world, Role.unit)
+    listing = client.get("/unit/needs").text
+    card = listing.split(f'href="/unit/needs/{need.id}"')[1].split("</li>")[0]
+    assert "已退回修改" in card
+    assert "退回意见：请补充培训人数和时间" in card
+    assert f'href="/unit/needs/{need.id}/edit"' in card
+    detail = client.get(f"/unit/needs/{need.id}").text
+    assert "已退回修改" in detail
+    assert f'href="/unit/needs/{need.id}/edit"' in detail
+
+
+def test_a_unit_edits_a_returned_need_and_submits_it_again(client: TestClient, world: World, session: Session) -> None:
+    need = _return_need(session, world, "请补充培训人数")
+    login_as(client, world, Role.unit)
+    page = client.get(f"/unit/needs/{need.id}/edit")
+    assert page.status_code == 200
+    assert "修改需求" in page.text
+    assert f'value="{need.title}"' in page.text  # prefilled
+    assert '<option value="人才培训" selected>' in page.text
+    assert "退回意见：请补充培训人数" in page.text
+    answer = client.post(
+        f"/unit/needs/{need.id}/edit",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "title": "电商直播带货培训",
+            "description": "培训 40 名村民直播带货",
+            "service_type": "人才培训",
+            "experts_wanted": "2",
+            "action": "submit",
+        },
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/unit/needs/{need.id}?msg=need_submitted"
+    session.expire_all()
+    stored = session.get(Need, need.id)
+    assert stored is not None
+    assert (stored.title, stored.description, stored.experts_wanted, stored.status) == (
+        "电商直播带货培训",
+        "培训 40 名村民直播带货",
+        2,
+        NeedStatus.submitted,
+    )
+
+
+def test_saving_an_edited_draft_keeps_it_a_draft_and_clears_emptied_fields(
+    client: TestClient, world: World, session: Session
+) -> None:
+    need = session.get(Need, world.draft_need.id)
+    assert need is not None
+    need.description, need.field = "旧描述", "210"
+    session.add(need)
+    session.commit()
+    login_as(client, world, Role.unit)
+    token = csrf_of(client.get(f"/unit/needs/{need.id}/edit").text)
+    answer = client.post(
+        f"/unit/needs/{need.id}/edit",
+        data={"csrf_token": token, "title": need.title, "service_type": "人才培训", "description": "", "field": ""},
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"].endswith("?msg=need_updated")
+    assert "需求已修改" in client.get(answer.headers["location"]).text
+    session.expire_all()
+    stored = session.get(Need, need.id)
+    assert stored is not None
+    assert (stored.status, stored.description, stored.field) == (NeedStatus.draft, "", None)
+
+
+def test_a_bad_edit_keeps_the_input_and_explains_beside_the_fields(
+    client: TestClient, world: World, session: Session
+) -> None:
+    login_as(client, world, Role.unit)
+    url = f"/unit/needs/{world.draft_need.id}/edit"
+    token = csrf_of(client.get(url).text)
+    answer = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "title": " ",
+            "description": "我新写的描述",
+            "service_type": "人才培训",
+            "wanted_from": "2030-05-01",
+            "wanted_to": "2030-04-01",
+            "action": "submit",
+        },
+    )
+    assert answer.status_code == 422
+    assert 'id="f-title-error">需求标题为必填项' in answer.text
+    assert "我新写的描述" in answer.text
+    assert 'value="2030-05-01"' in answer.text
+    duplicate = client.post(
+        url, data={"csrf_token": token, "title": world.need.title, "service_type": "人才培训", "action": "draft"}
+    )
+    assert duplicate.status_code == 409
+    assert 'id="f-title-error">本单位已有标题为' in duplicate.text
+    session.expire_all()
+    stored = session.get(Need, world.draft_need.id)
+    assert stored is not None
+    assert (stored.title, stored.status) == ("电商直播培训", NeedStatus.draft)
+
+
+def test_a_need_waiting_for_review_can_be_edited_but_an_open_one_cannot(
+    client: TestClient, world: World, session: Session
+) -> None:
+    need = session.get(Need, world.draft_need.id)
+    assert need is not None
+    need.status = NeedStatus.submitted
+    session.add(need)
+    session.commit()
+    login_as(client, world, Role.unit)
+    page = client.get(f"/unit/needs/{need.id}/edit")
+    assert "保存修改" in page.text
+    assert "保存并提交审核" not in page.text
+    saved = client.post(
+        f"/unit/needs/{need.id}/edit",
+        data={"csrf_token": csrf_of(page.text), "title": "电商直播培训（第二期）", "service_type": "人才培训"},
+    )
+    assert saved.status_code == 303
+    session.expire_all()
+    assert session.get(Need, need.id).status == NeedStatus.submitted  # type: ignore[union-attr]
+    refused = client.get(f"/unit/needs/{world.need.id}/edit")
+    assert refused.status_code == 409
+    assert "不能修改" in refused.text
+    assert f'href="/unit/needs/{world.need.id}/edit"' not in client.get(f"/unit/needs/{world.need.id}").text
+    other = client.post(
+        f"/unit/needs/{world.need.id}/edit",
+        data={"csrf_token": csrf_of(page.text), "title": "改掉", "service_type": "技术服务"},
+    )
+    assert other.status_code == 409
+
+
+def _set_visit_status(session: Session, world: World, status: VisitStatus) -> None:
+    visit = session.get(Visit, world.visit.id)
+    assert visit is not None
+    visit.status = status
+    session.add(visit)
+    session.commit()
+
+
+def test_the_unit_sees_the_experts_phone_only_once_the_visit_is_accepted(
+    client: TestClient, world: World, session: Session
+) -> None:
+    login_as(client, world, Role.unit)
+    proposed = client.get(f"/unit/needs/{world.need.id}").text
+    assert "13812345678" not in proposed
+    assert "联系电话" not in proposed
+    _set_visit_status(session, world, VisitStatus.accepted)
+    accepted = client.get(f"/unit/needs/{world.need.id}").text
+    card = accepted.split(f'id="visit-{world.visit.id}"')[1].split("</li>")[0]
+    assert '联系电话：<a href="tel:13812345678" data-phone>13812345678</a>' in card
+    _set_visit_status(session, world, VisitStatus.declined)
+    assert "13812345678" not in client.get(f"/unit/needs/{world.need.id}").text
+
+
+def test_the_expert_sees_the_units_contact_once_they_accepted(
+    client: TestClient, world: World, session: Session
+) -> None:
+    unit = session.get(type(world.unit), world.unit.id)
+    assert unit is not None
+    unit.contact_name = "张支书"
+    session.add(unit)
+    session.commit()
+    login_as(client, world, Role.expert)
+    url = f"/expert/visits/{world.visit.id}"
+    invitation = client.get(url).text
+    assert "张支书" not in invitation
+    assert "13900001111" not in invitation
+    _set_visit_status(session, world, VisitStatus.accepted)
+    accepted = client.get(url).text
+    assert "<dt>单位联系人</dt><dd data-contact-person>张支书</dd>" in accepted
+    assert 'href="tel:13900001111"' in accepted
+    _set_visit_status(session, world, VisitStatus.confirmed)
+    assert 'href="tel:13900001111"' in client.get(url).text
+    _set_visit_status(session, world, VisitStatus.cancelled)
+    assert "13900001111" not in client.get(url).text

@@ -11,9 +11,11 @@ from service import clock
 from service.api.deps import SessionDep
 from service.api.paging import PathId
 from service.domain import campaigns as campaign_service
+from service.domain.access import district_scope
 from service.errors import AppError
 from service.models import Account
 from service.models.campaign import CampaignCreate
+from service.reference import district_name, districts
 from service.vocab import SERVICE_TYPES, Role
 from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
 from service.web.matching_view import matcher_of
@@ -28,6 +30,14 @@ CREATE_FIELDS = ("name", "year", "need_district", "need_field", "service_type", 
 PAIR_ACTIONS = ("lock", "unlock", "remove")
 
 
+def _need_districts(account: Account) -> list[tuple[str, str]]:
+    """The districts whose needs the account may put in a campaign: a district official's own, or all."""
+    scope = district_scope(account)
+    if scope is not None:
+        return [(scope, district_name(scope))]
+    return [(code, d.name) for code, d in districts().items()]
+
+
 def _list_page(
     request: Request, session: SessionDep, account: Account, state: FormState, status_code: int = 200
 ) -> Response:
@@ -37,7 +47,13 @@ def _list_page(
     return render(
         request,
         "official/campaigns.html",
-        {"campaigns": rows, "total": total, "form": state, "service_types": SERVICE_TYPES},
+        {
+            "campaigns": rows,
+            "total": total,
+            "form": state,
+            "service_types": SERVICE_TYPES,
+            "need_districts": _need_districts(account),
+        },
         account=account,
         status_code=status_code,
     )
@@ -45,7 +61,8 @@ def _list_page(
 
 @router.get("")
 def campaigns(request: Request, session: SessionDep, account: OfficialAccount) -> Response:
-    return _list_page(request, session, account, FormState(values={"year": str(clock.today().year)}))
+    values = {"year": str(clock.today().year), "need_district": district_scope(account) or ""}
+    return _list_page(request, session, account, FormState(values=values))
 
 
 @router.post("")

@@ -33,10 +33,19 @@ def my_experts(request: Request, session: SessionDep, account: LeaderAccount) ->
         session=session, viewer=account, liaison_id=None, limit=20, offset=0, sort=None
     )
     names = {x.id: x.expert_name for x in liaisons}
+    # Contacts are logged against this year's pairs; past years' pairs are history (their contacts stay in the
+    # table below), and next year's confirmed pairs are shown apart, as not yet due.
+    year = clock.today().year
     return render(
         request,
         "leader/home.html",
-        {"liaisons": liaisons, "contacts": contacts, "expert_of": names},
+        {
+            "year": year,
+            "liaisons": [x for x in liaisons if x.year == year],
+            "next_year": [x for x in liaisons if x.year == year + 1 and x.confirmed],
+            "contacts": contacts,
+            "expert_of": names,
+        },
         account=account,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
@@ -181,6 +182,12 @@ def liaisons(request: Request, session: SessionDep, account: CityAccount, overdu
     )
 
 
+def _filter_query(overdue: str, status: str, msg: str = "") -> str:
+    """The concern list's filter (and a notice) as a query string: "" or "?status=open…"."""
+    query = urlencode({k: v for k, v in (("status", status), ("overdue", overdue), ("msg", msg)) if v})
+    return f"?{query}" if query else ""
+
+
 def _concerns_page(
     request: Request,
     session: SessionDep,
@@ -204,7 +211,14 @@ def _concerns_page(
     return render(
         request,
         "official/concerns.html",
-        {"concerns": rows, "total": total, "overdue": overdue, "status": status, "failed": failed},
+        {
+            "concerns": rows,
+            "total": total,
+            "overdue": overdue,
+            "status": status,
+            "failed": failed,
+            "filter_query": _filter_query(overdue, status),
+        },
         account=account,
         status_code=status_code,
     )
@@ -219,7 +233,13 @@ def concerns(
 
 @router.post("/concerns/{concern_id}/assign")
 def assign_concern(
-    request: Request, session: SessionDep, account: CityAccount, form: PostedForm, concern_id: PathId
+    request: Request,
+    session: SessionDep,
+    account: CityAccount,
+    form: PostedForm,
+    concern_id: PathId,
+    overdue: str = "",
+    status: str = "",
 ) -> Response:
     state = FormState(values=form_values(form, ("department", "due_date")))
     body = parse_into(ConcernAssign, state.values, state)
@@ -229,13 +249,22 @@ def assign_concern(
         except AppError as error:
             state.add(FORM_ERROR, error.message)
         else:
-            return RedirectResponse(f"/official/concerns?msg=concern_assigned#concern-{concern_id}", status_code=303)
-    return _concerns_page(request, session, account, failed=(concern_id, state), status_code=422)
+            query = _filter_query(overdue, status, "concern_assigned")
+            return RedirectResponse(f"/official/concerns{query}#concern-{concern_id}", status_code=303)
+    return _concerns_page(
+        request, session, account, overdue=overdue, status=status, failed=(concern_id, state), status_code=422
+    )
 
 
 @router.post("/concerns/{concern_id}/reply")
 def reply_concern(
-    request: Request, session: SessionDep, account: CityAccount, form: PostedForm, concern_id: PathId
+    request: Request,
+    session: SessionDep,
+    account: CityAccount,
+    form: PostedForm,
+    concern_id: PathId,
+    overdue: str = "",
+    status: str = "",
 ) -> Response:
     state = FormState(values=form_values(form, ("reply",)))
     body = parse_into(ConcernReply, state.values, state)
@@ -245,8 +274,11 @@ def reply_concern(
         except AppError as error:
             state.add(FORM_ERROR, error.message)
         else:
-            return RedirectResponse(f"/official/concerns?msg=concern_replied#concern-{concern_id}", status_code=303)
-    return _concerns_page(request, session, account, failed=(concern_id, state), status_code=422)
+            query = _filter_query(overdue, status, "concern_replied")
+            return RedirectResponse(f"/official/concerns{query}#concern-{concern_id}", status_code=303)
+    return _concerns_page(
+        request, session, account, overdue=overdue, status=status, failed=(concern_id, state), status_code=422
+    )
 
 
 def _import_page(

@@ -14,17 +14,19 @@ from service.domain import needs as need_service
 from service.domain import visits as visit_service
 from service.domain.needs import NeedFilters
 from service.domain.visits import VisitFilters
-from service.errors import AppError
+from service.errors import AppError, Conflict
 from service.matcher import MATCHABLE_NEEDS
 from service.models import Account
-from service.models.need import NeedCreate
+from service.models.need import NeedCreate, NeedPublic, NeedUpdate
 from service.models.visit import VisitRating
 from service.vocab import SERVICE_TYPES, NeedStatus, Role
+from service.web.contacts import expert_phones
 from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
 from service.web.matching_view import matcher_of
 from service.web.routing import PageRoute
 from service.web.session import PostedForm, page_guard
-from service.web.templating import render
+from service.web.templating import need_state, render
+from service.web.text import NEED_NOT_EDITABLE
 
 router = APIRouter(prefix="/unit", route_class=PageRoute, include_in_schema=False)
 UnitAccount = Annotated[Account, page_guard(Role.unit)]
@@ -53,11 +55,14 @@ def my_needs(request: Request, session: SessionDep, account: UnitAccount, status
     )
 
 
-def _need_form(request: Request, account: Account, state: FormState, status_code: int = 200) -> Response:
+def _need_form(
+    request: Request, account: Account, state: FormState, status_code: int = 200, need: NeedPublic | None = None
+) -> Response:
+    """The need form: blank for a new need, or `need`'s own form to edit it (unit/need_form.html serves both)."""
     return render(
         request,
         "unit/need_form.html",
-        {"form": state, "service_types": SERVICE_TYPES},
+        {"form": state, "service_types": SERVICE_TYPES, "need": need},
         account=account,
         status_code=status_code,
     )
@@ -113,11 +118,13 @@ def _need_page(
         {
             "need": need,
             "visits": visits,
+            "expert_phones": expert_phones(session, account, visits),
             "candidates": candidates,
             "rating_form": rating_form or FormState(),
             "blank_form": FormState(),
             "rating_visit": rating_visit,
             "can_submit": need.status == NeedStatus.draft,
+            "can_edit": need.status in need_service.TRANSITIONS["edit_by_unit"],
             "can_withdraw": need.status in need_service.TRANSITIONS["withdraw"],
         },
         account=account,
@@ -128,6 +135,59 @@ def _need_page(
 @router.get("/needs/{need_id}")
 def need_detail(request: Request, session: SessionDep, account: UnitAccount, need_id: PathId) -> Response:
     return _need_page(request, session, account, need_id)
+
+
+def _editable_need(session: SessionDep, account: Account, need_id: int) -> NeedPublic:
+    """The unit's need, if it is still in a state the unit may edit (draft or submitted)."""
+    need = need_service.get_need(session=session, viewer=account, need_id=need_id)
+    allowed = need_service.TRANSITIONS["edit_by_unit"]
+    if need.status not in allowed:
+        states = "、".join(need_state(s) for s in allowed)
+        raise Conflict(NEED_NOT_EDITABLE.format(now=need_state(need.status), allowed=states))
+    return need
+
+
+def _values_of(need: NeedPublic) -> dict[str, str]:
+    """The need's stored values as the form shows them."""
+    return {
+        "title": need.title,
+        "description": need.description,
+        "service_type": need.service_type,
+        "field": need.field or "",
+        "wanted_from": need.wanted_from.isoformat() if need.wanted_from else "",
+        "wanted_to": need.wanted_to.isoformat() if need.wanted_to else "",
+        "experts_wanted": str(need.experts_wanted),
+    }
+
+
+@router.get("/needs/{need_id}/edit")
+def edit_need(request: Request, session: SessionDep, account: UnitAccount, need_id: PathId) -> Response:
+    need = _editable_need(session, account, need_id)
+    return _need_form(request, account, FormState(values=_values_of(need)), need=need)
+
+
+@router.post("/needs/{need_id}/edit")
+def save_need(
+    request: Request, session: SessionDep, account: UnitAccount, form: PostedForm, need_id: PathId
+) -> Response:
+    need = _editable_need(session, account, need_id)
+    state = FormState(values=form_values(form, NEED_FIELDS))
+    # Checked as a new need would be (required fields, dates in order), then every field is written: a field
+    # the unit emptied is cleared, not left as it was.
+    checked = parse_into(NeedCreate, state.values, state, labels=NEED_LABELS)
+    if checked is None:
+        return _need_form(request, account, state, status_code=422, need=need)
+    changes = NeedUpdate.model_validate(checked.model_dump(include=set(NEED_FIELDS)))
+    submit = form.get("action") == "submit" and need.status == NeedStatus.draft
+    try:
+        need_service.update_need(session=session, actor=account, need_id=need_id, data=changes)
+        if submit:
+            need_service.change_need_state(session=session, actor=account, need_id=need_id, action="submit")
+    except AppError as error:
+        state.add("title" if error.code == "conflict" and "标题" in error.message else FORM_ERROR, error.message)
+        return _need_form(request, account, state, status_code=error.status_code, need=need)
+    notice = "need_submitted" if submit else "need_updated"
+    return RedirectResponse(f"/unit/needs/{need_id}?msg={notice}", status_code=303)
 
 
 @router.post("/needs/{need_id}/submit")
