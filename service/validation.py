@@ -82,6 +82,9 @@ def check_field_labels(value: list[str] | None) -> list[str] | None:
     return labels
 
 
+SHORTEST_MASKED_PHONE = 6
+
+
 def check_phone(value: str | None) -> str | None:
     if value is None or str(value).strip() == "":
         return None
@@ -91,7 +94,9 @@ def check_phone(value: str | None) -> str | None:
         return compact.replace("-", "")
     if _LANDLINE.match(compact):
         return compact
-    raise ValueError(f"联系电话“{mask_phone(text)}”格式不正确，应为 11 位手机号或带区号的座机号")
+    # too few digits to reach anyone: quoted as typed, so that the person sees what was wrong; longer, masked
+    shown = text if len(re.sub(r"\D", "", text)) <= SHORTEST_MASKED_PHONE else mask_phone(text)
+    raise ValueError(f"联系电话“{shown}”格式不正确，应为 11 位手机号或带区号的座机号")
 
 
 def id_number_is_valid(value: str) -> bool:
