@@ -82,6 +82,15 @@ def check_field_labels(value: list[str] | None) -> list[str] | None:
     return labels
 
 
+def blank_as_none(check: Callable[[str | None], str | None]) -> Callable[[str | None], str | None]:
+    """`check` for a filter, where an empty value means "any" (a form's blank choice)."""
+
+    def _check(value: str | None) -> str | None:
+        return None if value is None or not str(value).strip() else check(value)
+
+    return _check
+
+
 SHORTEST_MASKED_PHONE = 6
 
 

@@ -9,13 +9,14 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from search.base import SearchBackend
 from search.query import SearchResult
 from service.api.deps import Officials, guard
 from service.domain import search as service
 from service.models import Account
+from service.validation import blank_as_none, check_district, check_field
 from service.vocab import Role
 
 router = APIRouter(prefix="/search", tags=["search 搜索"])
@@ -39,6 +40,10 @@ class SearchFilters(BaseModel):
     sort: Sort = "relevance"
     page: Page = 1
     per_page: PerPage = 20
+
+    # a district's name reads as its code, a field's name as its code; an unknown one answers 422
+    _district = field_validator("district")(blank_as_none(check_district))
+    _field = field_validator("field")(blank_as_none(check_field))
 
 
 class NeedFilters(SearchFilters):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import String, cast, func
@@ -14,6 +15,7 @@ from service.errors import InvalidInput, NotFound
 from service.messages import FIELD_LABELS
 from service.models import OutboxEntry
 from service.models.common import MAX_RECORD_ID
+from service.validation import blank_as_none
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -86,3 +88,18 @@ def json_list_contains(column: Any, value: str) -> ColumnElement[bool]:
     """`value` is an element of the JSON list of strings in `column` (portable: SQLite and PostgreSQL)."""
     escaped = value.replace("\\", "").replace('"', "").replace("%", "").replace("_", "")
     return cast(column, String).like(f'%"{escaped}"%')
+
+
+def checked_filter(check: Callable[[str | None], str | None], value: str | None) -> str | None:
+    """A list filter's value through the check its field has on input (a district's name read as its code, a
+    status or a choice of the vocabulary): "" or None is no filter; a value the check refuses answers 422 with
+    its message, instead of an empty list that looks like "nothing there"."""
+    try:
+        return blank_as_none(check)(value)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from error
+
+
+def checked_period(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise InvalidInput("筛选的结束日期不能早于开始日期")

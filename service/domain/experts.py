@@ -9,12 +9,13 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.domain.access import expert_view, require_district, require_expert, require_expert_visible
-from service.domain.common import apply_update, enqueue_index, get_or_404, json_list_contains, paginate
+from service.domain.common import apply_update, checked_filter, enqueue_index, get_or_404, json_list_contains, paginate
 from service.errors import Conflict, Forbidden
 from service.models import Account, Expert, Visit
 from service.models.common import utcnow
 from service.models.expert import ExpertCreate, ExpertPublic, ExpertUpdate
-from service.vocab import VISIT_HOLDS_PLACE, Role
+from service.validation import check_choice, check_district, check_field
+from service.vocab import EXPERT_STATUSES, TALENT_TIERS, TITLE_LEVELS, VISIT_HOLDS_PLACE, Role
 
 SORTABLE = {
     "id": Expert.id,
@@ -35,6 +36,13 @@ class ExpertFilters:
     talent_tier: str | None = None
     available: bool | None = None
     q: str | None = None
+
+    def __post_init__(self) -> None:
+        self.district = checked_filter(check_district, self.district)
+        self.field = checked_filter(check_field, self.field)
+        self.status = checked_filter(check_choice(EXPERT_STATUSES, "专家状态"), self.status)
+        self.title_level = checked_filter(check_choice(TITLE_LEVELS, "职称级别"), self.title_level)
+        self.talent_tier = checked_filter(check_choice(TALENT_TIERS, "人才层次"), self.talent_tier)
 
 
 def places_used(session: Session, expert_id: int, year: int) -> int:

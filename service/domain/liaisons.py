@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from service import clock
 from service.config import Settings, get_settings
 from service.domain.access import is_city
-from service.domain.common import apply_update, get_or_404, paginate
+from service.domain.common import apply_update, checked_filter, get_or_404, paginate
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Account, Concern, Contact, Expert, Leader, Liaison
 from service.models.common import utcnow
@@ -29,7 +29,7 @@ from service.models.leader import (
     LiaisonPublic,
     LiaisonUpdate,
 )
-from service.validation import mask_phone
+from service.validation import check_choice, mask_phone
 from service.vocab import ConcernStatus, Role
 
 LEADER_SORTABLE = {"id": Leader.id, "name": Leader.name, "rank": Leader.rank}
@@ -320,6 +320,7 @@ def list_concerns(
     offset: int,
     sort: str | None,
 ) -> tuple[list[ConcernPublic], int]:
+    status = checked_filter(check_choice(tuple(ConcernStatus), "诉求状态"), status)
     statement = select(Concern).join(Liaison, Liaison.id == Concern.liaison_id)  # type: ignore[arg-type]
     if viewer.role == Role.leader:
         statement = statement.where(Liaison.leader_id == viewer.leader_id)

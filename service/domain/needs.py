@@ -11,12 +11,13 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.domain.access import is_official, require_district, require_need_access, require_unit
-from service.domain.common import apply_update, enqueue_index, get_or_404, paginate
+from service.domain.common import apply_update, checked_filter, checked_period, enqueue_index, get_or_404, paginate
 from service.errors import Conflict, InvalidInput, NotFound
 from service.models import Account, Need, Unit, Visit
 from service.models.common import utcnow
 from service.models.need import NeedCreate, NeedPublic, NeedUpdate
-from service.vocab import VISIT_HOLDS_PLACE, NeedStatus, Role, VisitStatus, need_state_label
+from service.validation import check_choice, check_district, check_field
+from service.vocab import SERVICE_TYPES, VISIT_HOLDS_PLACE, NeedStatus, Role, VisitStatus, need_state_label
 
 SORTABLE = {
     "id": Need.id,
@@ -50,6 +51,13 @@ class NeedFilters:
     created_from: date | None = None
     created_to: date | None = None
     q: str | None = None
+
+    def __post_init__(self) -> None:
+        self.district = checked_filter(check_district, self.district)
+        self.field = checked_filter(check_field, self.field)
+        self.status = checked_filter(check_choice(tuple(NeedStatus), "需求状态"), self.status)
+        self.service_type = checked_filter(check_choice(SERVICE_TYPES, "服务类型"), self.service_type)
+        checked_period(self.created_from, self.created_to)
 
 
 def need_view(session: Session, need: Need) -> NeedPublic:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from service.domain.access import is_official, require_district, require_unit
-from service.domain.common import apply_update, enqueue_index, get_or_404, paginate
+from service.domain.common import apply_update, checked_filter, enqueue_index, get_or_404, paginate
 from service.errors import Conflict
 from service.models import Account, Need, Unit
 from service.models.common import utcnow
 from service.models.need import UnitCreate, UnitPublic, UnitUpdate
-from service.validation import mask_phone
-from service.vocab import NeedStatus, Role
+from service.validation import check_choice, check_district, mask_phone
+from service.vocab import UNIT_KINDS, NeedStatus, Role
 
 SORTABLE = {"id": Unit.id, "name": Unit.name, "district": Unit.district, "created_at": Unit.created_at}
 
@@ -45,6 +45,8 @@ def list_units(
     offset: int,
     sort: str | None,
 ) -> tuple[list[UnitPublic], int]:
+    district = checked_filter(check_district, district)
+    kind = checked_filter(check_choice(UNIT_KINDS, "单位类别"), kind)
     statement = select(Unit)
     if viewer.role == Role.district_official:
         district = district or viewer.district

@@ -8,13 +8,14 @@ from sqlmodel import Session, select
 
 from service import clock
 from service.domain.access import is_official, require_district, require_expert, require_unit
-from service.domain.common import get_or_404, paginate
+from service.domain.common import checked_filter, get_or_404, paginate
 from service.domain.experts import places_used
 from service.domain.needs import SERVABLE, refresh_need_status, require_open_place
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Account, Expert, Need, Unit, Visit
 from service.models.common import utcnow
 from service.models.visit import ServiceRecord, VisitPublic, VisitRating, VisitSchedule
+from service.validation import check_choice, check_district
 from service.vocab import ROLE_LABELS, Role, VisitOrigin, VisitStatus, need_state_label, visit_state_label
 
 SORTABLE = {"id": Visit.id, "created_at": Visit.created_at, "service_date": Visit.service_date}
@@ -44,6 +45,10 @@ class VisitFilters:
     campaign_id: int | None = None
     year: int | None = None
     district: str | None = None
+
+    def __post_init__(self) -> None:
+        self.status = checked_filter(check_choice(tuple(VisitStatus), "服务状态"), self.status)
+        self.district = checked_filter(check_district, self.district)
 
 
 def visit_view(session: Session, visit: Visit) -> VisitPublic:
