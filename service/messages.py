@@ -61,11 +61,12 @@ def _number(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def humanize(error: Mapping[str, Any]) -> str:
-    """One pydantic/FastAPI validation error as a sentence a person understands."""
+def humanize(error: Mapping[str, Any], label: str | None = None) -> str:
+    """One pydantic/FastAPI validation error as a sentence a person understands; `label` names the field as the
+    form that sent it does (需求标题, where the API's catalogue has the shared 标题/职称)."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
-    label = _label(error.get("loc", ()))
+    label = label or _label(error.get("loc", ()))
     if kind == "missing":
         return f"{label}为必填项"
     if kind == "string_too_long":

@@ -48,7 +48,8 @@ def parse_into(
 ) -> M | None:
     """`model` built from the typed values (blank fields left out); errors go into `state`.
 
-    `labels` names fields as this form calls them, for the "required" message (需求标题为必填项).
+    `labels` names fields as this form calls them, in every message about them (需求标题为必填项, 需求标题不能超过
+    100 个字符), where the API's catalogue may have a name shared by several forms (标题/职称).
     """
     data: dict[str, Any] = {}
     for name, value in values.items():
@@ -65,8 +66,5 @@ def parse_into(
         for item in error.errors():
             names = [str(p) for p in item.get("loc", ()) if not isinstance(p, int)]
             name = names[0] if names else FORM_ERROR
-            if item.get("type") == "missing" and labels and name in labels:
-                state.add(name, f"{labels[name]}为必填项")
-            else:
-                state.add(name, humanize(item))
+            state.add(name, humanize(item, (labels or {}).get(name)))
         return None

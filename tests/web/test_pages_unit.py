@@ -75,6 +75,14 @@ def test_bad_choice_and_reversed_dates_are_explained(client: TestClient, world: 
     assert "服务类型“随便”无效" in answer.text
 
 
+def test_a_too_long_title_is_named_as_the_form_names_it(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.unit)
+    answer = _post_need(client, title="长" * 101)
+    assert answer.status_code == 422
+    assert "需求标题不能超过 100 个字符" in answer.text
+    assert "标题/职称" not in answer.text
+
+
 def test_a_script_in_a_title_is_stored_as_text_and_shown_escaped(
     client: TestClient, world: World, session: Session
 ) -> None:

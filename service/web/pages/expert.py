@@ -235,7 +235,7 @@ def record_service(
     request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm, visit_id: PathId
 ) -> Response:
     state = FormState(values=form_values(form, RECORD_FIELDS))
-    body = parse_into(ServiceRecord, state.values, state)
+    body = parse_into(ServiceRecord, state.values, state, labels={"content": "服务内容"})
     if body is not None:
         try:
             visit_service.act_on_visit(session=session, actor=account, visit_id=visit_id, action="record", record=body)
@@ -342,7 +342,7 @@ def save_profile(request: Request, session: SessionDep, account: ExpertAccount, 
         "field_labels": [w for w in labels if w],
         "available": bool(state.values["available"]),
     }
-    body = parse_into(ExpertUpdate, data, state)
+    body = parse_into(ExpertUpdate, data, state, labels={"title": "职称", "name": "姓名"})
     if body is not None:
         # parse_into leaves blank fields out; here a blank means the expert cleared the field on purpose.
         for name, value in data.items():
