@@ -7,8 +7,8 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from service.models import Campaign, CampaignPair, Visit
-from service.vocab import Role, VisitOrigin
+from service.models import Campaign, CampaignPair, Need, Visit
+from service.vocab import Role, VisitOrigin, VisitStatus
 from tests.service.world import DISTRICT, World
 from tests.web.conftest import csrf_of, login_as
 
@@ -87,3 +87,21 @@ def test_a_district_official_is_offered_only_their_own_district_for_needs(client
     city = _need_district_options(client.get("/official/campaigns").text)
     assert city[0] == ""  # 全部区县
     assert len(city) > 20
+
+
+def test_the_run_summary_counts_places_already_taken_apart(client: TestClient, world: World, session: Session) -> None:
+    """The need asks for two experts and one has accepted already: one place is left, and the run fills it."""
+    need = session.get(Need, world.need.id)
+    assert need is not None
+    need.experts_wanted = 2
+    session.add(need)
+    session.add(
+        Visit(need_id=need.id or 0, expert_id=world.other_expert.id or 0, year=2026, status=VisitStatus.accepted)
+    )
+    session.commit()
+    url, _ = _run_campaign(client, world, session, "210", "210")
+    summary = re.search(r"<p [^>]*data-last-run>(.*?)</p>", client.get(url).text)
+    assert summary is not None
+    assert summary.group(1) == (
+        "最近一次匹配：待安排的 1 个名额中 1 个已有人选，其中新增配对 1 个；另有 1 个名额此前已有专家接受，不在其内。"
+    )
