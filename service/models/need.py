@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -79,11 +79,14 @@ class NeedBase(SQLModel):
     _service_type = field_validator("service_type")(required_choice(SERVICE_TYPES, "服务类型"))
     _field = field_validator("field")(check_field)
 
-    @model_validator(mode="after")
-    def _period_in_order(self) -> NeedBase:
-        if self.wanted_from and self.wanted_to and self.wanted_to < self.wanted_from:
+    @field_validator("wanted_to")
+    @classmethod
+    def _period_in_order(cls, wanted_to: date | None, info: ValidationInfo) -> date | None:
+        # on the end date itself, so that a form shows it beside that field and with the other fields' errors
+        wanted_from = info.data.get("wanted_from")
+        if wanted_from and wanted_to and wanted_to < wanted_from:
             raise ValueError("期望服务时间的结束日期不能早于开始日期")
-        return self
+        return wanted_to
 
 
 class Need(NeedBase, table=True):

@@ -235,7 +235,7 @@ def test_needs_with_bad_dates_unknown_unit_and_wrong_state(session: Session, wor
     rejected = rejected_by_row(report)
     assert rejected[3] == ("期望开始日期不是有效日期，应写成 2024-05-01 或 2024/5/1", "期望开始日期")
     assert rejected[4] == ("期望结束日期不是有效日期，应写成 2024-05-01 或 2024/5/1", "期望结束日期")
-    assert rejected[5] == ("期望服务时间的结束日期不能早于开始日期", None)
+    assert rejected[5] == ("期望服务时间的结束日期不能早于开始日期", "期望结束日期")
     assert rejected[6] == ("单位“不存在的单位”不存在，请先导入或新增该单位", "单位名称")
     assert rejected[7][0].startswith("状态“进行中”无效")
     assert rejected[7][1] == "状态"

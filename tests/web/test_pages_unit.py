@@ -73,6 +73,8 @@ def test_bad_choice_and_reversed_dates_are_explained(client: TestClient, world: 
     answer = _post_need(client, title="日期颠倒", service_type="随便", wanted_from="2030-05-01", wanted_to="2030-04-01")
     assert answer.status_code == 422
     assert "服务类型“随便”无效" in answer.text
+    # both at once, not the dates only after the choice is mended
+    assert "期望服务时间的结束日期不能早于开始日期" in answer.text
 
 
 def test_a_too_long_title_is_named_as_the_form_names_it(client: TestClient, world: World) -> None:
