@@ -14,9 +14,17 @@ from service.domain.needs import SERVABLE, refresh_need_status, require_open_pla
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Account, Expert, Need, Unit, Visit
 from service.models.common import utcnow
-from service.models.visit import ServiceRecord, VisitPublic, VisitRating, VisitSchedule
+from service.models.visit import ServiceRecord, UnitContact, VisitPublic, VisitRating, VisitSchedule
 from service.validation import check_choice, check_district
-from service.vocab import ROLE_LABELS, Role, VisitOrigin, VisitStatus, need_state_label, visit_state_label
+from service.vocab import (
+    ROLE_LABELS,
+    VISIT_HOLDS_PLACE,
+    Role,
+    VisitOrigin,
+    VisitStatus,
+    need_state_label,
+    visit_state_label,
+)
 
 SORTABLE = {"id": Visit.id, "created_at": Visit.created_at, "service_date": Visit.service_date}
 _FROM: dict[str, tuple[VisitStatus, ...]] = {
@@ -105,9 +113,18 @@ def _require_visit_access(session: Session, viewer: Account, visit: Visit) -> Ne
 
 
 def get_visit(*, session: Session, viewer: Account, visit_id: int) -> VisitPublic:
+    """The visit; its own expert, once they accepted it, also gets the unit's contact (`unit_contact`)."""
     visit = get_or_404(session, Visit, visit_id)
-    _require_visit_access(session, viewer, visit)
-    return visit_view(session, visit)
+    need = _require_visit_access(session, viewer, visit)
+    view = visit_view(session, visit)
+    own = viewer.role == Role.expert and viewer.expert_id == visit.expert_id
+    if own and visit.status in VISIT_HOLDS_PLACE:
+        unit = session.get(Unit, need.unit_id)
+        if unit is not None and (unit.contact_name or unit.contact_phone):
+            view.unit_contact = UnitContact(
+                unit_name=unit.name, person=unit.contact_name, phone=unit.contact_phone or ""
+            )
+    return view
 
 
 def service_year(need: Need) -> int:

@@ -70,6 +70,14 @@ class VisitRating(SQLModel):
     comment: str = Field(default="", max_length=1000)
 
 
+class UnitContact(SQLModel):
+    """Whom the expert of an accepted visit calls to agree the dates: the unit's contact person and phone."""
+
+    unit_name: str
+    person: str = ""
+    phone: str = ""
+
+
 class VisitPublic(SQLModel):
     id: int
     need_id: int
@@ -92,4 +100,5 @@ class VisitPublic(SQLModel):
     problems_solved: int | None
     rating: int | None
     comment: str
+    unit_contact: UnitContact | None = Field(default=None, description="仅服务的专家本人在接受后可见")
     created_at: datetime

@@ -24,7 +24,6 @@ from service.models.expert import ExpertUpdate
 from service.models.leader import ConcernRate
 from service.models.visit import ServiceRecord, VisitDecline
 from service.vocab import SERVICE_TYPES, Role, VisitStatus
-from service.web.contacts import unit_contact
 from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
 from service.web.matching_view import matcher_of
 from service.web.routing import PageRoute
@@ -177,7 +176,6 @@ def _visit_page(
         {
             "visit": visit,
             "need": need,
-            "unit_contact": unit_contact(session, account, visit, need),
             "decline": decline or FormState(),
             "record": record or FormState(),
             "schedule": schedule or schedule_state(visit),

@@ -280,6 +280,22 @@ def test_bounds_read_as_people_write_them(client: TestClient, world: World, sess
     assert "年度不能小于 2000" in refused(answer, 422)
 
 
+def test_the_expert_of_an_accepted_visit_gets_the_units_contact(
+    client: TestClient, world: World, session: Session
+) -> None:
+    world.unit.contact_name = "张支书"
+    session.add(world.unit)
+    session.commit()
+    url = f"{API}/visits/{world.visit.id}"
+    assert client.get(url, headers=world.headers("expert")).json()["unit_contact"] is None  # only proposed
+    assert act(client, world, world.visit.id, "accept", "expert").status_code == 200
+    contact = client.get(url, headers=world.headers("expert")).json()["unit_contact"]
+    assert contact == {"unit_name": world.unit.name, "person": "张支书", "phone": "13900001111"}
+    # nobody else gets it through the visit (officials and the unit have the unit's own record)
+    for role in ("unit", "district_official", "city_official"):
+        assert client.get(url, headers=world.headers(role)).json()["unit_contact"] is None
+
+
 def test_conflict_of_interest_is_refused(client: TestClient, world: World, session: Session, engine: Engine) -> None:
     other = world.other_expert
     other.employer = world.unit.name  # the expert works for the very unit that asks
