@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import field_validator
-from sqlalchemy import Column, String, Text
+from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from service.models.common import created_at_field, json_list_field, required_choice
@@ -51,6 +51,8 @@ class ExpertBase(SQLModel):
 
 
 class Expert(ExpertBase, table=True):
+    __table_args__ = (Index("ix_expert_employer", "employer"),)
+
     id: int | None = Field(default=None, primary_key=True)
     phone: str | None = Field(default=None, sa_column=Column(String(20)))
     id_number: str | None = Field(default=None, sa_column=Column(String(18), unique=True))

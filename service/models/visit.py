@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import field_validator
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models.common import RecordId, UtcDateTime, created_at_field
@@ -14,7 +14,10 @@ from service.vocab import VisitOrigin, VisitStatus
 
 
 class Visit(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("need_id", "expert_id", name="uq_visit_need_expert"),)
+    __table_args__ = (
+        UniqueConstraint("need_id", "expert_id", name="uq_visit_need_expert"),
+        Index("ix_visit_expert_year_status", "expert_id", "year", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     need_id: int = Field(foreign_key="need.id", index=True)
