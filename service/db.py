@@ -69,6 +69,8 @@ def get_reader_engine() -> Engine:
     return make_engine(url, immediate_transactions=False)
 
 
+#: Ids per `IN (...)` list when rows are fetched for many records at once (far below SQLite's bound parameters).
+IN_BATCH = 500
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from matching import ExpertProfile, Match, MatchEngine, NeedText
 from matching.analysis_cache import AnalysisCache
 from service import clock
+from service.db import IN_BATCH
 from service.models import Expert, Need, Unit, Visit
 from service.reference import neighbours_map
 from service.vocab import VISIT_HOLDS_PLACE, NeedStatus, VisitStatus
@@ -179,7 +180,24 @@ class MatchIndex:
 
 def conflicted_experts(session: Session, need: Need) -> set[str]:
     """Experts who may not serve this need: they work for the unit that posted it (conflict of interest)."""
-    unit = session.get(Unit, need.unit_id)
-    if unit is None:
-        return set()
-    return {str(i) for i in session.exec(select(Expert.id).where(Expert.employer == unit.name))}
+    return conflicted_experts_by_need(session, [need]).get(need.id or 0, set())
+
+
+def conflicted_experts_by_need(session: Session, needs: Sequence[Need]) -> dict[int, set[str]]:
+    """`conflicted_experts` of many needs in two queries: their units' names, then the experts employed there."""
+    unit_ids = sorted({n.unit_id for n in needs})
+    names: dict[int, str] = {}
+    for start in range(0, len(unit_ids), IN_BATCH):
+        chunk = unit_ids[start : start + IN_BATCH]
+        names.update(
+            (int(i or 0), name) for i, name in session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(chunk)))
+        )
+    employed: dict[str, set[str]] = {}
+    wanted = sorted(set(names.values()))
+    for start in range(0, len(wanted), IN_BATCH):
+        employers = wanted[start : start + IN_BATCH]
+        for expert_id, employer in session.exec(
+            select(Expert.id, Expert.employer).where(col(Expert.employer).in_(employers))
+        ):
+            employed.setdefault(employer, set()).add(str(expert_id))
+    return {n.id or 0: set(employed.get(names.get(n.unit_id, ""), ())) for n in needs}

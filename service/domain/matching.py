@@ -7,7 +7,7 @@ from sqlmodel import Session, SQLModel, select
 from service import clock
 from service.domain.access import expert_view, require_expert, require_need_access
 from service.domain.common import get_or_404
-from service.domain.experts import places_used
+from service.domain.experts import places_used_by
 from service.domain.needs import need_view
 from service.errors import Conflict
 from service.matcher import MATCHABLE_NEEDS, MatchIndex, best_document_label, conflicted_experts
@@ -70,6 +70,7 @@ def candidates_for_need(
     matches = matcher.experts_for(session, need, k, exclude=sorted(conflicted_experts(session, need)))
     visits = {v.expert_id: v.status for v in session.exec(select(Visit).where(Visit.need_id == need_id))}
     year = clock.today().year  # the year whose places the match index counts (`capacity_left`)
+    used = places_used_by(session, (int(m.expert_id) for m in matches), year)
     out = []
     for m in matches:
         expert = session.get(Expert, int(m.expert_id))
@@ -77,7 +78,7 @@ def candidates_for_need(
             continue
         out.append(
             Candidate(
-                expert=expert_view(session, expert, viewer, places_used(session, expert.id or 0, year)),
+                expert=expert_view(session, expert, viewer, used.get(expert.id or 0, 0)),
                 score=round(m.score, 6),
                 reasons=_reasons(m.reasons, need.field, need.district, expert),
                 visit_status=visits.get(expert.id or 0),

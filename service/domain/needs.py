@@ -11,7 +11,15 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.domain.access import is_official, require_district, require_need_access, require_unit
-from service.domain.common import apply_update, checked_filter, checked_period, enqueue_index, get_or_404, paginate
+from service.domain.common import (
+    apply_update,
+    checked_filter,
+    checked_period,
+    enqueue_index,
+    get_or_404,
+    names_by_id,
+    paginate,
+)
 from service.errors import Conflict, InvalidInput, NotFound
 from service.models import Account, Need, Unit, Visit
 from service.models.common import utcnow
@@ -61,8 +69,13 @@ class NeedFilters:
 
 
 def need_view(session: Session, need: Need) -> NeedPublic:
-    unit = session.get(Unit, need.unit_id)
-    return NeedPublic.model_validate({**need.model_dump(), "unit_name": unit.name if unit else ""})
+    return need_views(session, [need])[0]
+
+
+def need_views(session: Session, needs: Sequence[Need]) -> list[NeedPublic]:
+    """The needs as the API shows them, with their units' names read in one query."""
+    units = names_by_id(session, Unit.id, Unit.name, {n.unit_id for n in needs})
+    return [NeedPublic.model_validate({**n.model_dump(), "unit_name": units.get(n.unit_id, "")}) for n in needs]
 
 
 def list_needs(
@@ -105,7 +118,7 @@ def list_needs(
         sortable=SORTABLE,
         default_sort="-created_at",
     )
-    return [need_view(session, n) for n in rows], total
+    return need_views(session, rows), total
 
 
 def get_need(*, session: Session, viewer: Account, need_id: int) -> NeedPublic:

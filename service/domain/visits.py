@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from service import clock
 from service.domain.access import is_official, require_district, require_expert, require_unit
-from service.domain.common import checked_filter, get_or_404, paginate
+from service.domain.common import checked_filter, get_or_404, names_by_id, paginate
 from service.domain.experts import places_used
 from service.domain.needs import SERVABLE, refresh_need_status, require_open_place
 from service.errors import Conflict, Forbidden, InvalidInput
@@ -60,15 +61,19 @@ class VisitFilters:
 
 
 def visit_view(session: Session, visit: Visit) -> VisitPublic:
-    need = session.get(Need, visit.need_id)
-    expert = session.get(Expert, visit.expert_id)
-    return VisitPublic.model_validate(
-        {
-            **visit.model_dump(),
-            "need_title": need.title if need else "",
-            "expert_name": expert.name if expert else "",
-        }
-    )
+    return visit_views(session, [visit])[0]
+
+
+def visit_views(session: Session, visits: Sequence[Visit]) -> list[VisitPublic]:
+    """The visits as the API shows them, with their needs' titles and experts' names read in one query each."""
+    titles = names_by_id(session, Need.id, Need.title, {v.need_id for v in visits})
+    names = names_by_id(session, Expert.id, Expert.name, {v.expert_id for v in visits})
+    return [
+        VisitPublic.model_validate(
+            {**v.model_dump(), "need_title": titles.get(v.need_id, ""), "expert_name": names.get(v.expert_id, "")}
+        )
+        for v in visits
+    ]
 
 
 def list_visits(
@@ -96,7 +101,7 @@ def list_visits(
         sortable=SORTABLE,
         default_sort="-created_at",
     )
-    return [visit_view(session, v) for v in rows], total
+    return visit_views(session, rows), total
 
 
 def _require_visit_access(session: Session, viewer: Account, visit: Visit) -> Need:
