@@ -997,14 +997,30 @@ class MatchEngine:
                     ],
                 )
 
-    def candidate_pairs(self, needs: Sequence[NeedText], k: int) -> list[Match]:
-        """Top-k experts per need with reasons: the affinity matrix the assignment solver consumes."""
+    def candidate_pairs(self, needs: Sequence[NeedText], k: int, named: bool = True) -> list[Match]:
+        """Top-k experts per need with reasons: the affinity matrix the assignment solver consumes. With `named`
+        False the reasons leave out what is costly to name (shared terms, best document): a solver that keeps a
+        few of many candidates names those afterwards (`shared_terms`)."""
         self._require_fit()
         eligible = self._eligible()
         out: list[Match] = []
         queries = self.vectorize([n.text for n in needs])
         for i, (need, slots, scores, texts, topics) in enumerate(self._rank(needs, queries, k, eligible)):
-            out.extend(self._matches(need, slots, scores, texts, topics, queries[i]))
+            out.extend(self._matches(need, slots, scores, texts, topics, queries[i], named))
+        return out
+
+    def shared_terms(self, chosen: Sequence[tuple[NeedText, Sequence[str]]]) -> list[dict[str, tuple[str, ...]]]:
+        """For each need of `chosen` with some expert ids, the key terms it shares with each of them, as
+        `Reasons.shared_terms` names them (experts not in the index left out); the needs are analysed together."""
+        self._require_fit()
+        queries = self.vectorize([need.text for need, _ in chosen]) if chosen else None
+        out: list[dict[str, tuple[str, ...]]] = []
+        for i, (need, expert_ids) in enumerate(chosen):
+            known = [e for e in expert_ids if e in self._expert_slot]
+            slots = np.array([self._expert_slot[e] for e in known], dtype=np.int64)
+            assert queries is not None
+            terms = self._shared_terms(need.text, queries[i], slots) if known else []
+            out.append(dict(zip(known, terms, strict=True)))
         return out
 
     def needs_for(self, expert_id: str, k: int = 10) -> list[Match]:
@@ -1082,11 +1098,13 @@ class MatchEngine:
         texts: np.ndarray,
         topics: np.ndarray,
         query: sp.csr_matrix,
+        named: bool = True,
     ) -> list[Match]:
         """The pairs of `need` with expert `slots` as `Match`es with their reasons (`query`: the need's query
-        row, whose product with each of the experts' texts, taken together, names their best documents)."""
-        best = self._best_documents(query, slots)
-        terms = self._shared_terms(need.text, query, slots)
+        row, whose product with each of the experts' texts, taken together, names their best documents; with
+        `named` False, no shared terms or best document are named)."""
+        best = self._best_documents(query, slots) if named else [None] * len(slots)
+        terms = self._shared_terms(need.text, query, slots) if named else [()] * len(slots)
         return [
             self._match(need, int(slot), float(score), float(text), document, shared, float(topic))
             for slot, score, text, document, shared, topic in zip(

@@ -172,10 +172,26 @@ class MatchIndex:
             except KeyError:
                 return []
 
-    def candidate_pairs(self, session: Session, needs: Sequence[Need], k: int) -> list[Match]:
+    def candidate_pairs(self, session: Session, needs: Sequence[Need], k: int, named: bool = True) -> list[Match]:
         engine = self.refresh(session)
         with self._lock:
-            return engine.candidate_pairs([need_text(n) for n in needs], k=k) if engine.n_experts else []
+            return engine.candidate_pairs([need_text(n) for n in needs], k=k, named=named) if engine.n_experts else []
+
+    def shared_terms(
+        self, session: Session, chosen: Sequence[tuple[Need, Sequence[str]]]
+    ) -> dict[tuple[str, str], tuple[str, ...]]:
+        """The shared key terms of each (need, expert id) pair in `chosen` (a need with its experts), by (need id,
+        expert id): what `candidate_pairs(..., named=False)` left out, for the pairs a solver kept."""
+        engine = self.refresh(session)
+        out: dict[tuple[str, str], tuple[str, ...]] = {}
+        with self._lock:
+            if not engine.n_experts:
+                return out
+            named = engine.shared_terms([(need_text(need), expert_ids) for need, expert_ids in chosen])
+            for (need, _), terms_of in zip(chosen, named, strict=True):
+                for expert_id, terms in terms_of.items():
+                    out[(str(need.id), expert_id)] = terms
+        return out
 
 
 def conflicted_experts(session: Session, need: Need) -> set[str]:

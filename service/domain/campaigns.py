@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from matching import Match
@@ -365,7 +365,7 @@ def _candidates(
     by_need: dict[str, list[Match]] = defaultdict(list)
     if ranked <= pool:
         room = max((len(barred[str(n.id)] | conflicts[str(n.id)]) for n in needs), default=0)
-        for m in matcher.candidate_pairs(session, needs, k + room):
+        for m in matcher.candidate_pairs(session, needs, k + room, named=False):
             by_need[m.need_id].append(m)
     else:
         outside = sorted(ranked - pool)
@@ -389,10 +389,10 @@ def _candidates(
     return out
 
 
-def _reasons_json(match: Match) -> dict[str, Any]:
+def _reasons_json(match: Match, shared_terms: tuple[str, ...]) -> dict[str, Any]:
     r = match.reasons
     return {
-        "shared_terms": list(r.shared_terms),
+        "shared_terms": list(shared_terms),
         "field_match": bool(r.field_match),
         "district": r.district,
         "text_score": round(float(r.text_score), 6),
@@ -488,21 +488,32 @@ def run_campaign(*, session: Session, actor: Account, matcher: MatchIndex, campa
         if p.visit_id is None and not p.locked and not p.removed:
             session.delete(p)
     session.flush()
-    new_pairs = 0
+    chosen_by_need: dict[str, list[str]] = defaultdict(list)
+    for need_key, expert_key in result.assignments:
+        if (need_key, expert_key) not in kept_keys:
+            chosen_by_need[need_key].append(expert_key)
+    need_of = {str(n.id): n for n in open_needs}
+    terms = matcher.shared_terms(session, [(need_of[key], experts_) for key, experts_ in chosen_by_need.items()])
+    fresh = []
     for need_key, expert_key in result.assignments:
         if (need_key, expert_key) in kept_keys:
             continue
         m = match_of[(need_key, expert_key)]
-        session.add(
-            CampaignPair(
-                campaign_id=campaign.id or 0,
-                need_id=int(need_key),
-                expert_id=int(expert_key),
-                score=float(m.score),
-                reasons=_reasons_json(m),
-            )
+        fresh.append(
+            {
+                "campaign_id": campaign.id or 0,
+                "need_id": int(need_key),
+                "expert_id": int(expert_key),
+                "score": float(m.score),
+                "locked": False,
+                "removed": False,
+                "proposed": True,
+                "reasons": _reasons_json(m, terms.get((need_key, expert_key), ())),
+            }
         )
-        new_pairs += 1
+    if fresh:
+        session.connection().execute(insert(CampaignPair), fresh)  # one statement for the lot, not one per pair
+    new_pairs = len(fresh)
     campaign.last_run = {
         "filled": result.filled,
         "total": sum(s.demand for s in need_slots),

@@ -84,7 +84,7 @@ def _fill(engine: Engine, rng: random.Random) -> None:
                     "party_member": False,
                 }
             )
-        session.execute(insert(Expert), rows)
+        session.connection().execute(insert(Expert), rows)
         rows = []
         for i in range(NEEDS):
             field, a, b = rng.choice(TOPICS)
@@ -104,7 +104,7 @@ def _fill(engine: Engine, rng: random.Random) -> None:
                     "review_note": "",
                 }
             )
-        session.execute(insert(Need), rows)
+        session.connection().execute(insert(Need), rows)
         pairs = {(rng.randrange(1, NEEDS + 1), rng.randrange(1, EXPERTS + 1)) for _ in range(VISITS)}
         session.execute(
             insert(Visit),

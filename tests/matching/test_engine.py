@@ -123,6 +123,19 @@ def test_candidate_pairs_give_k_per_need(engine: MatchEngine) -> None:
     assert pairs[0].expert_id == "rice"
 
 
+def test_unnamed_candidate_pairs_score_alike_and_shared_terms_name_them_afterwards(engine: MatchEngine) -> None:
+    named = engine.candidate_pairs(NEEDS, k=3)
+    unnamed = engine.candidate_pairs(NEEDS, k=3, named=False)
+    assert [(m.need_id, m.expert_id, m.score) for m in unnamed] == [(m.need_id, m.expert_id, m.score) for m in named]
+    assert all(m.reasons.shared_terms == () and m.reasons.best_document is None for m in unnamed)
+    assert any(m.reasons.shared_terms for m in named)
+    chosen = [(need, [m.expert_id for m in named if m.need_id == need.id] + ["nobody"]) for need in NEEDS]
+    afterwards = engine.shared_terms(chosen)
+    assert {(need.id, e): t for (need, _), terms in zip(chosen, afterwards, strict=True) for e, t in terms.items()} == {
+        (m.need_id, m.expert_id): m.reasons.shared_terms for m in named
+    }
+
+
 def test_pruned_two_stage_path_agrees_with_exhaustive() -> None:
     pool = [ExpertProfile(f"e{i}", f"水稻栽培 技术 第{i}号 专题{i % 7}") for i in range(60)]
     pool.append(ExpertProfile("target", "水稻栽培 病虫害绿色防控 技术"))
