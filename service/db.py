@@ -23,7 +23,8 @@ def make_engine(url: str, *, immediate_transactions: bool = True) -> Engine:
     turn instead. Without it (tools that only look, such as tests re-reading what the app stored) plain
     SELECTs run outside any transaction and never hold the write lock.
     """
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: a database error's message quotes no row values (phones, ID numbers) into logs
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if url in ("sqlite://", "sqlite:///:memory:"):
