@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import String, cast, func
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service.db import IN_BATCH
@@ -83,6 +83,12 @@ def apply_update(record: SQLModel, changes: Mapping[str, Any]) -> None:
                 raise InvalidInput(f"{FIELD_LABELS.get(key, key)}不能为空")
     for key, value in changes.items():
         setattr(record, key, value)
+
+
+def contains_text(column: Any, text: str) -> ColumnElement[bool]:
+    """`column` holds `text` as typed: LIKE's wildcards % and _ in it match themselves, not everything."""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return col(column).like(f"%{escaped}%", escape="\\")
 
 
 def json_list_contains(column: Any, value: str) -> ColumnElement[bool]:

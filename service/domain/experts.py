@@ -11,7 +11,15 @@ from sqlmodel import Session, col, select
 from service import clock
 from service.db import IN_BATCH
 from service.domain.access import expert_view, require_district, require_expert, require_expert_visible
-from service.domain.common import apply_update, checked_filter, enqueue_index, get_or_404, json_list_contains, paginate
+from service.domain.common import (
+    apply_update,
+    checked_filter,
+    contains_text,
+    enqueue_index,
+    get_or_404,
+    json_list_contains,
+    paginate,
+)
 from service.errors import Conflict, Forbidden
 from service.models import Account, Expert, Visit
 from service.models.common import utcnow
@@ -101,9 +109,9 @@ def list_experts(
     if filters.available is not None:
         statement = statement.where(Expert.available == filters.available)
     if filters.q:
-        like = f"%{filters.q.strip()}%"
+        q = filters.q
         statement = statement.where(
-            col(Expert.name).like(like) | col(Expert.employer).like(like) | col(Expert.specialties).like(like)
+            contains_text(Expert.name, q) | contains_text(Expert.employer, q) | contains_text(Expert.specialties, q)
         )
     if filters.field:
         statement = statement.where(json_list_contains(Expert.fields, filters.field))

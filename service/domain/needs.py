@@ -15,6 +15,7 @@ from service.domain.common import (
     apply_update,
     checked_filter,
     checked_period,
+    contains_text,
     enqueue_index,
     get_or_404,
     names_by_id,
@@ -107,8 +108,7 @@ def list_needs(
         end = datetime.combine(filters.created_to + timedelta(days=1), time.min)
         statement = statement.where(col(Need.created_at) < end)
     if filters.q:
-        like = f"%{filters.q.strip()}%"
-        statement = statement.where(col(Need.title).like(like) | col(Need.description).like(like))
+        statement = statement.where(contains_text(Need.title, filters.q) | contains_text(Need.description, filters.q))
     rows, total = paginate(
         session,
         statement,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from service.domain.access import is_official, require_district, require_unit
-from service.domain.common import apply_update, checked_filter, enqueue_index, get_or_404, paginate
+from service.domain.common import apply_update, checked_filter, contains_text, enqueue_index, get_or_404, paginate
 from service.errors import Conflict
 from service.models import Account, Need, Unit
 from service.models.common import utcnow
@@ -56,7 +56,7 @@ def list_units(
     if kind:
         statement = statement.where(Unit.kind == kind)
     if q:
-        statement = statement.where(col(Unit.name).like(f"%{q.strip()}%"))
+        statement = statement.where(contains_text(Unit.name, q))
     rows, total = paginate(
         session, statement, limit=limit, offset=offset, sort=sort, sortable=SORTABLE, default_sort="id"
     )

@@ -48,3 +48,14 @@ def test_an_empty_filter_means_any(client: TestClient, world: World) -> None:
     blank = client.get(f"{API}/needs", params={"status": "", "district": ""}, headers=headers)
     assert blank.status_code == 200, blank.text
     assert blank.json()["count"] == everything
+
+
+@pytest.mark.parametrize("path", ["/experts", "/needs", "/units"])
+def test_a_wildcard_in_the_search_words_matches_itself(client: TestClient, world: World, path: str) -> None:
+    headers = world.headers("city_official")
+    for text in ("%", "_", "\\"):
+        answer = client.get(f"{API}{path}", params={"q": text}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["count"] == 0, text
+    word = {"/experts": world.expert.name, "/needs": "猕猴桃", "/units": "五星村"}[path]
+    assert client.get(f"{API}{path}", params={"q": word}, headers=headers).json()["count"] >= 1
