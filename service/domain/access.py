@@ -105,6 +105,9 @@ def expert_view(session: Session, expert: Expert, viewer: Account, visits_this_y
         data["phone"] = mask_phone(expert.phone)
     if not (is_city(viewer) or viewer.expert_id == expert.id):
         data["id_number"] = mask_id_number(expert.id_number)
+    if viewer.role == Role.unit:
+        # a unit chooses an expert for their work: their sex, age and party membership are not its business
+        data.update(sex=None, birth_year=None, party_member=None, id_number=None)
     return ExpertPublic.model_validate(data)
 
 

@@ -30,6 +30,10 @@ class MatchReasons(SQLModel):
     topic_similarity: float = 0.0  # how close the need's and the expert's topics are (word vectors), 0..1
 
 
+#: How many recommended experts a unit sees for its need (officials choose among more).
+UNIT_CANDIDATES = 10
+
+
 class Candidate(SQLModel):
     expert: ExpertPublic
     score: float
@@ -65,6 +69,8 @@ def candidates_for_need(
     """The best experts for a need, with reasons; experts of the posting unit are left out (conflict)."""
     need = get_or_404(session, Need, need_id)
     require_need_access(viewer, need)
+    if viewer.role == Role.unit:
+        k = min(k, UNIT_CANDIDATES)
     if need.status not in MATCHABLE_NEEDS:
         raise Conflict("只有征集中或服务中的需求可以匹配专家")
     matches = matcher.experts_for(session, need, k, exclude=sorted(conflicted_experts(session, need)))

@@ -114,4 +114,5 @@ class ExpertPublic(ExpertBase):
     id: int
     phone: str | None = None
     id_number: str | None = None
+    party_member: bool | None = None  # type: ignore[assignment]  # None: not shown to this viewer
     visits_this_year: int = 0

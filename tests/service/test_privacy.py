@@ -12,7 +12,7 @@ from sqlmodel import Session
 from uvicorn.logging import AccessFormatter
 
 from service.logging_setup import PersonalDataFilter, install_filter
-from service.models import Account
+from service.models import Account, Expert
 from service.security import create_access_token
 from service.validation import id_number_is_valid
 from service.vocab import Role
@@ -68,10 +68,11 @@ def test_unit_sees_the_phone_once_the_visit_is_accepted(client: TestClient, worl
     unit = world.headers("unit")
     other_unit = bearer(make_account(session, "chunxi", Role.unit, unit_id=world.other_unit.id))
     session.commit()
-    assert personal(client, world.expert.id, unit) == (PHONE_MASKED, ID_MASKED)
+    # a unit never sees an ID number, not even masked
+    assert personal(client, world.expert.id, unit) == (PHONE_MASKED, None)
     accepted = client.post(f"{API}/visits/{world.visit.id}/accept", headers=world.headers("expert"))
     assert accepted.status_code == 200, accepted.text
-    assert personal(client, world.expert.id, unit) == (PHONE, ID_MASKED)
+    assert personal(client, world.expert.id, unit) == (PHONE, None)
     # Another unit, with no visit from this expert, does not see the profile at all.
     assert client.get(f"{API}/experts/{world.expert.id}", headers=other_unit).status_code == 403
 
@@ -210,3 +211,28 @@ def test_numbers_written_other_ways_are_masked_too(text: str, masked: str) -> No
     record = logging.LogRecord("zhiqiao", logging.INFO, __file__, 1, "q=%s", (text,), None)
     assert PersonalDataFilter().filter(record)
     assert record.getMessage() == f"q={masked}"
+
+
+def test_a_unit_sees_a_candidates_work_not_their_person(client: TestClient, world: World, session: Session) -> None:
+    """Sex, birth year, party membership and ID number are not shown to a unit, in its candidates or a profile;
+    and it sees at most ten candidates for its need."""
+    expert = session.get(Expert, world.expert.id)
+    assert expert is not None
+    expert.sex, expert.birth_year, expert.party_member = "女", 1975, True
+    session.add(expert)
+    session.add_all(Expert(name=f"果树专家{i}", specialties="猕猴桃栽培", district="510131") for i in range(12))
+    session.commit()
+    unit = world.headers("unit")
+    candidates = client.get(f"{API}/needs/{world.need.id}/candidates", params={"k": 50}, headers=unit).json()
+    assert len(candidates) == 10
+    for_official = client.get(
+        f"{API}/needs/{world.need.id}/candidates", params={"k": 50}, headers=world.headers("district_official")
+    )
+    assert len(for_official.json()) > 10
+    shown = next(c["expert"] for c in candidates if c["expert"]["id"] == world.expert.id)
+    profile = client.get(f"{API}/experts/{world.expert.id}", headers=unit).json()
+    for seen in (shown, profile):
+        assert (seen["sex"], seen["birth_year"], seen["party_member"], seen["id_number"]) == (None, None, None, None)
+        assert seen["employer"] == "四川农业大学"
+    official = client.get(f"{API}/experts/{world.expert.id}", headers=world.headers("district_official")).json()
+    assert (official["sex"], official["birth_year"], official["party_member"]) == ("女", 1975, True)
