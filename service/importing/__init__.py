@@ -9,17 +9,19 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from service.importing.apply import apply_plan
-from service.importing.catalogue import MAX_UPLOAD_BYTES, ImportKind
+from service.importing.catalogue import MAX_LISTED_REJECTIONS, MAX_UPLOAD_BYTES, ImportKind
 from service.importing.planner import ImportPlan, OnRow, plan_import
 from service.importing.reader import read_grid
-from service.importing.report import BadHeader, BadUpload, ImportAborted, ImportReport, RejectedRow
+from service.importing.report import BadHeader, BadUpload, FileTooLarge, ImportAborted, ImportReport, RejectedRow
 from service.importing.table import Table, build_table
 from service.models import Account
 
 __all__ = [
+    "MAX_LISTED_REJECTIONS",
     "MAX_UPLOAD_BYTES",
     "BadHeader",
     "BadUpload",
+    "FileTooLarge",
     "ImportAborted",
     "ImportKind",
     "ImportPlan",
@@ -60,10 +62,15 @@ def import_file(
     filename: str,
     dry_run: bool = False,
     on_row: OnRow | None = None,
+    list_limit: int | None = MAX_LISTED_REJECTIONS,
 ) -> ImportReport:
-    """Import one file as `actor`; with `dry_run` only check it. Raises ImportAborted if the write fails."""
+    """Import one file as `actor`; with `dry_run` only check it. Raises ImportAborted if the write fails.
+
+    The report lists at most `list_limit` rejected rows (the first ones; its count covers all of them), so that a
+    file with thousands of bad rows does not answer with a body of many megabytes; None lists all.
+    """
     plan = plan_file(session=session, actor=actor, kind=kind, content=content, filename=filename, on_row=on_row)
     if dry_run:
         session.rollback()
-        return plan.report(dry_run=True)
-    return apply_plan(session, plan)
+        return plan.report(dry_run=True, list_limit=list_limit)
+    return apply_plan(session, plan, list_limit=list_limit)

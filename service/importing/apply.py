@@ -35,8 +35,10 @@ class _RecordGone(Exception):
         self.row = row
 
 
-def apply_plan(session: Session, plan: ImportPlan) -> ImportReport:
-    """Write `plan` and commit; on any database error roll everything back and raise ImportAborted."""
+def apply_plan(session: Session, plan: ImportPlan, *, list_limit: int | None = None) -> ImportReport:
+    """Write `plan` and commit; on any database error roll everything back and raise ImportAborted.
+
+    The report lists at most `list_limit` rejected rows (None: all; see ImportPlan.report)."""
     table = _TABLES[plan.kind]
     index_name = _INDEXES.get(plan.kind)
     writes = [c for c in plan.changes if c.record_id is None or c.values]
@@ -66,7 +68,7 @@ def apply_plan(session: Session, plan: ImportPlan) -> ImportReport:
         session.rollback()
         logger.exception("import of %s failed at rows %d-%d", plan.kind, first, last)
         raise ImportAborted(catalogue.aborted_database(first, last)) from error
-    return plan.report(dry_run=False)
+    return plan.report(dry_run=False, list_limit=list_limit)
 
 
 def _insert(session: Session, table: type[SQLModel], rows: list[dict[str, Any]]) -> list[int]:

@@ -107,6 +107,28 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: How far down a sheet the header row is looked for (title rows above it are common).
 HEADER_SEARCH_ROWS = 10
 
+# Bounds on what one file may hold: a hostile file must be refused after little work, a roster never is.
+#: Data rows (non-empty rows below the header) one file may hold.
+MAX_DATA_ROWS = 20_000
+#: The last column a cell with content may be in (our widest roster has 16 columns).
+MAX_COLUMNS = 100
+#: Cells read in all (each row counts at least one, so that empty rows count too; formatted empty cells count).
+MAX_CELLS = 1_000_000
+#: XML elements of the sheet read in all (a cell is two or three).
+MAX_SHEET_ELEMENTS = 4 * MAX_CELLS
+#: Merged ranges in the sheet.
+MAX_MERGED_RANGES = 20_000
+#: An .xlsx's members together, unpacked (what the 10 MB of a real roster unpack to, with room to spare).
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
+#: The shared strings (every distinct text of the workbook), read whole.
+MAX_XLSX_STRINGS_BYTES = 48 * 1024 * 1024
+#: Each other XML part openpyxl reads whole (styles, workbook, relations…; Excel's 64,000 formats fit in 4 MB).
+MAX_XLSX_PART_BYTES = 8 * 1024 * 1024
+#: Elements of a worksheet before its cells (column widths, views…), which openpyxl also reads whole.
+MAX_SHEET_HEAD_ELEMENTS = 100_000
+#: Rejected rows listed one by one in a report (API, page); the count always covers all of them.
+MAX_LISTED_REJECTIONS = 500
+
 
 # --- messages: files ------------------------------------------------------------------------------------
 
@@ -120,6 +142,54 @@ OLD_XLS = "不支持旧版 Excel 格式（.xls），请在 Excel 中“另存为
 EMPTY_FILE = "文件是空的"
 UNREADABLE_XLSX = "无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式"
 UNKNOWN_ENCODING = "无法识别 CSV 文件的编码，请另存为“CSV UTF-8（逗号分隔）”后再导入"
+
+
+def too_many_rows(limit: int) -> str:
+    return f"文件中的数据超过 {limit} 行（不含表头和空行），请拆分后分批导入，每个文件不超过 {limit} 行"
+
+
+def too_many_columns(limit: int, row: int) -> str:
+    return f"第 {row} 行在第 {limit} 列之后还有内容；名单最多 {limit} 列，请删除多余的列后再导入"
+
+
+def too_many_cells(limit: int) -> str:
+    return (
+        f"表格的单元格过多（超过 {limit // 10_000} 万个，空行和设置了格式的空白单元格也计算在内），"
+        "请删除多余的行和列后再导入，或拆分后分批导入"
+    )
+
+
+def xlsx_unpacks_too_large(limit_bytes: int) -> str:
+    return (
+        f"该 Excel 文件解压后超过 {limit_bytes // (1024 * 1024)} MB，远大于正常的名单；"
+        "请只保留名单所在的工作表，删除图片和多余的行列，另存为新文件后再导入"
+    )
+
+
+def merged_range_too_large(ref: str, limit_rows: int) -> str:
+    return f"合并单元格 {ref} 跨越的行数超过 {limit_rows} 行，不是名单中的合并；请取消该合并后再导入"
+
+
+def too_many_merged_ranges(limit: int) -> str:
+    return f"合并单元格过多（超过 {limit} 处）或相互重叠，请取消不需要的合并后再导入"
+
+
+XLSX_ABNORMAL = "该 Excel 文件中的格式等附加信息异常庞大，不是正常的名单文件；请把名单复制到新建的工作簿，另存后再导入"
+UNREADABLE_CSV = "无法读取该 CSV 文件（单元格内容过长或含有无法识别的字符），请在 Excel 中另存为 CSV 后再导入"
+
+
+def rejections_not_listed(total: int, listed: int) -> str:
+    return (
+        f"未导入的行共 {total} 行，这里只列出了前 {listed} 行，其余 {total - listed} 行未列出；"
+        "改正列出的行后再次导入（可先“只检查”），即可看到其余的行"
+    )
+
+
+#: Said whenever a district official's file has the column: the answer must not depend on its cells.
+ID_NUMBER_NOT_READ = (
+    "区县组织部门导入专家时不读取“身份证号码”列：该列既不用于匹配，也不写入，已有专家按“姓名 + 工作单位”匹配，"
+    "系统中的身份证号码保持不变；身份证号码由市委组织部导入"
+)
 
 
 def no_header(kind: ImportKind) -> str:

@@ -3,12 +3,18 @@
 Natural keys: an expert by 身份证号码 when the row gives one, else by 姓名 + 工作单位; a unit by 单位名称;
 a need by its unit and 需求标题. Nothing is written here: the plan is applied in one transaction by
 `service.importing.apply`.
+
+Only a city official's file is read for ID numbers. A district official sees ID numbers masked (first 6 + last
+4) and the birth year, which leaves a few dozen candidates: if their import matched, checked or stored the
+column, the answer (updated / created / refused / a unique clash on writing) would tell which candidate exists.
+So their 身份证号码 column is dropped before any row is checked, with one fixed note, and their experts are
+matched by 姓名 + 工作单位.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
@@ -50,28 +56,44 @@ class ImportPlan:
     rejected: list[RejectedRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # field → header as the file writes it
+    notes: list[str] = field(default_factory=list)
 
-    def report(self, *, dry_run: bool) -> ImportReport:
-        """The report this plan gives when applied (or, for a dry run, would give)."""
+    def report(self, *, dry_run: bool, list_limit: int | None = None) -> ImportReport:
+        """The report this plan gives when applied (or, for a dry run, would give).
+
+        `list_limit` bounds the rejected rows listed (the first ones by row number); the count covers all, and a
+        note says how many were left out. None lists every one (the command line).
+        """
         created = sum(1 for c in self.changes if c.record_id is None)
+        rejected = sorted(self.rejected, key=lambda r: r.row)
+        notes = list(self.notes)
+        if list_limit is not None and len(rejected) > list_limit:
+            notes.append(catalogue.rejections_not_listed(len(rejected), list_limit))
         return ImportReport(
             kind=self.kind,
             dry_run=dry_run,
             total_rows=self.total_rows,
             created=created,
             updated=len(self.changes) - created,
-            rejected=sorted(self.rejected, key=lambda r: r.row),
+            rejected_count=len(rejected),
+            rejected=rejected if list_limit is None else rejected[:list_limit],
             ignored_columns=self.ignored_columns,
+            notes=notes,
         )
 
 
 def plan_import(session: Session, actor: Account, table: Table, *, on_row: OnRow | None = None) -> ImportPlan:
     """Check every row of `table` against the file and the database, as `actor` (whose district limits it)."""
+    notes: list[str] = []
+    if table.kind == ImportKind.experts and district_scope(actor) is not None and "id_number" in table.headers:
+        table = _without_column(table, "id_number")
+        notes.append(catalogue.ID_NUMBER_NOT_READ)
     plan = ImportPlan(
         kind=table.kind,
         total_rows=len(table.rows),
         ignored_columns=table.ignored_columns,
         headers=table.headers,
+        notes=notes,
     )
     parsed: list[ParsedRow] = []
     for outcome in parse_rows(table):
@@ -89,6 +111,17 @@ def plan_import(session: Session, actor: Account, table: Table, *, on_row: OnRow
     planner(session, actor, parsed, plan)
     plan.changes.sort(key=lambda c: c.row)
     return plan
+
+
+def _without_column(table: Table, field_name: str) -> Table:
+    """`table` as if the file had no column for `field_name`: its cells are never read, the field never
+    updated; the column is listed among those not imported."""
+    return replace(
+        table,
+        headers={f: h for f, h in table.headers.items() if f != field_name},
+        rows=[replace(row, values={f: v for f, v in row.values.items() if f != field_name}) for row in table.rows],
+        ignored_columns=[*table.ignored_columns, table.headers[field_name]],
+    )
 
 
 class _Scope:

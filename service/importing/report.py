@@ -17,15 +17,21 @@ class RejectedRow(BaseModel):
 
 
 class ImportReport(BaseModel):
-    """The outcome of one file. `total_rows` = created + updated + len(rejected); empty rows are not counted."""
+    """The outcome of one file. `total_rows` = created + updated + rejected_count; empty rows are not counted.
+
+    `rejected` lists every rejected row, or, when there are very many, the first ones (by row number): then
+    `rejected_count` is larger than the list and a note says how many were left out.
+    """
 
     kind: ImportKind
     dry_run: bool = False
     total_rows: int = 0
     created: int = 0
     updated: int = 0
-    rejected: list[RejectedRow] = Field(default_factory=list)
+    rejected_count: int = Field(default=0, description="未导入的行数（含下面未逐行列出的）")
+    rejected: list[RejectedRow] = Field(default_factory=list, description="未导入的行（很多时只列出前面的）")
     ignored_columns: list[str] = Field(default_factory=list, description="文件中未识别、未导入的列")
+    notes: list[str] = Field(default_factory=list, description="给导入人的说明（如未读取的列、未列出的行数）")
 
 
 class BadUpload(AppError):
@@ -33,6 +39,13 @@ class BadUpload(AppError):
 
     status_code = 400
     code = "bad_upload"
+
+
+class FileTooLarge(BadUpload):
+    """The file is beyond what one import reads (rows, columns, cells, merged ranges, unpacked size)."""
+
+    status_code = 422
+    code = "file_too_large"
 
 
 class BadHeader(AppError):

@@ -9,6 +9,7 @@ split into values, so every row it covers is rejected with the reason. Empty row
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from service.importing import catalogue
 from service.importing.catalogue import Column, ImportKind
 from service.importing.reader import Grid, Merge
-from service.importing.report import BadHeader, BadUpload
+from service.importing.report import BadHeader, BadUpload, FileTooLarge
 
 _SPACE = re.compile(r"\s+")
 
@@ -90,6 +91,8 @@ def build_table(grid: Grid, kind: ImportKind) -> Table:
 
     data = {number: values for number, values in grid.rows if number > header_row}
     non_empty = {number for number, values in data.items() if not all(is_blank(v) for v in values)}
+    if len(non_empty) > catalogue.MAX_DATA_ROWS:
+        raise FileTooLarge(catalogue.too_many_rows(catalogue.MAX_DATA_ROWS))
     problems = _resolve_merges(grid.merges, header_row, data, set(by_index))
     rows = []
     for number in sorted(non_empty):
@@ -102,7 +105,9 @@ def build_table(grid: Grid, kind: ImportKind) -> Table:
 def _locate_header(grid: Grid, kind: ImportKind, lookup: dict[str, Column]) -> tuple[int, list[Any]]:
     """The first row among the top few with the most recognised headers, one of them required."""
     best: tuple[int, int, list[Any]] | None = None
-    for number, values in grid.rows[: catalogue.HEADER_SEARCH_ROWS]:
+    for number, values in grid.rows:
+        if number > catalogue.HEADER_SEARCH_ROWS:
+            break
         known = [lookup[h] for h in map(normalize_header, values) if h in lookup]
         if not any(c.required for c in known):
             continue
@@ -116,8 +121,13 @@ def _locate_header(grid: Grid, kind: ImportKind, lookup: dict[str, Column]) -> t
 def _resolve_merges(
     merges: list[Merge], header_row: int, data: dict[int, list[Any]], mapped: set[int]
 ) -> dict[int, str]:
-    """Fill single-column merges down from their anchor (in place); problems for rows merged across columns."""
+    """Fill single-column merges down from their anchor (in place); problems for rows merged across columns.
+
+    Only the rows the sheet has are visited, and only the importable columns: a range's size costs nothing
+    (the reader refuses ranges taller than any roster, and too many of them)."""
     problems: dict[int, str] = {}
+    numbers = sorted(data)
+    columns = sorted(mapped)
     for merge in merges:
         if merge.min_row <= header_row:
             continue
@@ -126,18 +136,19 @@ def _resolve_merges(
         anchor = anchor_row[anchor_index] if anchor_index < len(anchor_row) else None
         if is_blank(anchor):
             continue
-        spanned = [i for i in range(merge.min_col - 1, merge.max_col) if i in mapped]
+        spanned = [i for i in columns if merge.min_col - 1 <= i < merge.max_col]
+        if not spanned:
+            continue
+        covered = numbers[bisect_left(numbers, merge.min_row) : bisect_right(numbers, merge.max_row)]
         if len(spanned) >= 2:
             reason = catalogue.merged_across_columns(get_column_letter(merge.min_col), get_column_letter(merge.max_col))
-            for number in range(merge.min_row, merge.max_row + 1):
+            for number in covered:
                 problems[number] = reason
-            continue
-        if not spanned:
             continue
         # One importable column covered: the value belongs to that column on every covered row.
         target = spanned[0]
-        for number in range(merge.min_row, merge.max_row + 1):
-            values = data.setdefault(number, [])
+        for number in covered:
+            values = data[number]
             if len(values) <= target:
                 values.extend([None] * (target + 1 - len(values)))
             values[target] = anchor

@@ -328,6 +328,8 @@ def import_upload(
             content=content,
             filename=file.filename or "",
             dry_run=form.get("dry_run") == "1",
+            # The page counts the rejected rows it lists: list them all (a file holds at most 20,000 rows).
+            list_limit=None,
         )
     except AppError as failure:
         return _import_page(request, account, error=failure.message, kind=kind, status_code=failure.status_code)
