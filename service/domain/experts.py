@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from service import clock
 from service.db import IN_BATCH
-from service.domain.access import expert_view, require_district, require_expert, require_expert_visible
+from service.domain.access import expert_view, is_city, require_district, require_expert, require_expert_visible
 from service.domain.common import (
     apply_update,
     checked_filter,
@@ -128,8 +128,17 @@ def get_expert(*, session: Session, viewer: Account, expert_id: int) -> ExpertPu
     return expert_view(session, expert, viewer, places_used(session, expert_id, clock.today().year))
 
 
+def _require_id_number_keeper(actor: Account, id_number: str | None) -> None:
+    """Only the city registers or changes ID numbers. A district official sees them masked (first 6 + last 4)
+    with the birth year: were they to set one, whether it clashed with another expert's would tell which of its
+    few dozen candidates exists (the same rule as their imports, docs/import.md)."""
+    if id_number and not is_city(actor):
+        raise Forbidden("身份证号码由市委组织部登记和修改，区县组织部门不能填写")
+
+
 def create_expert(*, session: Session, actor: Account, data: ExpertCreate) -> ExpertPublic:
     require_district(actor, data.district)
+    _require_id_number_keeper(actor, data.id_number)
     _ensure_unique_id_number(session, data.id_number, None)
     expert = Expert.model_validate(data)
     session.add(expert)
@@ -151,6 +160,7 @@ def update_expert(*, session: Session, actor: Account, expert_id: int, data: Exp
         require_district(actor, expert.district)
         if "district" in changes and changes["district"] is not None:
             require_district(actor, changes["district"])
+        _require_id_number_keeper(actor, changes.get("id_number"))
     if changes.get("id_number"):
         _ensure_unique_id_number(session, changes["id_number"], expert_id)
     apply_update(expert, changes)

@@ -104,6 +104,10 @@ def test_no_get_route_shows_a_unit_the_experts_full_personal_data(client: TestCl
     assert checked >= 5
 
 
+def _valid_id_number(first_17: str) -> str:
+    return next(first_17 + c for c in "0123456789X" if id_number_is_valid(first_17 + c))
+
+
 def _id_number_ending_in_x() -> str:
     for serial in range(100, 1000):
         candidate = f"51010719850101{serial}X"
@@ -236,3 +240,30 @@ def test_a_unit_sees_a_candidates_work_not_their_person(client: TestClient, worl
         assert seen["employer"] == "四川农业大学"
     official = client.get(f"{API}/experts/{world.expert.id}", headers=world.headers("district_official")).json()
     assert (official["sex"], official["birth_year"], official["party_member"]) == ("女", 1975, True)
+
+
+def test_only_the_city_sets_id_numbers_so_a_clash_tells_a_district_nothing(client: TestClient, world: World) -> None:
+    district, city = world.headers("district_official"), world.headers("city_official")
+    taken, free = (_valid_id_number(f"51013119800101{serial}") for serial in ("123", "124"))
+    registered = client.patch(f"{API}/experts/{world.expert.id}", json={"id_number": taken}, headers=city)
+    assert registered.status_code == 200, registered.text
+    answers = []
+    for id_number in (taken, free):
+        created = client.post(
+            f"{API}/experts", json={"name": "周敏", "district": "蒲江县", "id_number": id_number}, headers=district
+        )
+        edited = client.patch(f"{API}/experts/{world.expert.id}", json={"id_number": id_number}, headers=district)
+        answers.append([(a.status_code, a.json()["detail"]) for a in (created, edited)])
+    assert answers[0] == answers[1]
+    assert answers[0][0] == (403, "身份证号码由市委组织部登记和修改，区县组织部门不能填写")
+    # the city does register them (and is told of a clash)
+    assert (
+        client.post(
+            f"{API}/experts", json={"name": "周敏", "district": "蒲江县", "id_number": free}, headers=city
+        ).status_code
+        == 201
+    )
+    assert (
+        client.patch(f"{API}/experts/{world.other_expert.id}", json={"id_number": taken}, headers=city).status_code
+        == 409
+    )
