@@ -21,6 +21,7 @@ from slowapi.errors import RateLimitExceeded
 from sqlalchemy.exc import DataError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matching.analysis_cache import AnalysisCache
 from search.base import SearchBackend
@@ -49,6 +50,8 @@ from service.logging_setup import install_filter
 from service.matcher import MatchIndex
 from service.messages import validation_details
 from service.search_sync import drain_outbox, open_search_backend
+from service.web.routing import error_page, is_api_path
+from service.web.text import ACTION_FAILED_TITLE
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("zhiqiao")
@@ -142,6 +145,84 @@ def _openapi_tags() -> list[dict[str, str]]:
     return [{"name": str(name)} for name in dict.fromkeys(names)]
 
 
+#: What a person (page) or a program (API, with code too_large) is told when a request body is over the limit.
+TOO_LARGE_MESSAGE = "提交的内容过大（上限 {mb:g} MB），未予处理；更大的名册请分批导入"
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the app by `BodySizeLimit` when more bytes arrive than the limit allows."""
+
+
+class BodySizeLimit:
+    """Refuses a request body over ZHIQIAO_MAX_REQUEST_BODY_MB with a 413, before anything reads it.
+
+    A declared Content-Length over the limit is answered at once (nothing of the body is read, so an anonymous
+    multi-gigabyte upload is never spooled to disk before the login check). A body without one (chunked) is
+    counted as the app reads it; past the limit the read fails, whatever the app answers to that is dropped and
+    the 413 is sent instead."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = get_settings().max_request_body_bytes
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _too_large(scope, receive, send)
+            return
+        received = 0
+        exceeded = started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise _BodyTooLarge()
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if exceeded:
+                return  # the app's answer to a body it could not read whole; the 413 goes out below
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except _BodyTooLarge:
+            pass
+        if exceeded and not started:
+            await _too_large(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    message = TOO_LARGE_MESSAGE.format(mb=get_settings().max_request_body_mb)
+    request = Request(scope, receive)
+    response: Any
+    if is_api_path(request.url.path):
+        response = JSONResponse(http_refusal_body(413, message), status_code=413, headers={"Connection": "close"})
+    else:
+        response = error_page(request, 413, ACTION_FAILED_TITLE, message)
+        response.headers["Connection"] = "close"
+    await response(scope, receive, send)
+
+
 def create_app() -> FastAPI:
     install_filter()
     app = FastAPI(
@@ -154,6 +235,7 @@ def create_app() -> FastAPI:
         openapi_tags=_openapi_tags(),
     )
     app.state.limiter = auth.limiter
+    app.add_middleware(BodySizeLimit)
     app.include_router(health.router)
     app.include_router(api_router())
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")

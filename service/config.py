@@ -6,13 +6,18 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from limits import parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.paths import DATA_DIR, REPO_ROOT
 
 _DEFAULT_SQLITE = f"sqlite:///{REPO_ROOT / 'var' / 'zhiqiao.db'}"
+ENVIRONMENTS = ("development", "production")
+#: A production secret key with fewer distinct characters than this is refused ("a" * 40, "1212…").
+SECRET_MIN_DISTINCT_CHARACTERS = 16
 
 
 class Settings(BaseSettings):
@@ -20,7 +25,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ZHIQIAO_", env_file=".env", extra="ignore")
 
-    environment: str = Field(default="development", description="development | production")
+    #: "production" turns on Secure cookies, hides the demo logins, refuses `zhiqiao demo` and demands a strong
+    #: secret key. Read case-insensitively; any other value stops the start (a typo must not mean development).
+    environment: Literal["development", "production"] = "development"
     database_url: str = _DEFAULT_SQLITE
     secret_key: str = Field(default="", description="empty: a key kept in var/secret.key (development only)")
     access_token_minutes: int = 60 * 8
@@ -47,8 +54,20 @@ class Settings(BaseSettings):
     #: a deploy does not wait for the build (about 1 s for the demo's 381 experts; more for a large pool).
     match_warm_up: bool = True
 
+    #: Login attempts per client address, over the API's token endpoint and the login page together.
     login_rate_limit: str = "10/minute"
+    #: Failed logins per username (from any address), over both login routes; once spent, even the right
+    #: password waits until the window has passed.
+    login_username_rate_limit: str = "10/minute;50/hour"
+    #: Where the login counts are kept (a `limits` storage URI). memory:// counts per process: with several
+    #: workers or machines use a shared one, e.g. redis://host:6379/0.
     rate_limit_storage: str = "memory://"
+    #: Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto `zhiqiao serve` believes
+    #: (comma-separated IPs or networks, "*" for any). Empty: none, the client address is the socket's.
+    forwarded_allow_ips: str = ""
+    #: Largest request body accepted, in MB (the importer takes files up to 10 MB; docs/import.md). A larger
+    #: one is answered 413 before it is read.
+    max_request_body_mb: float = Field(default=11.0, gt=0)
 
     # Rules of DESIGN §2 (each a setting, not a literal in code).
     visits_per_expert_per_year: int = 10
@@ -60,11 +79,36 @@ class Settings(BaseSettings):
     #: Campaigns: candidate experts per need taken from the match index before the assignment is solved.
     campaign_candidates_per_need: int = 30
 
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _known_environment(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if value not in ENVIRONMENTS:
+                raise ValueError(f"ZHIQIAO_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, not {value!r}")
+        return value
+
+    @field_validator("login_rate_limit", "login_username_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"not a rate limit such as '10/minute' or '10/minute;50/hour': {value!r}") from error
+        return value
+
     @model_validator(mode="after")
     def _secret(self) -> Settings:
         if self.environment == "production":
-            if len(self.secret_key) < 32 or "change" in self.secret_key or "replace" in self.secret_key:
+            key = self.secret_key
+            if len(key) < 32 or "change" in key or "replace" in key:
                 raise ValueError("ZHIQIAO_SECRET_KEY must be a strong secret (32+ characters) in production")
+            if len(set(key)) < SECRET_MIN_DISTINCT_CHARACTERS:
+                raise ValueError(
+                    f"ZHIQIAO_SECRET_KEY has too little variety for production (fewer than "
+                    f"{SECRET_MIN_DISTINCT_CHARACTERS} distinct characters); use e.g. "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                )
         elif not self.secret_key:
             # Shared by every process of this installation, so that a token from one worker holds in another.
             path = self.var_dir / "secret.key"
@@ -76,6 +120,14 @@ class Settings(BaseSettings):
                 pass  # another process made it first: use theirs
             self.secret_key = path.read_text(encoding="utf-8").strip()
         return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def max_request_body_bytes(self) -> int:
+        return int(self.max_request_body_mb * 1024 * 1024)
 
     @property
     def is_sqlite(self) -> bool:

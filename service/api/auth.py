@@ -1,4 +1,5 @@
-"""/api/v1/auth: tokens for scripts (OAuth2 password form) and the current account."""
+"""/api/v1/auth: tokens for scripts (OAuth2 password form) and the current account; the login throttle that
+the token endpoint and the login page share."""
 
 from __future__ import annotations
 
@@ -6,33 +7,76 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
+from limits import RateLimitItem, parse_many
 from slowapi import Limiter
 from slowapi.util import get_remote_address
+from sqlmodel import Session
 
 from service.api.deps import PUBLIC, AnyAccount, SessionDep
 from service.config import get_settings
 from service.domain.accounts import authenticate
-from service.errors import NotAuthenticated
+from service.errors import AppError, NotAuthenticated
+from service.models import Account
 from service.models.account import AccountPublic, Token
 from service.security import create_access_token
 
 router = APIRouter(prefix="/auth", tags=["auth 登录"])
 
-#: Counts login attempts per client address (in this process, or in ZHIQIAO_RATE_LIMIT_STORAGE when set).
+#: Counts login attempts per client address and failed logins per username, in this process's memory or in
+#: ZHIQIAO_RATE_LIMIT_STORAGE (shared by every worker when it names a server such as Redis).
 limiter = Limiter(key_func=get_remote_address, storage_uri=get_settings().rate_limit_storage)
+#: The per-address limit's scope: the token endpoint and the login page count together.
+LOGIN_SCOPE = "login"
+_USERNAME_SCOPE = "login-username"
+TOO_MANY_ATTEMPTS = "尝试次数过多，请稍后再试"
 
 
-def _login_limit() -> str:
+class TooManyAttempts(AppError):
+    """This username failed to log in too often lately (from any address)."""
+
+    status_code = 429
+    code = "rate_limited"
+
+
+def login_limit() -> str:
     return get_settings().login_rate_limit
 
 
+def _username_limits() -> list[RateLimitItem]:
+    return parse_many(get_settings().login_username_rate_limit)
+
+
+def _username_key(username: str) -> str:
+    return username.strip().casefold()
+
+
+def authenticate_throttled(*, session: Session, username: str, password: str) -> Account | None:
+    """`authenticate`, unless the username has spent its failed attempts (then `TooManyAttempts`, without
+    checking the password: an attacker who rotates addresses gets no more guesses). A failure counts."""
+    strategy = limiter.limiter
+    key = _username_key(username)
+    limits = _username_limits()
+    if not all(strategy.test(item, _USERNAME_SCOPE, key) for item in limits):
+        raise TooManyAttempts(TOO_MANY_ATTEMPTS)
+    account = authenticate(session=session, username=username, password=password)
+    if account is None:
+        for item in limits:
+            strategy.hit(item, _USERNAME_SCOPE, key)
+    return account
+
+
+def token_for_account(account: Account) -> str:
+    """An access token (bearer or session cookie) under the account's current token version."""
+    return create_access_token(account.id or 0, account.role, version=account.token_version)
+
+
 @router.post("/token", summary="用户名密码换取访问令牌（OAuth2 password）", dependencies=[PUBLIC])
-@limiter.limit(_login_limit)
+@limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
 def issue_token(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    account = authenticate(session=session, username=form.username, password=form.password)
+    account = authenticate_throttled(session=session, username=form.username, password=form.password)
     if account is None:
         raise NotAuthenticated("用户名或密码错误")
-    return Token(access_token=create_access_token(account.id or 0, account.role))
+    return Token(access_token=token_for_account(account))
 
 
 @router.get("/me", summary="当前登录账号")

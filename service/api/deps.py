@@ -16,7 +16,7 @@ from service.config import get_settings
 from service.db import get_reader_engine, get_session
 from service.errors import Forbidden, NotAuthenticated
 from service.models import Account
-from service.security import decode_access_token
+from service.security import TokenClaims, decode_access_token
 from service.vocab import ROLE_LABELS, Role
 
 SESSION_COOKIE = "zhiqiao_session"
@@ -31,7 +31,9 @@ class AccountCache:
     Every request names its account in its token; reading that row again on each request (a session, a pool
     checkout, a query) cost more than many routes' own work. The cache holds column values, and each request
     gets its own detached `Account` built from them, so no ORM object is shared between requests. A change to
-    an account reaches this process's requests after at most `ttl` seconds."""
+    an account made by another process reaches this process's requests after at most `ttl` seconds; one made
+    by this process is `forget`-ed at once. A token newer than the remembered account (a login elsewhere after
+    a logout) makes it read again."""
 
     def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
@@ -52,6 +54,11 @@ class AccountCache:
         with self._lock:
             self._values[account_id] = (self.clock() + self.ttl, values)
         return _account(values)
+
+    def forget(self, account_id: int) -> None:
+        """Read the account again on its next request (this process just changed it)."""
+        with self._lock:
+            self._values.pop(account_id, None)
 
     def clear(self) -> None:
         with self._lock:
@@ -76,29 +83,68 @@ def _account_cache(request: Request) -> AccountCache:
     return cache
 
 
+def forget_account(request: Request, account_id: int) -> None:
+    """After this process changed an account: its next request reads it again (other processes within
+    `account_cache_seconds`)."""
+    _account_cache(request).forget(account_id)
+
+
+def _admits(account: Account | None, claims: TokenClaims) -> Account | None:
+    """The account, if the token was issued under its current version (not before a logout or a reset)."""
+    return account if account is not None and account.token_version == claims.version else None
+
+
 def account_for_token(session: Session, token: str | None) -> Account | None:
-    """The active account a token names, read through `session`; None for no, a bad or an expired token."""
-    account_id = decode_access_token(token) if token else None
-    if account_id is None:
+    """The active account a token names, read through `session`; None for no, a bad, an expired or a revoked
+    token."""
+    claims = decode_access_token(token) if token else None
+    if claims is None:
         return None
-    account = session.get(Account, account_id)
-    return account if account is not None and account.active else None
+    account = session.get(Account, claims.account_id)
+    return _admits(account if account is not None and account.active else None, claims)
+
+
+#: Methods that change nothing: the only ones for which the API accepts the pages' session cookie.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+#: Why an API write with only the session cookie is refused (the cookie would make it forgeable cross-site).
+COOKIE_WRITE_REFUSED = "接口的写操作须在 Authorization 请求头中提供 Bearer 令牌，不接受页面登录的 Cookie"
+
+
+def _is_api_request(request: Request) -> bool:
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/")
+
+
+def session_cookie_for(request: Request) -> str | None:
+    """The session cookie, where it may stand for a login: every page, and the API's safe methods only.
+
+    Pages check a CSRF token on every POST; the API has none, so a cookie on an API write (which a browser
+    sends along with a forged cross-site request) is ignored and the write needs the bearer token. GET and
+    HEAD keep the cookie for the pages' download links (Excel exports)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and _is_api_request(request) and request.method not in SAFE_METHODS:
+        request.state.cookie_write_refused = True
+        return None
+    return cookie
 
 
 async def optional_account(request: Request, token: Annotated[str | None, Depends(_bearer)] = None) -> Account | None:
-    """The logged-in account, from a bearer token or the pages' session cookie; None when anonymous.
+    """The logged-in account, from a bearer token or the pages' session cookie (`session_cookie_for`); None
+    when anonymous or when the token was revoked (its version is older than the account's).
 
     Async, with the database read (when the cache misses) in the thread pool: the guard then costs a request
     no thread hop of its own when the account was seen in the last few seconds."""
-    token = token or request.cookies.get(SESSION_COOKIE)
-    account_id = decode_access_token(token) if token else None
-    if account_id is None:
+    token = token or session_cookie_for(request)
+    claims = decode_access_token(token) if token else None
+    if claims is None:
         return None
     cache = _account_cache(request)
-    fresh, account = cache.lookup(account_id)
+    fresh, account = cache.lookup(claims.account_id)
+    if fresh and account is not None and account.token_version < claims.version:
+        fresh = False  # the token is newer than what this process remembers: the account changed since
     if not fresh:
-        account = await run_in_threadpool(cache.load, account_id)
-    return account
+        account = await run_in_threadpool(cache.load, claims.account_id)
+    return _admits(account, claims)
 
 
 OptionalAccount = Annotated[Account | None, Depends(optional_account)]
@@ -111,10 +157,12 @@ class RoleGuard:
         self.roles = frozenset(roles)
         self.public = public
 
-    async def __call__(self, account: OptionalAccount) -> Account | None:
+    async def __call__(self, request: Request, account: OptionalAccount) -> Account | None:
         if self.public:
             return account
         if account is None:
+            if getattr(request.state, "cookie_write_refused", False):
+                raise NotAuthenticated(COOKIE_WRITE_REFUSED)
             raise NotAuthenticated("请先登录")
         if Role(account.role) not in self.roles:
             allowed = "、".join(ROLE_LABELS[r] for r in sorted(self.roles))

@@ -21,8 +21,19 @@ def serve_command(
 ) -> None:
     import uvicorn
 
+    # Forwarded headers are believed only from the proxies named in ZHIQIAO_FORWARDED_ALLOW_IPS (none by
+    # default): otherwise any client could pick the address that the login limit counts by.
+    proxies = get_settings().forwarded_allow_ips.strip()
     typer.echo(f"智桥 Zhiqiao at http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("service.main:app", host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "service.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
+    )
 
 
 @db_app.command("upgrade", help="Apply every migration to the configured database.")
@@ -67,10 +78,36 @@ def user_create(
     typer.echo(f"account {account.username} ({account.role}) created")
 
 
+@user_app.command("password", help="Set a new password for a login and end its sessions (e.g. a locked-out admin).")
+def user_password(
+    username: str = typer.Option(..., "--username"),
+    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    from sqlmodel import select
+
+    from service.domain.accounts import reset_password
+    from service.models import Account
+
+    with Session(get_engine()) as session:
+        account_id = session.exec(select(Account.id).where(Account.username == username)).first()
+        try:
+            if account_id is None:
+                raise AppError(f"用户名“{username}”不存在")
+            reset_password(session=session, account_id=account_id, password=password)
+        except AppError as error:
+            typer.echo(f"错误：{error.message}", err=True)
+            raise typer.Exit(code=2) from error
+    typer.echo(f"password of {username} changed; its sessions have ended")
+
+
 def demo_command() -> None:
     from service.demo.load import load_demo
 
     settings = get_settings()
+    if settings.is_production:
+        # The demo's logins share one published password: they must never exist on a live installation.
+        typer.echo("错误：ZHIQIAO_ENVIRONMENT=production 时不能加载演示数据（演示账号的密码是公开的）", err=True)
+        raise typer.Exit(code=2)
     with Session(get_engine()) as session:
         logins = load_demo(session=session, progress=True)
     typer.echo(f"demo data loaded into {_describe_url()} ({settings.environment})")

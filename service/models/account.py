@@ -22,6 +22,9 @@ class Account(SQLModel, table=True):
     leader_id: int | None = Field(default=None, foreign_key="leader.id")
     display_name: str = Field(default="", max_length=50)
     active: bool = True
+    #: Carried in every token as `ver`; a token of an older version is refused. Moved on by logout, a password
+    #: reset, a deactivation and a change of role or scope, so that these end the account's sessions.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at_field()
 
     @property
@@ -38,6 +41,7 @@ class AccountPublic(SQLModel):
     expert_id: int | None
     leader_id: int | None
     display_name: str
+    active: bool
 
 
 class Token(SQLModel):

@@ -130,4 +130,4 @@ def clear_session_cookie(response: Response) -> None:
 
 
 def _secure() -> bool:
-    return get_settings().environment == "production"
+    return get_settings().is_production

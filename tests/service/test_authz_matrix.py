@@ -49,6 +49,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/v1/experts/{expert_id}"): frozenset({D, C, E}),
     ("GET", "/api/v1/units"): frozenset({D, C}),
     ("POST", "/api/v1/units"): frozenset({D, C}),
+    ("PATCH", "/api/v1/accounts/{account_id}"): frozenset({C}),
+    ("POST", "/api/v1/accounts/{account_id}/password"): frozenset({C}),
     ("GET", "/api/v1/units/{unit_id}"): frozenset({D, C, U}),
     ("PATCH", "/api/v1/units/{unit_id}"): frozenset({D, C, U}),
     ("GET", "/api/v1/needs"): frozenset({U, E, D, C}),

@@ -96,7 +96,7 @@ def test_demo_accounts_are_hinted_outside_production_only(
 
     assert "演示账号" in client.get("/login").text
     monkeypatch.setenv("ZHIQIAO_ENVIRONMENT", "production")
-    monkeypatch.setenv("ZHIQIAO_SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("ZHIQIAO_SECRET_KEY", "Vq3-x9LrT_2mKp8ZsW4nYb7HcJd6FgQe1UaR5oXiE0tN")
     config.get_settings.cache_clear()
     client.cookies.clear()
     page = client.get("/login")

@@ -7,11 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from service.api.auth import limiter
-from service.api.deps import SessionDep, account_for_token
+from service.api.auth import (
+    LOGIN_SCOPE,
+    TOO_MANY_ATTEMPTS,
+    TooManyAttempts,
+    authenticate_throttled,
+    limiter,
+    login_limit,
+    token_for_account,
+)
+from service.api.deps import SessionDep, account_for_token, forget_account
 from service.config import get_settings
-from service.domain.accounts import authenticate
-from service.security import create_access_token
+from service.domain.accounts import end_sessions
 from service.vocab import Role
 from service.web.routing import PageRoute
 from service.web.session import (
@@ -55,7 +62,7 @@ def _login_page(
             "next": next_url,
             "username": username,
             "error": error,
-            "demo_hint": DEMO_HINT if get_settings().environment != "production" else [],
+            "demo_hint": [] if get_settings().is_production else DEMO_HINT,
         },
         csrf=csrf,
         status_code=status_code,
@@ -71,7 +78,7 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login")
-@limiter.limit(lambda: get_settings().login_rate_limit)
+@limiter.shared_limit(login_limit, scope=LOGIN_SCOPE)
 def login(
     request: Request,
     session: SessionDep,
@@ -83,18 +90,27 @@ def login(
     target = safe_next(next)
     if not username.strip() or not password:
         return _login_page(request, next_url=target, username=username, error="请输入用户名和密码", status_code=422)
-    account = authenticate(session=session, username=username.strip(), password=password)
+    try:
+        account = authenticate_throttled(session=session, username=username.strip(), password=password)
+    except TooManyAttempts:
+        return _login_page(request, next_url=target, username=username, error=TOO_MANY_ATTEMPTS, status_code=429)
     if account is None:
         return _login_page(request, next_url=target, username=username, error="用户名或密码错误", status_code=401)
     if target == "/":
         target = home_of(account.role)
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, create_access_token(account.id or 0, account.role))
+    set_session_cookie(response, token_for_account(account))
     return response
 
 
 @router.post("/logout")
-def logout(form: PostedForm) -> Response:
+def logout(request: Request, session: SessionDep, form: PostedForm) -> Response:
+    """Ends the session: the account's token version moves on, so this cookie (a copy of it, and the account's
+    other sessions and API tokens) is refused from now on, not only forgotten by this browser."""
+    account = account_for_token(session, request.cookies.get(SESSION_COOKIE))
+    if account is not None and account.id is not None:
+        end_sessions(session=session, account_id=account.id)
+        forget_account(request, account.id)
     response = RedirectResponse("/login?msg=logged_out", status_code=303)
     clear_session_cookie(response)
     return response
