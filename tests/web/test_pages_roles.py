@@ -293,6 +293,20 @@ def test_import_reports_a_bad_file(client: TestClient, world: World) -> None:
     assert "无法导入" in answer.text
 
 
+def test_a_district_officials_import_page_says_the_id_column_was_not_read(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.district_official)
+    token = csrf_of(client.get("/official/import").text)
+    roster = "姓名,工作单位,所在区县,身份证号码\n张三,,蒲江县,510131198001011234\n".encode()
+    answer = client.post(
+        "/official/import",
+        data={"csrf_token": token, "kind": "experts", "dry_run": "1"},
+        files={"file": ("roster.csv", roster, "text/csv")},
+    )
+    assert answer.status_code == 200, answer.text
+    assert "data-import-note" in answer.text
+    assert "未导入的列：身份证号码" in answer.text
+
+
 @pytest.mark.parametrize(
     ("role", "path"),
     [
