@@ -15,13 +15,11 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -36,6 +34,7 @@ from service.models.campaign import CampaignCreate
 from service.reference import districts
 from service.vocab import Role, VisitStatus
 from tests.benchmarks.table import print_table
+from tests.statements import counted_statements
 
 EXPERTS = int(os.environ.get("ZHIQIAO_BENCH_PLATFORM_EXPERTS", "10000"))
 UNITS, NEEDS, VISITS = EXPERTS * 3 // 10, EXPERTS * 2, EXPERTS * 3
@@ -127,25 +126,11 @@ def _fill(engine: Engine, rng: random.Random) -> None:
         session.commit()
 
 
-@contextmanager
-def _counted(engine: Engine) -> Iterator[list[int]]:
-    count = [0]
-
-    def _one(*_: Any) -> None:
-        count[0] += 1
-
-    event.listen(engine, "before_cursor_execute", _one)
-    try:
-        yield count
-    finally:
-        event.remove(engine, "before_cursor_execute", _one)
-
-
 def _time(engine: Engine, action: Callable[[Session], object], repeat: int = REPEAT) -> tuple[float, int]:
     """Median seconds over `repeat` runs, each in a fresh session, and the statements of one run."""
     seconds, statements = [], 0
     for _ in range(repeat):
-        with Session(engine) as session, _counted(engine) as count:
+        with Session(engine) as session, counted_statements(engine) as count:
             started = time.perf_counter()
             action(session)
             seconds.append(time.perf_counter() - started)

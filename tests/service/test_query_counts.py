@@ -4,12 +4,9 @@ rows listed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -20,20 +17,7 @@ from service.matcher import conflicted_experts, conflicted_experts_by_need
 from service.models import Account, Expert, Need, Unit, Visit
 from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.world import DISTRICT, World
-
-
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[int]]:
-    count = [0]
-
-    def _one(*_: Any) -> None:
-        count[0] += 1
-
-    event.listen(engine, "before_cursor_execute", _one)
-    try:
-        yield count
-    finally:
-        event.remove(engine, "before_cursor_execute", _one)
+from tests.statements import counted_statements
 
 
 def _grow(session: Session, world: World, n: int, first: int = 0) -> None:
@@ -76,10 +60,10 @@ def test_a_list_sends_as_many_statements_for_many_rows_as_for_few(
 ) -> None:
     listing, city = LISTS[name], _city(session, world)
     _grow(session, world, 2)
-    with Session(engine) as fresh, _statements(engine) as few:
+    with Session(engine) as fresh, counted_statements(engine) as few:
         listing(fresh, city)
     _grow(session, world, 25, first=2)
-    with Session(engine) as fresh, _statements(engine) as many:
+    with Session(engine) as fresh, counted_statements(engine) as many:
         listing(fresh, city)
     assert many[0] == few[0]
 

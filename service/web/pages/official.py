@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -243,17 +245,8 @@ def assign_concern(
 ) -> Response:
     state = FormState(values=form_values(form, ("department", "due_date")))
     body = parse_into(ConcernAssign, state.values, state)
-    if body is not None:
-        try:
-            liaison_service.assign_concern(session=session, actor=account, concern_id=concern_id, data=body)
-        except AppError as error:
-            state.add(FORM_ERROR, error.message)
-        else:
-            query = _filter_query(overdue, status, "concern_assigned")
-            return RedirectResponse(f"/official/concerns{query}#concern-{concern_id}", status_code=303)
-    return _concerns_page(
-        request, session, account, overdue=overdue, status=status, failed=(concern_id, state), status_code=422
-    )
+    act = None if body is None else partial(liaison_service.assign_concern, data=body)
+    return _concern_form_sent(request, session, account, concern_id, (overdue, status), state, act, "concern_assigned")
 
 
 @router.post("/concerns/{concern_id}/reply")
@@ -268,13 +261,30 @@ def reply_concern(
 ) -> Response:
     state = FormState(values=form_values(form, ("reply",)))
     body = parse_into(ConcernReply, state.values, state)
-    if body is not None:
+    act = None if body is None else partial(liaison_service.reply_concern, data=body)
+    return _concern_form_sent(request, session, account, concern_id, (overdue, status), state, act, "concern_replied")
+
+
+def _concern_form_sent(
+    request: Request,
+    session: SessionDep,
+    account: Account,
+    concern_id: int,
+    filters: tuple[str, str],
+    state: FormState,
+    act: Callable[..., object] | None,
+    notice: str,
+) -> Response:
+    """After a concern's assign or reply form: `act` (None when the form did not parse) done, back to the list
+    with its filter (`filters`: overdue, status) and `notice`; a refusal redrawn on the concern's card, 422."""
+    overdue, status = filters
+    if act is not None:
         try:
-            liaison_service.reply_concern(session=session, actor=account, concern_id=concern_id, data=body)
+            act(session=session, actor=account, concern_id=concern_id)
         except AppError as error:
             state.add(FORM_ERROR, error.message)
         else:
-            query = _filter_query(overdue, status, "concern_replied")
+            query = _filter_query(overdue, status, notice)
             return RedirectResponse(f"/official/concerns{query}#concern-{concern_id}", status_code=303)
     return _concerns_page(
         request, session, account, overdue=overdue, status=status, failed=(concern_id, state), status_code=422
