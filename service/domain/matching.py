@@ -100,11 +100,15 @@ def recommendations_for_expert(
     expert = get_or_404(session, Expert, expert_id)
     if viewer.role == Role.expert:
         require_expert(viewer, expert_id)
-    out = []
-    for m in matcher.needs_for(session, expert_id, k):
+    out: list[Recommendation] = []
+    today = clock.today()
+    # room for needs whose wanted period is over: still open, but no longer something to offer an expert
+    for m in matcher.needs_for(session, expert_id, 2 * k):
         need = session.get(Need, int(m.need_id))
-        if need is None:
+        if need is None or (need.wanted_to is not None and need.wanted_to < today):
             continue
+        if len(out) == k:
+            break
         out.append(
             Recommendation(
                 need=need_view(session, need),

@@ -162,6 +162,8 @@ def propose_visit(
         require_district(actor, need.district)
     if need.status not in SERVABLE:
         raise Conflict(f"需求当前为“{need_state_label(need.status)}”，不能安排专家")
+    if volunteering and need.wanted_to is not None and need.wanted_to < clock.today():
+        raise Conflict(f"该需求期望的服务时间已于 {need.wanted_to.isoformat()} 结束，如仍需服务请联系组织部门")
     _require_available(expert)
     unit = get_or_404(session, Unit, need.unit_id)
     if expert.employer and expert.employer == unit.name:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from matching import text
 from matching.analysis_cache import AnalysisCache
 from service import clock, config
 from service.matcher import MatchIndex, best_document_label
-from service.models import Expert
+from service.models import Expert, Need
 from service.vocab import Role, VisitStatus
 from tests.service.world import DISTRICT, World
 
@@ -123,6 +123,33 @@ def test_recommendations_for_the_expert(client: TestClient, world: World, sessio
     assert [r["need"]["id"] for r in answer.json()] == [world.need.id]  # the draft need is not offered
     other = client.get(f"/api/v1/experts/{world.other_expert.id}/recommendations", headers=world.headers("expert"))
     assert other.status_code == 403
+
+
+def test_a_need_whose_wanted_period_is_over_is_not_offered_to_experts(
+    client: TestClient, world: World, session: Session
+) -> None:
+    need = session.get(Need, world.need.id)
+    assert need is not None
+    need.wanted_from, need.wanted_to = date(2026, 1, 1), clock.today() - timedelta(days=1)
+    session.add(need)
+    world.visit.status = VisitStatus.declined  # so that the expert could volunteer
+    session.add(world.visit)
+    session.commit()
+    expert = world.headers("expert")
+    answer = client.get(f"/api/v1/experts/{world.expert.id}/recommendations", headers=expert)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == []
+    volunteered = client.post("/api/v1/visits", json={"need_id": world.need.id}, headers=expert)
+    assert volunteered.status_code == 409
+    assert "期望的服务时间已于" in volunteered.json()["detail"]
+    # an official may still arrange it (the unit may have moved its dates)
+    proposal = {"need_id": world.need.id, "expert_id": world.expert.id}
+    assert client.post("/api/v1/visits", json=proposal, headers=world.headers("city_official")).status_code == 201
+    need.wanted_to = None
+    session.add(need)
+    session.commit()
+    again = client.get(f"/api/v1/experts/{world.expert.id}/recommendations", headers=expert).json()
+    assert [r["need"]["id"] for r in again] == [world.need.id]
 
 
 def test_a_unit_sees_candidates_of_its_own_need_with_masked_phones(client: TestClient, world: World) -> None:
