@@ -24,6 +24,12 @@ def stored_instant(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def day_start(day: date) -> datetime:
+    """The instant (UTC) the city's `day` begins: a filter from `day` to `end` is [day_start(day),
+    day_start(end + 1 day))."""
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA_TIME).astimezone(UTC)
+
+
 def city_date(moment: datetime) -> date:
     """The city's date at `moment` (a stored time: UTC, or naive and then taken as UTC, as the database keeps it)."""
     return stored_instant(moment).astimezone(CHINA_TIME).date()

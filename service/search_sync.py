@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from search.base import SearchBackend
 from search.documents import ExpertDocument, NeedDocument
 from search.factory import make_backend
+from service import clock
 from service.config import get_settings
 from service.models import Expert, Need, OutboxEntry, Unit
 
@@ -49,7 +50,9 @@ def need_document(need: Need, unit_name: str) -> NeedDocument:
         "field": need.field or "",
         "district": need.district,
         "status": need.status,
-        "created_at": need.created_at.isoformat(),
+        # in the city's time: the index reads a date filter's day as written (a need posted at 00:30 on 1 January
+        # in the city is a need of the new year, as the reports count it)
+        "created_at": clock.stored_instant(need.created_at).astimezone(clock.CHINA_TIME).isoformat(),
         "wanted_from": need.wanted_from.isoformat() if need.wanted_from else None,
         "wanted_to": need.wanted_to.isoformat() if need.wanted_to else None,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -102,10 +102,11 @@ def list_needs(
         statement = statement.where(Need.service_type == filters.service_type)
     if filters.unit_id:
         statement = statement.where(Need.unit_id == filters.unit_id)
+    # days are the city's (the reports count so): a need posted at 00:30 on 1 January in the city is of that day
     if filters.created_from:
-        statement = statement.where(col(Need.created_at) >= filters.created_from)
+        statement = statement.where(col(Need.created_at) >= clock.day_start(filters.created_from))
     if filters.created_to:
-        end = datetime.combine(filters.created_to + timedelta(days=1), time.min)
+        end = clock.day_start(filters.created_to + timedelta(days=1))
         statement = statement.where(col(Need.created_at) < end)
     if filters.q:
         statement = statement.where(contains_text(Need.title, filters.q) | contains_text(Need.description, filters.q))

@@ -273,7 +273,11 @@ def liaison_report(
             contacts_in_year[liaison_id] = int(n)
         for liaison_id, n in session.exec(
             select(Concern.liaison_id, func.count())
-            .where(col(Concern.liaison_id).in_(pair_ids))
+            .where(
+                col(Concern.liaison_id).in_(pair_ids),
+                Concern.raised_on >= date(year, 1, 1),
+                Concern.raised_on < date(year + 1, 1, 1),
+            )
             .group_by(col(Concern.liaison_id))
         ):
             concerns[liaison_id] = int(n)
