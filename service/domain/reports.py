@@ -361,6 +361,7 @@ def dashboard_summary(*, session: Session, viewer: Account, year: int | None = N
         by_district: [{district, district_name, needs, visits}] — every district in scope, reference order;
             needs = needs posted, visits = visits done (counted: confirmed with a service record)
         by_month: [{month: 1..12, needs, visits}] — needs by creation month (China time), visits by service date
+            (a visit of the year served in the next one in December)
         rating_distribution: {"1": n, ..., "5": n} — ratings of counted visits
         liaison: {pairs, contacted_recently, not_contacted, rate} — active pairs of the year, contact within
             the contact interval (rate None without pairs)
@@ -381,7 +382,9 @@ def dashboard_summary(*, session: Session, viewer: Account, year: int | None = N
         .where(*_counted_visits(year, scope))
     )
     for service_date, rating in session.execute(counted).all():
-        visits_by_month[service_date.month] += 1
+        # a visit counts in its service year (Visit.year); one served early in the next year (the unit's period
+        # ran over New Year) goes in December, so that the months add up to the year's visits
+        visits_by_month[service_date.month if service_date.year == year else 12] += 1
         if rating is not None:
             ratings[str(rating)] = ratings.get(str(rating), 0) + 1
     liaisons = liaison_report(session=session, viewer=viewer, year=year).total

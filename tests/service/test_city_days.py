@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from service import clock
-from service.models import Concern, Need
+from service.domain.reports import dashboard_summary
+from service.models import Concern, Need, Visit
 from service.search_sync import need_document
-from service.vocab import NeedStatus
+from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.concerns import raised_concern
 from tests.service.world import DISTRICT, World
 
@@ -65,3 +66,22 @@ def test_a_leaders_concerns_are_those_raised_in_the_reports_year(
     report = client.get(f"{API}/reports/liaisons", params={"year": year}, headers=world.headers("city_official")).json()
     row = next(r for r in report["rows"] if r["leader_id"] == world.leader.id)
     assert row["concerns_raised"] == 1
+
+
+def test_a_visit_served_after_new_year_counts_in_its_years_december(session: Session, world: World) -> None:
+    year = world.liaison.year - 1
+    session.add(
+        Visit(
+            need_id=world.need.id or 0,
+            expert_id=world.other_expert.id or 0,
+            year=year,
+            status=VisitStatus.confirmed,
+            service_date=date(year + 1, 1, 2),
+            service_days=1,
+            rating=5,
+        )
+    )
+    session.commit()
+    summary = dashboard_summary(session=session, viewer=world.accounts[Role.city_official], year=year)
+    assert summary.visits_done == 1
+    assert [m.visits for m in summary.by_month] == [0] * 11 + [1]
