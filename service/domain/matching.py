@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from service import clock
 from service.domain.access import expert_view, require_expert, require_need_access
@@ -100,15 +100,23 @@ def recommendations_for_expert(
     expert = get_or_404(session, Expert, expert_id)
     if viewer.role == Role.expert:
         require_expert(viewer, expert_id)
-    out: list[Recommendation] = []
     today = clock.today()
-    # room for needs whose wanted period is over: still open, but no longer something to offer an expert
-    for m in matcher.needs_for(session, expert_id, 2 * k):
-        need = session.get(Need, int(m.need_id))
-        if need is None or (need.wanted_to is not None and need.wanted_to < today):
-            continue
-        if len(out) == k:
+    # needs whose wanted period is over are still open, but no longer something to offer an expert: ask the
+    # index for more until k current ones are found or it has no more to give
+    wanted, current = 2 * k, []
+    while True:
+        matches = matcher.needs_for(session, expert_id, wanted)
+        needs = {n.id: n for n in session.exec(select(Need).where(col(Need.id).in_([int(m.need_id) for m in matches])))}
+        current = [
+            (m, need)
+            for m in matches
+            if (need := needs.get(int(m.need_id))) is not None and not (need.wanted_to and need.wanted_to < today)
+        ]
+        if len(current) >= k or len(matches) < wanted:
             break
+        wanted *= 4
+    out: list[Recommendation] = []
+    for m, need in current[:k]:
         out.append(
             Recommendation(
                 need=need_view(session, need),

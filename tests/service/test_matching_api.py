@@ -17,7 +17,7 @@ from matching.analysis_cache import AnalysisCache
 from service import clock, config
 from service.matcher import MatchIndex, best_document_label
 from service.models import Expert, Need
-from service.vocab import Role, VisitStatus
+from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.world import DISTRICT, World
 
 
@@ -224,3 +224,28 @@ def test_the_app_builds_the_match_index_as_it_starts(
         answer = client.get(f"/api/v1/needs/{world.need.id}/candidates", headers=world.headers(Role.city_official))
         assert answer.status_code == 200
         assert answer.json()[0]["expert"]["name"] == world.expert.name
+
+
+def test_an_expert_gets_k_current_needs_however_many_better_ones_are_past_their_period(
+    client: TestClient, world: World, session: Session
+) -> None:
+    past = clock.today() - timedelta(days=1)
+    for i in range(6):
+        session.add(
+            Need(
+                unit_id=world.other_unit.id or 0,
+                title=f"猕猴桃溃疡病综合防控与果园病虫害绿色防治{i}",
+                description="猕猴桃栽培与病虫害防治，溃疡病综合防控",
+                service_type="技术服务",
+                field="210",
+                district=DISTRICT,
+                status=NeedStatus.open,
+                wanted_from=date(2026, 1, 1),
+                wanted_to=past,
+            )
+        )
+    session.commit()
+    answer = client.get(
+        f"/api/v1/experts/{world.expert.id}/recommendations", params={"k": 1}, headers=world.headers("expert")
+    )
+    assert [r["need"]["id"] for r in answer.json()] == [world.need.id]
