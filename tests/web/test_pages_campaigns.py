@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from service.models import Campaign, CampaignPair, Need, Visit
+from service.models import Campaign, CampaignPair, Expert, Need, Visit
 from service.vocab import Role, VisitOrigin, VisitStatus
+from service.web.pages.campaigns import PAIRS_PER_PAGE
 from tests.service.world import DISTRICT, World
 from tests.web.conftest import csrf_of, login_as
 
@@ -105,3 +106,29 @@ def test_the_run_summary_counts_places_already_taken_apart(client: TestClient, w
     assert summary.group(1) == (
         "最近一次匹配：待安排的 1 个名额中 1 个已有人选，其中新增配对 1 个；另有 1 个名额此前已有专家接受，不在其内。"
     )
+
+
+def test_a_campaign_of_many_pairs_is_shown_a_page_at_a_time(client: TestClient, world: World, session: Session) -> None:
+    experts = [Expert(name=f"专家{i:03d}", district=DISTRICT) for i in range(PAIRS_PER_PAGE + 5)]
+    session.add_all(experts)
+    campaign = Campaign(name="全市下基层", year=2026)
+    session.add(campaign)
+    session.flush()
+    session.add_all(
+        CampaignPair(campaign_id=campaign.id or 0, need_id=world.need.id or 0, expert_id=e.id or 0, score=0.5)
+        for e in experts
+    )
+    session.commit()
+    login_as(client, world, Role.city_official)
+    url = f"/official/campaigns/{campaign.id}"
+    first = client.get(url).text
+    assert first.count('id="pair-') == PAIRS_PER_PAGE
+    assert "第 1 / 2 页" in first
+    second = client.get(url, params={"page": 2}).text
+    assert second.count('id="pair-') == 5
+    # an adjustment on the second page comes back to it
+    last = session.exec(select(CampaignPair).order_by(col(CampaignPair.id).desc())).first()
+    assert last is not None
+    token = csrf_of(second)
+    answer = client.post(f"{url}/pairs/{last.id}/lock", data={"csrf_token": token, "page": "2"})
+    assert answer.headers["location"].startswith(f"{url}?page=2&")

@@ -28,6 +28,7 @@ OfficialAccount = Annotated[Account, page_guard(Role.district_official, Role.cit
 
 CREATE_FIELDS = ("name", "year", "need_district", "need_field", "service_type", "expert_district", "expert_field")
 PAIR_ACTIONS = ("lock", "unlock", "remove")
+PAIRS_PER_PAGE = 100
 
 
 def _need_districts(account: Account) -> list[tuple[str, str]]:
@@ -95,12 +96,18 @@ def create(request: Request, session: SessionDep, account: OfficialAccount, form
 
 
 @router.get("/{campaign_id}")
-def detail(request: Request, session: SessionDep, account: OfficialAccount, campaign_id: PathId) -> Response:
+def detail(
+    request: Request, session: SessionDep, account: OfficialAccount, campaign_id: PathId, page: int = 1
+) -> Response:
     campaign = campaign_service.get_campaign(session=session, viewer=account, campaign_id=campaign_id)
+    # a city-wide campaign holds thousands of pairs: the page shows them PAIRS_PER_PAGE at a time
+    pages = max(1, -(-len(campaign.pairs) // PAIRS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    shown = campaign.pairs[(page - 1) * PAIRS_PER_PAGE : page * PAIRS_PER_PAGE]
     return render(
         request,
         "official/campaign.html",
-        {"campaign": campaign},
+        {"campaign": campaign, "pairs": shown, "page": page, "pages": pages},
         account=account,
     )
 
@@ -128,4 +135,8 @@ def adjust(
     campaign_service.adjust_pair(
         session=session, actor=account, campaign_id=campaign_id, pair_id=pair_id, action=action
     )
-    return RedirectResponse(f"/official/campaigns/{campaign_id}?msg=campaign_adjusted#pair-{pair_id}", status_code=303)
+    page = str(form.get("page") or "1")
+    back = f"page={page}&" if page.isdigit() and page != "1" else ""
+    return RedirectResponse(
+        f"/official/campaigns/{campaign_id}?{back}msg=campaign_adjusted#pair-{pair_id}", status_code=303
+    )
