@@ -1013,12 +1013,13 @@ class MatchEngine:
         """For each need of `chosen` with some expert ids, the key terms it shares with each of them, as
         `Reasons.shared_terms` names them (experts not in the index left out); the needs are analysed together."""
         self._require_fit()
-        queries = self.vectorize([need.text for need, _ in chosen]) if chosen else None
+        if not chosen:
+            return []
+        queries = self.vectorize([need.text for need, _ in chosen])
         out: list[dict[str, tuple[str, ...]]] = []
         for i, (need, expert_ids) in enumerate(chosen):
             known = [e for e in expert_ids if e in self._expert_slot]
             slots = np.array([self._expert_slot[e] for e in known], dtype=np.int64)
-            assert queries is not None
             terms = self._shared_terms(need.text, queries[i], slots) if known else []
             out.append(dict(zip(known, terms, strict=True)))
         return out
