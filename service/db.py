@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -70,8 +70,19 @@ def get_reader_engine() -> Engine:
     return make_engine(url, immediate_transactions=False)
 
 
+#: What an `IN (...)` list holds: ids, or names such as employers.
+T = TypeVar("T", int, str)
 #: Ids per `IN (...)` list when rows are fetched for many records at once (far below SQLite's bound parameters).
 IN_BATCH = 500
+
+
+def in_batches(values: Iterable[T]) -> Iterator[list[T]]:
+    """`values` (distinct, sorted) in lists of at most `IN_BATCH`, one `IN (...)` list each."""
+    wanted = sorted(set(values))
+    for start in range(0, len(wanted), IN_BATCH):
+        yield wanted[start : start + IN_BATCH]
+
+
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

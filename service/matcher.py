@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from matching import ExpertProfile, Match, MatchEngine, NeedText
 from matching.analysis_cache import AnalysisCache
 from service import clock
-from service.db import IN_BATCH
+from service.db import in_batches
 from service.models import Expert, Need, Unit, Visit
 from service.reference import neighbours_map
 from service.vocab import VISIT_HOLDS_PLACE, NeedStatus, VisitStatus
@@ -201,17 +201,14 @@ def conflicted_experts(session: Session, need: Need) -> set[str]:
 
 def conflicted_experts_by_need(session: Session, needs: Sequence[Need]) -> dict[int, set[str]]:
     """`conflicted_experts` of many needs in two queries: their units' names, then the experts employed there."""
-    unit_ids = sorted({n.unit_id for n in needs})
     names: dict[int, str] = {}
-    for start in range(0, len(unit_ids), IN_BATCH):
-        chunk = unit_ids[start : start + IN_BATCH]
+    for unit_ids in in_batches(n.unit_id for n in needs):
         names.update(
-            (int(i or 0), name) for i, name in session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(chunk)))
+            (int(i or 0), name)
+            for i, name in session.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(unit_ids)))
         )
     employed: dict[str, set[str]] = {}
-    wanted = sorted(set(names.values()))
-    for start in range(0, len(wanted), IN_BATCH):
-        employers = wanted[start : start + IN_BATCH]
+    for employers in in_batches(names.values()):
         for expert_id, employer in session.exec(
             select(Expert.id, Expert.employer).where(col(Expert.employer).in_(employers))
         ):

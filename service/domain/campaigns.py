@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from matching import Match
@@ -40,6 +40,7 @@ from service import clock
 from service.config import get_settings
 from service.domain.access import district_scope, is_city, require_district
 from service.domain.common import get_or_404, json_list_contains, paginate
+from service.domain.experts import places_used_by
 from service.domain.needs import SERVABLE, places_held
 from service.domain.visits import propose_visit
 from service.errors import AppError, Conflict, Forbidden, InvalidInput
@@ -329,20 +330,8 @@ def create_campaign(*, session: Session, actor: Account, data: CampaignCreate) -
 
 
 def _capacity_left(session: Session, experts: Sequence[Expert], year: int) -> dict[int, int]:
-    ids = [e.id or 0 for e in experts]
-    used: dict[int, int] = defaultdict(int)
-    for start in range(0, len(ids), 1000):
-        rows = session.exec(
-            select(Visit.expert_id, func.count())
-            .where(
-                col(Visit.expert_id).in_(ids[start : start + 1000]),
-                Visit.year == year,
-                col(Visit.status).in_(VISIT_HOLDS_PLACE),
-            )
-            .group_by(col(Visit.expert_id))
-        ).all()
-        used.update({expert_id: int(n) for expert_id, n in rows})
-    return {e.id or 0: max(e.yearly_capacity - used[e.id or 0], 0) for e in experts}
+    used = places_used_by(session, (e.id or 0 for e in experts), year)
+    return {e.id or 0: max(e.yearly_capacity - used.get(e.id or 0, 0), 0) for e in experts}
 
 
 def _candidates(
@@ -488,16 +477,14 @@ def run_campaign(*, session: Session, actor: Account, matcher: MatchIndex, campa
         if p.visit_id is None and not p.locked and not p.removed:
             session.delete(p)
     session.flush()
+    new = [pair for pair in result.assignments if pair not in kept_keys]
     chosen_by_need: dict[str, list[str]] = defaultdict(list)
-    for need_key, expert_key in result.assignments:
-        if (need_key, expert_key) not in kept_keys:
-            chosen_by_need[need_key].append(expert_key)
+    for need_key, expert_key in new:
+        chosen_by_need[need_key].append(expert_key)
     need_of = {str(n.id): n for n in open_needs}
     terms = matcher.shared_terms(session, [(need_of[key], experts_) for key, experts_ in chosen_by_need.items()])
     fresh = []
-    for need_key, expert_key in result.assignments:
-        if (need_key, expert_key) in kept_keys:
-            continue
+    for need_key, expert_key in new:
         m = match_of[(need_key, expert_key)]
         fresh.append(
             {

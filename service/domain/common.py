@@ -11,12 +11,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from service.db import IN_BATCH
+from service.db import in_batches
 from service.errors import InvalidInput, NotFound
 from service.messages import FIELD_LABELS
-from service.models import OutboxEntry
+from service.models import OutboxEntry, Visit
 from service.models.common import MAX_RECORD_ID
 from service.validation import blank_as_none
+from service.vocab import VISIT_HOLDS_PLACE
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -115,9 +116,21 @@ def checked_period(start: date | None, end: date | None) -> None:
 def names_by_id(session: Session, key: Any, value: Any, ids: Iterable[int]) -> dict[int, Any]:
     """`value` of the rows whose `key` (an id column) is in `ids`, by id: one query per `IN_BATCH` ids, where a
     lookup per row (`session.get`) would send one each."""
-    wanted = sorted(ids)
     out: dict[int, Any] = {}
-    for start in range(0, len(wanted), IN_BATCH):
-        chunk = wanted[start : start + IN_BATCH]
-        out.update((int(i), v) for i, v in session.exec(select(key, value).where(key.in_(chunk))))
+    for batch in in_batches(ids):
+        out.update((int(i), v) for i, v in session.exec(select(key, value).where(key.in_(batch))))
+    return out
+
+
+def place_counts(session: Session, key: Any, ids: Iterable[int], *conditions: Any) -> dict[int, int]:
+    """How many visits hold a place (accepted and on), grouped by `key` (Visit.need_id: a need's places taken;
+    Visit.expert_id with a year condition: an expert's places used), for the `ids` that have any."""
+    out: dict[int, int] = {}
+    for batch in in_batches(ids):
+        statement = (
+            select(key, func.count())
+            .where(key.in_(batch), col(Visit.status).in_(VISIT_HOLDS_PLACE), *conditions)
+            .group_by(key)
+        )
+        out.update((int(i), int(n)) for i, n in session.exec(statement))
     return out

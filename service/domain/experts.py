@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service import clock
-from service.db import IN_BATCH
 from service.domain.access import expert_view, is_city, require_district, require_expert, require_expert_visible
 from service.domain.common import (
     apply_update,
@@ -19,13 +17,14 @@ from service.domain.common import (
     get_or_404,
     json_list_contains,
     paginate,
+    place_counts,
 )
 from service.errors import Conflict, Forbidden
 from service.models import Account, Expert, Visit
 from service.models.common import utcnow
 from service.models.expert import ExpertCreate, ExpertPublic, ExpertUpdate
 from service.validation import check_choice, check_district, check_field
-from service.vocab import EXPERT_STATUSES, TALENT_TIERS, TITLE_LEVELS, VISIT_HOLDS_PLACE, Role
+from service.vocab import EXPERT_STATUSES, TALENT_TIERS, TITLE_LEVELS, Role
 
 SORTABLE = {
     "id": Expert.id,
@@ -62,20 +61,7 @@ def places_used(session: Session, expert_id: int, year: int) -> int:
 
 def places_used_by(session: Session, expert_ids: Iterable[int], year: int) -> dict[int, int]:
     """`places_used` of many experts, one grouped query per `IN_BATCH` of them (experts with none left out)."""
-    wanted = sorted(set(expert_ids))
-    out: dict[int, int] = {}
-    for start in range(0, len(wanted), IN_BATCH):
-        statement = (
-            select(Visit.expert_id, func.count())
-            .where(
-                col(Visit.expert_id).in_(wanted[start : start + IN_BATCH]),
-                Visit.year == year,
-                col(Visit.status).in_(VISIT_HOLDS_PLACE),
-            )
-            .group_by(col(Visit.expert_id))
-        )
-        out.update((int(e), int(n)) for e, n in session.exec(statement))
-    return out
+    return place_counts(session, col(Visit.expert_id), expert_ids, Visit.year == year)
 
 
 def list_experts(

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service import clock
@@ -20,13 +19,14 @@ from service.domain.common import (
     get_or_404,
     names_by_id,
     paginate,
+    place_counts,
 )
 from service.errors import Conflict, InvalidInput, NotFound
 from service.models import Account, Need, Unit, Visit
 from service.models.common import utcnow
 from service.models.need import NeedCreate, NeedPublic, NeedUpdate
 from service.validation import check_choice, check_district, check_field
-from service.vocab import SERVICE_TYPES, VISIT_HOLDS_PLACE, NeedStatus, Role, VisitStatus, need_state_label
+from service.vocab import SERVICE_TYPES, NeedStatus, Role, VisitStatus, need_state_label
 
 SORTABLE = {
     "id": Need.id,
@@ -235,14 +235,7 @@ def _require_state(need: Need, allowed: tuple[NeedStatus, ...], action: str) -> 
 
 def places_held(session: Session, need_ids: Sequence[int]) -> dict[int, int]:
     """For each need (by id), how many of its visits hold one of the places it asked for (accepted and on)."""
-    if not need_ids:
-        return {}
-    rows = session.exec(
-        select(Visit.need_id, func.count())
-        .where(col(Visit.need_id).in_(need_ids), col(Visit.status).in_(VISIT_HOLDS_PLACE))
-        .group_by(col(Visit.need_id))
-    ).all()
-    return {need_id: int(n) for need_id, n in rows}
+    return place_counts(session, col(Visit.need_id), need_ids)
 
 
 def require_open_place(session: Session, need: Need) -> None:
