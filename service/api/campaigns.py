@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from service.api.deps import SessionDep, guard
 from service.api.paging import Limit, Offset, PathId, Sort, YearFilter
@@ -38,9 +38,35 @@ def create_campaign(session: SessionDep, actor: Officials, body: CampaignCreate)
     return service.create_campaign(session=session, actor=actor, data=body)
 
 
-@router.get("/{campaign_id}", summary="活动详情：配对方案与专家确认情况")
-def get_campaign(session: SessionDep, viewer: Officials, campaign_id: PathId) -> CampaignDetail:
-    return service.get_campaign(session=session, viewer=viewer, campaign_id=campaign_id)
+PairsLimit = Annotated[int, Query(ge=0, le=1000, description="详情中附带的配对条数（0 = 只看汇总）")]
+
+
+@router.get("/{campaign_id}", summary="活动详情：配对方案（一页）与专家确认情况")
+def get_campaign(
+    session: SessionDep,
+    viewer: Officials,
+    campaign_id: PathId,
+    pairs_limit: PairsLimit = service.DETAIL_PAIRS,
+    pairs_offset: Offset = 0,
+) -> CampaignDetail:
+    return service.get_campaign(
+        session=session, viewer=viewer, campaign_id=campaign_id, pairs_limit=pairs_limit, pairs_offset=pairs_offset
+    )
+
+
+@router.get("/{campaign_id}/pairs", summary="活动的配对，分页（按生成先后；removed=true 为已移除的）")
+def list_pairs(
+    session: SessionDep,
+    viewer: Officials,
+    campaign_id: PathId,
+    removed: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[CampaignPairPublic]:
+    rows, total = service.list_pairs(
+        session=session, viewer=viewer, campaign_id=campaign_id, removed=removed, limit=limit, offset=offset
+    )
+    return Page(data=rows, count=total)
 
 
 @router.post("/{campaign_id}/run", summary="运行匹配（保留锁定与已发布的配对，补足空缺名额）")

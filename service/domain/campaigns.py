@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from matching import Match
 from matching.assignment import (
@@ -92,9 +92,22 @@ def _campaign_for(session: Session, viewer: Account, campaign_id: int, *, for_up
     return campaign
 
 
-def _pairs_of(session: Session, campaign_id: int) -> list[CampaignPair]:
-    statement = select(CampaignPair).where(CampaignPair.campaign_id == campaign_id).order_by(col(CampaignPair.id))
+def _pairs_of(
+    session: Session, campaign_id: int, *, removed: bool | None = None, limit: int | None = None, offset: int = 0
+) -> list[CampaignPair]:
+    """A campaign's pairs in the order they were made; `removed` picks the kept or the removed ones."""
+    statement = select(CampaignPair).where(CampaignPair.campaign_id == campaign_id)
+    if removed is not None:
+        statement = statement.where(CampaignPair.removed == removed)
+    statement = statement.order_by(col(CampaignPair.id)).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
     return list(session.exec(statement).all())
+
+
+def _pair_count(session: Session, campaign_id: int, *, removed: bool) -> int:
+    statement = select(func.count()).where(CampaignPair.campaign_id == campaign_id, CampaignPair.removed == removed)
+    return int(session.exec(statement).one())
 
 
 def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
@@ -217,15 +230,26 @@ def _summary_fields(session: Session, campaign: Campaign, acceptance: Acceptance
     }
 
 
-def campaign_detail(session: Session, campaign: Campaign) -> CampaignDetail:
-    """The campaign with its pairs (current proposal and published ones), removed pairs apart."""
-    views = _pair_views(session, _pairs_of(session, campaign.id or 0))
+#: Pairs a campaign's detail carries unless asked for another page (a city-wide campaign holds thousands).
+DETAIL_PAIRS = 100
+
+
+def campaign_detail(
+    session: Session, campaign: Campaign, *, pairs_limit: int = DETAIL_PAIRS, pairs_offset: int = 0
+) -> CampaignDetail:
+    """The campaign with one page of its kept pairs (current proposal and published ones, in the order they
+    were made), how many it holds, and its removed pairs."""
+    campaign_id = campaign.id or 0
+    acceptance = _acceptance_by_campaign(session, [campaign_id])[campaign_id]
     return CampaignDetail(
-        **_summary_fields(session, campaign, _acceptance((v.removed, v.visit_status) for v in views)),
+        **_summary_fields(session, campaign, acceptance),
         need_ids=list(campaign.need_ids or []),
         expert_ids=list(campaign.expert_ids or []),
-        pairs=[v for v in views if not v.removed],
-        removed_pairs=[v for v in views if v.removed],
+        pair_count=_pair_count(session, campaign_id, removed=False),
+        pairs=_pair_views(
+            session, _pairs_of(session, campaign_id, removed=False, limit=pairs_limit, offset=pairs_offset)
+        ),
+        removed_pairs=_pair_views(session, _pairs_of(session, campaign_id, removed=True)),
     )
 
 
@@ -249,9 +273,21 @@ def list_campaigns(
     return [CampaignPublic(**_summary_fields(session, c, acceptance[c.id or 0])) for c in rows], total
 
 
-def get_campaign(*, session: Session, viewer: Account, campaign_id: int) -> CampaignDetail:
-    """One campaign with its pairs and each published pair's acceptance status."""
-    return campaign_detail(session, _campaign_for(session, viewer, campaign_id))
+def get_campaign(
+    *, session: Session, viewer: Account, campaign_id: int, pairs_limit: int = DETAIL_PAIRS, pairs_offset: int = 0
+) -> CampaignDetail:
+    """One campaign with a page of its pairs and each published pair's acceptance status."""
+    campaign = _campaign_for(session, viewer, campaign_id)
+    return campaign_detail(session, campaign, pairs_limit=pairs_limit, pairs_offset=pairs_offset)
+
+
+def list_pairs(
+    *, session: Session, viewer: Account, campaign_id: int, removed: bool, limit: int, offset: int
+) -> tuple[list[CampaignPairPublic], int]:
+    """A page of a campaign's kept (or removed) pairs, in the order they were made, and how many there are."""
+    campaign = _campaign_for(session, viewer, campaign_id)
+    pairs = _pairs_of(session, campaign.id or 0, removed=removed, limit=limit, offset=offset)
+    return _pair_views(session, pairs), _pair_count(session, campaign.id or 0, removed=removed)
 
 
 def _select_needs(session: Session, district: str | None, selection: NeedSelection) -> list[int]:

@@ -159,5 +159,8 @@ class CampaignPublic(SQLModel):
 class CampaignDetail(CampaignPublic):
     need_ids: list[int]
     expert_ids: list[int]
-    pairs: list[CampaignPairPublic]
+    pair_count: int = Field(description="未移除的配对总数")
+    pairs: list[CampaignPairPublic] = Field(
+        description="未移除的配对，按生成先后，一页（默认前 100 个；pairs_limit、pairs_offset 翻页，或用 /pairs）"
+    )
     removed_pairs: list[CampaignPairPublic]

@@ -283,3 +283,45 @@ def test_district_officials_steer_only_their_district(client: TestClient, world:
     listed = client.get(API, headers=district).json()
     assert [c["id"] for c in listed["data"]] == [body["id"]]
     assert client.get(API, headers=world.headers(Role.unit)).status_code == 403
+
+
+def test_pairs_come_a_page_at_a_time_and_the_pages_hold_them_all(
+    client: TestClient, world: World, round_: Round
+) -> None:
+    """A city-wide campaign holds thousands of pairs: the detail carries one page and the count, /pairs the rest."""
+    city = world.headers(Role.city_official)
+    campaign = _create(client, world, round_)
+    cid = campaign["id"]
+    everything = client.post(f"{API}/{cid}/run", headers=city).json()
+    assert everything["pair_count"] == len(everything["pairs"]) == 3  # citrus wants 2, tea 1: under one page
+    made = [p["id"] for p in everything["pairs"]]
+    assert made == sorted(made)
+
+    first = client.get(f"{API}/{cid}", params={"pairs_limit": 2}, headers=city).json()
+    assert (first["pair_count"], [p["id"] for p in first["pairs"]]) == (3, made[:2])
+    rest = client.get(f"{API}/{cid}", params={"pairs_limit": 2, "pairs_offset": 2}, headers=city).json()
+    assert [p["id"] for p in rest["pairs"]] == made[2:]
+    summary = client.get(f"{API}/{cid}", params={"pairs_limit": 0}, headers=city).json()
+    assert (summary["pairs"], summary["pair_count"], summary["acceptance"]["draft"]) == ([], 3, 3)
+
+    walked: list[int] = []
+    for offset in range(0, 4, 2):
+        page = client.get(f"{API}/{cid}/pairs", params={"limit": 2, "offset": offset}, headers=city).json()
+        assert page["count"] == 3
+        walked += [p["id"] for p in page["data"]]
+    assert walked == made
+
+    removed = client.post(f"{API}/{cid}/pairs/{made[0]}/remove", headers=city).json()
+    assert removed["removed"] is True
+    kept = client.get(f"{API}/{cid}/pairs", headers=city).json()
+    assert (kept["count"], [p["id"] for p in kept["data"]]) == (2, made[1:])
+    gone = client.get(f"{API}/{cid}/pairs", params={"removed": "true"}, headers=city).json()
+    assert (gone["count"], [p["id"] for p in gone["data"]]) == (1, made[:1])
+    detail = client.get(f"{API}/{cid}", headers=city).json()
+    assert (detail["pair_count"], [p["id"] for p in detail["removed_pairs"]]) == (2, made[:1])
+
+    too_many = client.get(f"{API}/{cid}", params={"pairs_limit": 1001}, headers=city)
+    assert too_many.status_code == 422
+    city_wide = _create(client, world, round_, district=None)
+    district = world.headers(Role.district_official)
+    assert client.get(f"{API}/{city_wide['id']}/pairs", headers=district).status_code == 403

@@ -14,7 +14,7 @@ from service.domain import campaigns as campaign_service
 from service.domain.access import district_scope
 from service.errors import AppError
 from service.models import Account
-from service.models.campaign import CampaignCreate
+from service.models.campaign import CampaignCreate, CampaignDetail
 from service.reference import district_name, districts
 from service.vocab import SERVICE_TYPES, Role
 from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
@@ -99,15 +99,26 @@ def create(request: Request, session: SessionDep, account: OfficialAccount, form
 def detail(
     request: Request, session: SessionDep, account: OfficialAccount, campaign_id: PathId, page: int = 1
 ) -> Response:
-    campaign = campaign_service.get_campaign(session=session, viewer=account, campaign_id=campaign_id)
-    # a city-wide campaign holds thousands of pairs: the page shows them PAIRS_PER_PAGE at a time
-    pages = max(1, -(-len(campaign.pairs) // PAIRS_PER_PAGE))
-    page = min(max(page, 1), pages)
-    shown = campaign.pairs[(page - 1) * PAIRS_PER_PAGE : page * PAIRS_PER_PAGE]
+    # a city-wide campaign holds thousands of pairs: the page reads and shows them PAIRS_PER_PAGE at a time
+    def read(page: int) -> CampaignDetail:
+        return campaign_service.get_campaign(
+            session=session,
+            viewer=account,
+            campaign_id=campaign_id,
+            pairs_limit=PAIRS_PER_PAGE,
+            pairs_offset=(page - 1) * PAIRS_PER_PAGE,
+        )
+
+    page = max(page, 1)
+    campaign = read(page)
+    pages = max(1, -(-campaign.pair_count // PAIRS_PER_PAGE))
+    if page > pages:
+        page = pages
+        campaign = read(page)
     return render(
         request,
         "official/campaign.html",
-        {"campaign": campaign, "pairs": shown, "page": page, "pages": pages},
+        {"campaign": campaign, "pairs": campaign.pairs, "page": page, "pages": pages},
         account=account,
     )
 
