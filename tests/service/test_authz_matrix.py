@@ -111,6 +111,7 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/campaigns"): frozenset({D, C}),
     ("POST", "/api/v1/campaigns"): frozenset({D, C}),
     ("GET", "/api/v1/campaigns/{campaign_id}"): frozenset({D, C}),
+    ("GET", "/api/v1/campaigns/{campaign_id}/pairs"): frozenset({D, C}),
     ("POST", "/api/v1/campaigns/{campaign_id}/run"): frozenset({D, C}),
     ("POST", "/api/v1/campaigns/{campaign_id}/publish"): frozenset({D, C}),
     ("POST", "/api/v1/campaigns/{campaign_id}/pairs/{pair_id}/lock"): frozenset({D, C}),
