@@ -20,6 +20,7 @@ FIELD_LABELS: dict[str, str] = {
     "district": "所在区县",
     "phone": "联系电话",
     "contact_phone": "联系电话",
+    "contact_name": "联系人",
     "id_number": "身份证号码",
     "yearly_capacity": "年度服务次数上限",
     "kind": "单位类别",

@@ -119,7 +119,7 @@ def recommendations_for_expert(
     for m, need in current[:k]:
         out.append(
             Recommendation(
-                need=need_view(session, need),
+                need=need_view(session, need, viewer),
                 score=round(m.score, 6),
                 reasons=_reasons(m.reasons, need.field, expert.district, expert),
             )

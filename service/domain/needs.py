@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from service import clock
-from service.domain.access import is_official, require_district, require_need_access, require_unit
+from service.domain.access import is_city, is_official, require_district, require_need_access, require_unit
 from service.domain.common import (
     apply_update,
     checked_filter,
@@ -25,7 +25,7 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.models import Account, Need, Unit, Visit
 from service.models.common import utcnow
 from service.models.need import NeedCreate, NeedPublic, NeedUpdate
-from service.validation import check_choice, check_district, check_field
+from service.validation import check_choice, check_district, check_field, mask_phone
 from service.vocab import SERVICE_TYPES, NeedStatus, Role, VisitStatus, need_state_label
 
 SORTABLE = {
@@ -69,14 +69,30 @@ class NeedFilters:
         checked_period(self.created_from, self.created_to)
 
 
-def need_view(session: Session, need: Need) -> NeedPublic:
-    return need_views(session, [need])[0]
+def entitled_to_contact(viewer: Account, need: Need) -> bool:
+    """The need's own contact phone is shown in full to its unit and to the officials over its district; the
+    expert who serves it gets it with the visit (`visits.get_visit`), everyone else masked."""
+    if viewer.role == Role.unit:
+        return viewer.unit_id == need.unit_id
+    if viewer.role == Role.district_official:
+        return viewer.district == need.district
+    return is_city(viewer)
 
 
-def need_views(session: Session, needs: Sequence[Need]) -> list[NeedPublic]:
-    """The needs as the API shows them, with their units' names read in one query."""
+def need_view(session: Session, need: Need, viewer: Account) -> NeedPublic:
+    return need_views(session, [need], viewer)[0]
+
+
+def need_views(session: Session, needs: Sequence[Need], viewer: Account) -> list[NeedPublic]:
+    """The needs as `viewer` may see them, with their units' names read in one query."""
     units = names_by_id(session, Unit.id, Unit.name, {n.unit_id for n in needs})
-    return [NeedPublic.model_validate({**n.model_dump(), "unit_name": units.get(n.unit_id, "")}) for n in needs]
+    views = []
+    for need in needs:
+        data = {**need.model_dump(), "unit_name": units.get(need.unit_id, "")}
+        if not entitled_to_contact(viewer, need):
+            data["contact_phone"] = mask_phone(need.contact_phone)
+        views.append(NeedPublic.model_validate(data))
+    return views
 
 
 def list_needs(
@@ -119,7 +135,7 @@ def list_needs(
         sortable=SORTABLE,
         default_sort="-created_at",
     )
-    return need_views(session, rows), total
+    return need_views(session, rows, viewer), total
 
 
 def get_need(*, session: Session, viewer: Account, need_id: int) -> NeedPublic:
@@ -131,7 +147,7 @@ def get_need(*, session: Session, viewer: Account, need_id: int) -> NeedPublic:
         ).first()
         if involved is None:
             raise NotFound(f"需求 {need_id} 不存在或尚未公开")
-    return need_view(session, need)
+    return need_view(session, need, viewer)
 
 
 def _require_period_not_over(wanted_to: date | None) -> None:
@@ -161,7 +177,7 @@ def create_need(*, session: Session, actor: Account, data: NeedCreate) -> NeedPu
     enqueue_index(session, "needs", need)
     session.commit()
     session.refresh(need)
-    return need_view(session, need)
+    return need_view(session, need, actor)
 
 
 def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpdate) -> NeedPublic:
@@ -191,7 +207,7 @@ def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpd
     enqueue_index(session, "needs", need)
     session.commit()
     session.refresh(need)
-    return need_view(session, need)
+    return need_view(session, need, actor)
 
 
 def change_need_state(*, session: Session, actor: Account, need_id: int, action: str, note: str = "") -> NeedPublic:
@@ -223,7 +239,7 @@ def change_need_state(*, session: Session, actor: Account, need_id: int, action:
     enqueue_index(session, "needs", need)
     session.commit()
     session.refresh(need)
-    return need_view(session, need)
+    return need_view(session, need, actor)
 
 
 def _require_state(need: Need, allowed: tuple[NeedStatus, ...], action: str) -> None:

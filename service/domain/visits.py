@@ -118,18 +118,28 @@ def _require_visit_access(session: Session, viewer: Account, visit: Visit) -> Ne
 
 
 def get_visit(*, session: Session, viewer: Account, visit_id: int) -> VisitPublic:
-    """The visit; its own expert, once they accepted it, also gets the unit's contact (`unit_contact`)."""
+    """The visit; its own expert, once they accepted it, also gets whom to call (`unit_contact`: the need's
+    contact, or the unit's)."""
     visit = get_or_404(session, Visit, visit_id)
     need = _require_visit_access(session, viewer, visit)
     view = visit_view(session, visit)
     own = viewer.role == Role.expert and viewer.expert_id == visit.expert_id
     if own and visit.status in VISIT_HOLDS_PLACE:
-        unit = session.get(Unit, need.unit_id)
-        if unit is not None and (unit.contact_name or unit.contact_phone):
-            view.unit_contact = UnitContact(
-                unit_name=unit.name, person=unit.contact_name, phone=unit.contact_phone or ""
-            )
+        view.unit_contact = _contact_of(session, need)
     return view
+
+
+def _contact_of(session: Session, need: Need) -> UnitContact | None:
+    """Whom the serving expert calls: the need's own contact when it names one, else the unit's (never a mix of
+    the two people's name and phone)."""
+    unit = session.get(Unit, need.unit_id)
+    if unit is None:
+        return None
+    if need.contact_name or need.contact_phone:
+        return UnitContact(unit_name=unit.name, person=need.contact_name, phone=need.contact_phone or "")
+    if unit.contact_name or unit.contact_phone:
+        return UnitContact(unit_name=unit.name, person=unit.contact_name, phone=unit.contact_phone or "")
+    return None
 
 
 def service_year(need: Need) -> int:

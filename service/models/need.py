@@ -66,6 +66,11 @@ def _title_not_blank(value: str | None) -> str | None:
     return value
 
 
+def _stripped(value: str | None) -> str:
+    """Spaces around a name are dropped; none (null in a PATCH) is the empty name, "use the unit's"."""
+    return (value or "").strip()
+
+
 class NeedBase(SQLModel):
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=5000)
@@ -74,8 +79,10 @@ class NeedBase(SQLModel):
     wanted_from: date | None = None
     wanted_to: date | None = None
     experts_wanted: int = Field(default=1, ge=1, le=10)
+    contact_name: str = Field(default="", max_length=50, description="本需求的联系人；空则为单位联系人")
 
     _title = field_validator("title")(_title_not_blank)
+    _contact_name = field_validator("contact_name")(_stripped)
     _service_type = field_validator("service_type")(required_choice(SERVICE_TYPES, "服务类型"))
     _field = field_validator("field")(check_field)
 
@@ -98,13 +105,17 @@ class Need(NeedBase, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     status: str = Field(default=NeedStatus.draft, max_length=12, index=True)
     review_note: str = Field(default="", max_length=500)
+    contact_phone: str | None = Field(default=None, sa_column=Column(String(20)))
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
 
 class NeedCreate(NeedBase):
     unit_id: RecordId | None = Field(default=None, description="省略时为当前单位账号的单位")
+    contact_phone: str | None = Field(default=None, description="本需求联系人的电话；空则为单位联系电话")
     submit: bool = Field(default=False, description="创建后直接提交审核")
+
+    _phone = field_validator("contact_phone")(check_phone)
 
 
 class NeedUpdate(SQLModel):
@@ -115,16 +126,21 @@ class NeedUpdate(SQLModel):
     wanted_from: date | None = None
     wanted_to: date | None = None
     experts_wanted: int | None = Field(default=None, ge=1, le=10)
+    contact_name: str | None = Field(default=None, max_length=50)
+    contact_phone: str | None = None
 
     _title = field_validator("title")(_title_not_blank)
+    _contact_name = field_validator("contact_name")(_stripped)
     _service_type = field_validator("service_type")(check_choice(SERVICE_TYPES, "服务类型"))
     _field = field_validator("field")(check_field)
+    _phone = field_validator("contact_phone")(check_phone)
 
 
 class NeedPublic(NeedBase):
     id: int
     unit_id: int
     unit_name: str = ""
+    contact_phone: str | None = Field(default=None, description="仅本单位与组织部门可见完整号码，其他人为掩码")
     district: str
     status: str
     review_note: str = ""

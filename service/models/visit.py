@@ -74,7 +74,8 @@ class VisitRating(SQLModel):
 
 
 class UnitContact(SQLModel):
-    """Whom the expert of an accepted visit calls to agree the dates: the unit's contact person and phone."""
+    """Whom the expert of an accepted visit calls to agree the dates: the need's contact person and phone, or the
+    unit's when the need names none."""
 
     unit_name: str
     person: str = ""

@@ -267,3 +267,24 @@ def test_only_the_city_sets_id_numbers_so_a_clash_tells_a_district_nothing(clien
         client.patch(f"{API}/experts/{world.other_expert.id}", json={"id_number": taken}, headers=city).status_code
         == 409
     )
+
+
+def test_a_needs_own_contact_phone_is_shown_to_its_unit_and_officials_only(
+    client: TestClient, world: World, session: Session
+) -> None:
+    world.need.contact_name = "王会计"
+    world.need.contact_phone = "13900003333"
+    session.add(world.need)
+    other_district = bearer(make_account(session, "jinjiang_need", Role.district_official, district=OTHER_DISTRICT))
+    session.commit()
+    url = f"{API}/needs/{world.need.id}"
+    for role in ("unit", "district_official", "city_official"):
+        seen = client.get(url, headers=world.headers(role)).json()
+        assert (seen["contact_name"], seen["contact_phone"]) == ("王会计", "13900003333"), role
+    # an expert browsing it sees the person but not the number (they get it once they accept the visit)
+    seen = client.get(url, headers=world.headers("expert")).json()
+    assert (seen["contact_name"], seen["contact_phone"]) == ("王会计", "139****3333")
+    listed = client.get(f"{API}/needs", headers=world.headers("expert")).json()["data"]
+    assert {n["contact_phone"] for n in listed if n["id"] == world.need.id} == {"139****3333"}
+    # another district's official does not open it at all
+    assert client.get(url, headers=other_district).status_code == 403

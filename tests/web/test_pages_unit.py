@@ -293,6 +293,37 @@ def test_a_bad_edit_keeps_the_input_and_explains_beside_the_fields(
     assert (stored.title, stored.status) == ("电商直播培训", NeedStatus.draft)
 
 
+def test_a_need_names_its_own_contact_and_a_wrong_phone_is_explained_beside_it(
+    client: TestClient, world: World, session: Session
+) -> None:
+    login_as(client, world, Role.unit)
+    wrong = _post_need(client, title="村办厂污水处理", contact_name="王会计", contact_phone="13900")
+    assert wrong.status_code == 422
+    assert 'id="f-contact_phone-error">联系电话“13900”格式不正确' in wrong.text
+    assert 'value="王会计"' in wrong.text
+    assert _needs_titled(session, "村办厂污水处理") == []
+
+    answer = _post_need(client, title="村办厂污水处理", contact_name=" 王会计 ", contact_phone="139 0000 3333")
+    assert answer.status_code == 303
+    [need] = _needs_titled(session, "村办厂污水处理")
+    assert (need.contact_name, need.contact_phone) == ("王会计", "13900003333")
+    page = client.get(f"/unit/needs/{need.id}").text
+    assert 'data-need-contact>王会计 <a href="tel:13900003333"' in page
+
+    # emptied on the edit form: the need falls back to the unit's contact
+    url = f"/unit/needs/{need.id}/edit"
+    form = client.get(url).text
+    assert 'value="13900003333"' in form
+    token = csrf_of(form)
+    saved = client.post(url, data={"csrf_token": token, "title": need.title, "service_type": "技术服务"})
+    assert saved.status_code == 303
+    session.expire_all()
+    stored = session.get(Need, need.id)
+    assert stored is not None
+    assert (stored.contact_name, stored.contact_phone) == ("", None)
+    assert "data-need-contact>单位联系人" in client.get(f"/unit/needs/{need.id}").text
+
+
 def test_a_need_waiting_for_review_can_be_edited_but_an_open_one_cannot(
     client: TestClient, world: World, session: Session
 ) -> None:

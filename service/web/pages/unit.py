@@ -31,8 +31,23 @@ from service.web.text import NEED_NOT_EDITABLE
 router = APIRouter(prefix="/unit", route_class=PageRoute, include_in_schema=False)
 UnitAccount = Annotated[Account, page_guard(Role.unit)]
 
-NEED_FIELDS = ("title", "description", "service_type", "field", "wanted_from", "wanted_to", "experts_wanted")
-NEED_LABELS = {"title": "需求标题", "service_type": "服务类型"}
+NEED_FIELDS = (
+    "title",
+    "description",
+    "service_type",
+    "field",
+    "wanted_from",
+    "wanted_to",
+    "experts_wanted",
+    "contact_name",
+    "contact_phone",
+)
+NEED_LABELS = {
+    "title": "需求标题",
+    "service_type": "服务类型",
+    "contact_name": "本需求联系人",
+    "contact_phone": "联系人电话",
+}
 PAGE_SIZE = 20
 
 
@@ -157,6 +172,8 @@ def _values_of(need: NeedPublic) -> dict[str, str]:
         "wanted_from": need.wanted_from.isoformat() if need.wanted_from else "",
         "wanted_to": need.wanted_to.isoformat() if need.wanted_to else "",
         "experts_wanted": str(need.experts_wanted),
+        "contact_name": need.contact_name,
+        "contact_phone": need.contact_phone or "",
     }
 
 

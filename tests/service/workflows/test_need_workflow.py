@@ -162,6 +162,8 @@ BAD_INPUT = [
     ("no experts wanted", {"experts_wanted": 0}, "需要专家人数不能小于 1"),
     ("not a date", {"wanted_from": "下个月"}, "期望开始日期应为日期"),
     ("period over", {"wanted_from": "2020-01-01", "wanted_to": "2020-02-01"}, "结束日期不能早于今天"),
+    ("contact phone too short", {"contact_phone": "12345"}, "联系电话“12345”格式不正确"),
+    ("contact name too long", {"contact_name": "王" * 51}, "联系人不能超过 50 个字符"),
 ]
 
 
@@ -197,6 +199,16 @@ def test_bad_edit_answers_422_and_changes_nothing(
     answer = client.patch(f"{API}/needs/{world.draft_need.id}", json=fields, headers=world.headers("unit"))
     assert expected in refused(answer, 422)
     assert stored(engine, Need, world.draft_need.id) == before
+
+
+def test_a_null_contact_in_an_edit_clears_it(client: TestClient, world: World, engine: Engine) -> None:
+    url, unit = f"{API}/needs/{world.draft_need.id}", world.headers("unit")
+    named = client.patch(url, json={"contact_name": "王会计", "contact_phone": "13900003333"}, headers=unit)
+    assert (named.json()["contact_name"], named.json()["contact_phone"]) == ("王会计", "13900003333")
+    cleared = client.patch(url, json={"contact_name": None, "contact_phone": None}, headers=unit)
+    assert cleared.status_code == 200, cleared.text
+    row = stored(engine, Need, world.draft_need.id)
+    assert (row["contact_name"], row["contact_phone"]) == ("", None)
 
 
 def test_bad_district_answers_422_in_chinese(client: TestClient, world: World) -> None:

@@ -296,6 +296,33 @@ def test_the_expert_of_an_accepted_visit_gets_the_units_contact(
         assert client.get(url, headers=world.headers(role)).json()["unit_contact"] is None
 
 
+def test_a_need_with_its_own_contact_sends_the_expert_to_that_person(
+    client: TestClient, world: World, session: Session
+) -> None:
+    world.unit.contact_name = "张支书"
+    session.add(world.unit)
+    session.commit()
+    changed = client.patch(
+        f"{API}/needs/{world.need.id}",
+        json={"contact_name": " 王会计 ", "contact_phone": "139-0000-3333"},
+        headers=world.headers("city_official"),  # the need is open: the unit edits only drafts
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["contact_name"], changed.json()["contact_phone"]) == ("王会计", "13900003333")
+    assert act(client, world, world.visit.id, "accept", "expert").status_code == 200
+    url = f"{API}/visits/{world.visit.id}"
+    contact = client.get(url, headers=world.headers("expert")).json()["unit_contact"]
+    assert contact == {"unit_name": world.unit.name, "person": "王会计", "phone": "13900003333"}
+
+    # a need naming only a person: that person, never the unit contact's phone beside another's name
+    session.refresh(world.need)
+    world.need.contact_phone = None
+    session.add(world.need)
+    session.commit()
+    contact = client.get(url, headers=world.headers("expert")).json()["unit_contact"]
+    assert contact == {"unit_name": world.unit.name, "person": "王会计", "phone": ""}
+
+
 def test_conflict_of_interest_is_refused(client: TestClient, world: World, session: Session, engine: Engine) -> None:
     other = world.other_expert
     other.employer = world.unit.name  # the expert works for the very unit that asks
