@@ -62,6 +62,7 @@ class DistrictReport(SQLModel):
 class DepartmentReportRow(SQLModel):
     department: str
     total: int = 0
+    due: int = 0
     answered: int = 0
     answered_on_time: int = 0
     overdue_open: int = 0
@@ -218,24 +219,29 @@ def department_report(
         _count_concern(r, concern, today)
     total = DepartmentReportRow(department=TOTAL_LABEL)
     for r in rows.values():
-        r.on_time_rate = _rate(r.answered_on_time, r.total)
+        r.on_time_rate = _rate(r.answered_on_time, r.due)
         total.total += r.total
+        total.due += r.due
         total.answered += r.answered
         total.answered_on_time += r.answered_on_time
         total.overdue_open += r.overdue_open
-    total.on_time_rate = _rate(total.answered_on_time, total.total)
+    total.on_time_rate = _rate(total.answered_on_time, total.due)
     ordered = sorted(rows.values(), key=lambda r: (r.department == UNASSIGNED_DEPARTMENT, -r.total, r.department))
     return DepartmentReport(year=year, rows=ordered, total=total)
 
 
 def _count_concern(row: DepartmentReportRow, concern: Concern, today: date) -> None:
+    """A concern counts towards the on-time rate once it is due: answered (early or late), or still open past
+    its due date. One still open before its due date has not yet failed nor succeeded."""
     row.total += 1
     if concern.status in (ConcernStatus.answered, ConcernStatus.closed):
         row.answered += 1
+        row.due += 1
         if concern.replied_on is not None and concern.replied_on <= concern.due_date:
             row.answered_on_time += 1
     elif concern.status == ConcernStatus.open and today > concern.due_date:
         row.overdue_open += 1
+        row.due += 1
 
 
 def liaison_report(
@@ -432,7 +438,7 @@ DISTRICT_HEADERS = [
     "平均评分",
     "参与专家人数",
 ]
-DEPARTMENT_HEADERS = ["承办部门", "诉求总数", "已答复", "按期答复", "超期未答复", "按期答复率"]
+DEPARTMENT_HEADERS = ["承办部门", "诉求总数", "应答复", "已答复", "按期答复", "超期未答复", "按期答复率"]
 LIAISON_HEADERS = ["领导", "职级", "联系专家数", "近期已联系", "超期未联系", "本年联系次数", "诉求件数", "联系达标率"]
 
 
@@ -457,7 +463,7 @@ def district_sheet(report: DistrictReport) -> list[list[object]]:
 def department_sheet(report: DepartmentReport) -> list[list[object]]:
     """Rows for the department report workbook (the total last)."""
     return [
-        [r.department, r.total, r.answered, r.answered_on_time, r.overdue_open, _percent(r.on_time_rate)]
+        [r.department, r.total, r.due, r.answered, r.answered_on_time, r.overdue_open, _percent(r.on_time_rate)]
         for r in [*report.rows, report.total]
     ]
 

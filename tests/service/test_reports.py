@@ -273,6 +273,14 @@ def test_department_report_matches_sql(client: TestClient, session: Session, wor
     assert [rows["市住建局"][k] for k in ("total", "answered", "answered_on_time", "overdue_open")] == [2, 0, 0, 1]
     assert rows["市科技局"]["on_time_rate"] == 0.5
     assert report["total"]["total"] == 5
+    # the on-time rate is over the concerns already due: answered ones and open ones past their due date; one
+    # still open before its due date (市住建局's second, the unassigned one) has not yet failed
+    assert [(r["due"], r["on_time_rate"]) for r in (rows["市科技局"], rows["市住建局"], rows["未指定承办部门"])] == [
+        (2, 0.5),
+        (1, 0.0),
+        (0, None),
+    ]
+    assert (report["total"]["due"], report["total"]["on_time_rate"]) == (3, round(1 / 3, 4))
 
 
 def test_liaison_report_matches_sql(client: TestClient, session: Session, world: World, ledger: Ledger) -> None:

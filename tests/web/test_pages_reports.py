@@ -67,7 +67,7 @@ def test_city_sees_every_district_and_the_page_equals_the_workbook(client: TestC
     assert pujiang == ["蒲江县", "1", "1", "0", "1", "1.5", "20", "4", "1"]
     assert districts[-1][0] == "合计"
     departments = _table(page, "departments")
-    assert ["市住建局", "1", "1", "1", "0", "100.0%"] in departments
+    assert ["市住建局", "1", "1", "1", "1", "0", "100.0%"] in departments
     leaders = _table(page, "liaisons")
     assert leaders[1][:4] == [served.leader.name, served.leader.rank, "1", "1"]
 
