@@ -21,6 +21,8 @@ FIELD_LABELS: dict[str, str] = {
     "phone": "联系电话",
     "contact_phone": "联系电话",
     "contact_name": "联系人",
+    "current_password": "当前密码",
+    "new_password": "新密码",
     "id_number": "身份证号码",
     "yearly_capacity": "年度服务次数上限",
     "kind": "单位类别",

@@ -10,15 +10,15 @@ from fastapi.security import OAuth2PasswordRequestForm
 from limits import RateLimitItem, parse_many
 from slowapi import Limiter
 from slowapi.util import get_remote_address
-from sqlmodel import Session
+from sqlmodel import Field, Session, SQLModel
 
-from service.api.deps import PUBLIC, AnyAccount, SessionDep
+from service.api.deps import PUBLIC, AnyAccount, SessionDep, forget_account
 from service.config import get_settings
-from service.domain.accounts import authenticate
-from service.errors import AppError, NotAuthenticated
+from service.domain.accounts import authenticate, reset_password
+from service.errors import AppError, InvalidInput, NotAuthenticated
 from service.models import Account
 from service.models.account import AccountPublic, Token
-from service.security import create_access_token
+from service.security import PASSWORD_MAX_LENGTH, create_access_token, password_problem
 
 router = APIRouter(prefix="/auth", tags=["auth 登录"])
 
@@ -65,6 +65,31 @@ def authenticate_throttled(*, session: Session, username: str, password: str) ->
     return account
 
 
+#: Said when the current password given to change it is wrong (the form shows it beside that field).
+WRONG_CURRENT_PASSWORD = "当前密码不正确"
+
+
+class PasswordChangeRefused(InvalidInput):
+    """A change of one's own password refused; `field` is the form field the message belongs beside."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def change_own_password(*, session: Session, account: Account, current: str, new: str) -> Account:
+    """The logged-in account's new password, once its current one is given (a wrong one counts as a failed login
+    of the username, so this is no way round the login throttle). The account's other sessions and tokens end."""
+    if authenticate_throttled(session=session, username=account.username, password=current) is None:
+        raise PasswordChangeRefused(WRONG_CURRENT_PASSWORD, "current_password")
+    problem = password_problem(new)
+    if problem is not None:
+        raise PasswordChangeRefused(problem, "new_password")
+    if new == current:
+        raise PasswordChangeRefused("新密码不能与当前密码相同", "new_password")
+    return reset_password(session=session, account_id=account.id or 0, password=new)
+
+
 def token_for_account(account: Account) -> str:
     """An access token (bearer or session cookie) under the account's current token version."""
     return create_access_token(account.id or 0, account.role, version=account.token_version)
@@ -82,3 +107,17 @@ def issue_token(request: Request, session: SessionDep, form: Annotated[OAuth2Pas
 @router.get("/me", summary="当前登录账号")
 def me(account: AnyAccount) -> AccountPublic:
     return AccountPublic.model_validate(account)
+
+
+class PasswordChange(SQLModel):
+    current_password: str = Field(max_length=PASSWORD_MAX_LENGTH, description="当前密码")
+    new_password: str = Field(max_length=PASSWORD_MAX_LENGTH, description="新密码（长度要求见账号密码规则）")
+
+
+@router.post("/password", summary="修改本人密码（其他已登录的设备与令牌随之失效；返回新令牌）")
+def change_password(request: Request, session: SessionDep, account: AnyAccount, body: PasswordChange) -> Token:
+    changed = change_own_password(
+        session=session, account=account, current=body.current_password, new=body.new_password
+    )
+    forget_account(request, changed.id or 0)
+    return Token(access_token=token_for_account(changed))

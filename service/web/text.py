@@ -57,6 +57,7 @@ NOTICES: dict[str, str] = {
     "concern_replied": "诉求已答复。",
     "concern_rated": "感谢您的评价，诉求已办结。",
     "logged_out": "您已安全退出。",
+    "password_changed": "密码已修改；其他设备上的登录已失效。",
     "campaign_created": "活动已创建，请运行匹配生成方案。",
     "campaign_ran": "匹配完成，请检查方案：可锁定或移除配对后重新匹配。",
     "campaign_published": "方案已发布，专家将收到服务邀请。",

@@ -41,6 +41,7 @@ M = TypeVar("M", bound=SQLModel)
 EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("GET", "/api/v1/auth/me"): ALL,
+    ("POST", "/api/v1/auth/password"): ALL,
     ("GET", "/api/v1/accounts"): frozenset({C}),
     ("POST", "/api/v1/accounts"): frozenset({C}),
     ("GET", "/api/v1/experts"): frozenset({D, C, L}),

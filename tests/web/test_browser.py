@@ -448,6 +448,23 @@ def test_script_in_a_title_stays_text_in_the_browser(visitor_for: Any) -> None:
     assert keyboard_only > 0
 
 
+def test_the_password_page_from_the_header_explains_a_mismatch(visitor_for: Any) -> None:
+    """Reached from the header at phone width; a refused change keeps the password (nothing is changed here,
+    so the other journeys still log in)."""
+    expert = visitor_for()
+    expert.signed_in_as("expert")
+    expert.go("/expert")
+    expert.page.set_viewport_size(PHONE)
+    expert.page.get_by_role("link", name="修改密码").click()
+    expert.page.get_by_label("当前密码").fill(PASSWORD)
+    expert.page.locator("#f-new_password").fill("new-secret-41")
+    expert.page.get_by_label("再次输入新密码").fill("new-secret-42")
+    expert.page.get_by_role("button", name="修改密码").click()
+    assert "两次输入的新密码不一致" in expert.page.locator("#f-new_password_again-error").inner_text()
+    assert expert.page.get_by_label("当前密码").input_value() == ""
+    expert.shoot("password-mismatch")
+
+
 def test_login_page_at_phone_width(visitor_for: Any) -> None:
     visitor = visitor_for()
     visitor.go("/login")

@@ -1,4 +1,4 @@
-"""Logging in and out, and the home page that sends each role to its own pages."""
+"""Logging in and out, changing one's own password, and the home page that sends each role to its own pages."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from fastapi.responses import RedirectResponse
 from service.api.auth import (
     LOGIN_SCOPE,
     TOO_MANY_ATTEMPTS,
+    PasswordChangeRefused,
     TooManyAttempts,
     authenticate_throttled,
+    change_own_password,
     limiter,
     login_limit,
     token_for_account,
@@ -19,13 +21,17 @@ from service.api.auth import (
 from service.api.deps import SessionDep, account_for_token, forget_account
 from service.config import get_settings
 from service.domain.accounts import end_sessions
+from service.models import Account
+from service.security import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from service.vocab import Role
+from service.web.forms import FormState
 from service.web.routing import PageRoute
 from service.web.session import (
     SESSION_COOKIE,
     PostedForm,
     anon_basis,
     clear_session_cookie,
+    page_guard,
     safe_next,
     set_anon_cookie,
     set_session_cookie,
@@ -113,6 +119,54 @@ def logout(request: Request, session: SessionDep, form: PostedForm) -> Response:
         forget_account(request, account.id)
     response = RedirectResponse("/login?msg=logged_out", status_code=303)
     clear_session_cookie(response)
+    return response
+
+
+AnyAccount = Annotated[Account, page_guard(*Role)]
+PASSWORD_FIELDS = {"current_password": "当前密码", "new_password": "新密码", "new_password_again": "再次输入新密码"}
+
+
+def _password_page(request: Request, account: Account, state: FormState, status_code: int = 200) -> Response:
+    # the passwords typed are never written back into the page
+    form = FormState(errors=state.errors)
+    context = {"form": form, "min_length": PASSWORD_MIN_LENGTH, "max_length": PASSWORD_MAX_LENGTH}
+    return render(request, "password.html", context, account=account, status_code=status_code)
+
+
+@router.get("/account/password")
+def password_form(request: Request, account: AnyAccount) -> Response:
+    return _password_page(request, account, FormState())
+
+
+@router.post("/account/password")
+def change_password(request: Request, session: SessionDep, account: AnyAccount, form: PostedForm) -> Response:
+    typed = {name: form.get(name) for name in PASSWORD_FIELDS}
+    values = {name: value if isinstance(value, str) else "" for name, value in typed.items()}
+    state = FormState()
+    for name, label in PASSWORD_FIELDS.items():
+        if not values[name]:
+            state.add(name, f"{label}为必填项")
+    if (
+        values["new_password"]
+        and values["new_password_again"]
+        and values["new_password"] != values["new_password_again"]
+    ):
+        state.add("new_password_again", "两次输入的新密码不一致")
+    if not state.ok:
+        return _password_page(request, account, state, status_code=422)
+    try:
+        changed = change_own_password(
+            session=session, account=account, current=values["current_password"], new=values["new_password"]
+        )
+    except TooManyAttempts:
+        state.add("current_password", TOO_MANY_ATTEMPTS)
+        return _password_page(request, account, state, status_code=429)
+    except PasswordChangeRefused as refused:
+        state.add(refused.field, refused.message)
+        return _password_page(request, account, state, status_code=422)
+    forget_account(request, changed.id or 0)
+    response = RedirectResponse(f"{home_of(Role(changed.role))}?msg=password_changed", status_code=303)
+    set_session_cookie(response, token_for_account(changed))
     return response
 
 
