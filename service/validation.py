@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
 from service import reference
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -97,7 +98,7 @@ SHORTEST_MASKED_PHONE = 6
 def check_phone(value: str | None) -> str | None:
     if value is None or str(value).strip() == "":
         return None
-    text = str(value).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip()  # full-width digits typed by an input method
     compact = re.sub(r"\s", "", text)
     if _MOBILE.match(compact.replace("-", "")):
         return compact.replace("-", "")
@@ -109,7 +110,7 @@ def check_phone(value: str | None) -> str | None:
 
 
 def id_number_is_valid(value: str) -> bool:
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         return False
     total = sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == value[17]
@@ -118,7 +119,7 @@ def id_number_is_valid(value: str) -> bool:
 def check_id_number(value: str | None) -> str | None:
     if value is None or str(value).strip() == "":
         return None
-    text = str(value).strip().upper()
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
     if not id_number_is_valid(text):
         raise ValueError("身份证号码格式或校验位不正确")
     return text

@@ -186,3 +186,33 @@ def test_an_experts_documents_are_stored_stripped_with_every_part(client: TestCl
         {"kind": "", "title": "", "text": "果园土壤改良"},
     ]
     assert answer.json()["field_labels"] == ["果树学"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("１３９０００１２３４５", "13900012345"),
+        ("139０００12345", "13900012345"),
+        ("０２８-８５５５１２３４", "028-85551234"),
+    ],
+)
+def test_phones_typed_in_full_width_digits_are_kept_in_ascii(
+    client: TestClient, world: World, engine: Engine, typed: str, kept: str
+) -> None:
+    """A Chinese input method types full-width digits; stored as typed they would match no search, no
+    duplicate check and no masking rule (Python's \\d accepts them)."""
+    answer = client.patch(
+        f"{API}/units/{world.unit.id}", json={"contact_phone": typed}, headers=world.headers("city_official")
+    )
+    assert answer.status_code == 200, answer.text
+    assert stored(engine, Unit, world.unit.id)["contact_phone"] == kept
+
+
+def test_an_id_number_typed_in_full_width_is_kept_in_ascii(client: TestClient, world: World, engine: Engine) -> None:
+    number = "11010519491231002X"
+    typed = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
+    answer = client.patch(
+        f"{API}/experts/{world.expert.id}", json={"id_number": typed}, headers=world.headers("city_official")
+    )
+    assert answer.status_code == 200, answer.text
+    assert stored(engine, Expert, world.expert.id)["id_number"] == number
