@@ -35,7 +35,7 @@ def _actor(session: Session, username: str | None) -> Account:
 
 
 def format_report(report: ImportReport) -> str:
-    """The report as officials read it: the counts, then each rejected row with its row number."""
+    """The report as officials read it: the counts, the notes, then each rejected row with its row number."""
     label = KIND_LABELS[report.kind]
     verb = "检查" if report.dry_run else "导入"
     would = "将" if report.dry_run else ""
@@ -45,6 +45,7 @@ def format_report(report: ImportReport) -> str:
     ]
     if report.ignored_columns:
         lines.append(f"未识别的列（未导入）：{'、'.join(report.ignored_columns)}")
+    lines.extend(f"说明：{note}" for note in report.notes)
     for rejected in report.rejected:
         column = f"［{rejected.column}］" if rejected.column else ""
         lines.append(f"  第 {rejected.row} 行{column}：{rejected.reason}")

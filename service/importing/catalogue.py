@@ -38,7 +38,7 @@ class Column:
 EXPERT_COLUMNS: tuple[Column, ...] = (
     Column("姓名", "name", ("专家姓名",), required=True),
     Column("性别", "sex"),
-    Column("出生年份", "birth_year", ("出生年", "出生年度")),
+    Column("出生年份", "birth_year", ("出生年", "出生年度", "出生年月", "出生日期")),
     Column("工作单位", "employer", ("单位", "所在单位", "工作单位名称")),
     Column("单位类型", "employer_type", ("单位性质",)),
     Column("职称", "title", ("专业技术职称", "职务职称")),
@@ -192,10 +192,24 @@ ID_NUMBER_NOT_READ = (
 )
 
 
-def no_header(kind: ImportKind) -> str:
-    expected = "、".join(c.header for c in COLUMNS[kind] if c.required)
+def other_sheets_not_read(read: str, others: list[str]) -> str:
+    names = "、".join(f"“{name}”" for name in others)
     return (
-        f"在前 {HEADER_SEARCH_ROWS} 行中找不到{KIND_LABELS[kind]}表的表头；"
+        f"只导入了工作表“{read}”；工作簿中的其他工作表 {names} 也有内容，未导入。"
+        "如需导入，请把每个工作表分别复制到新的工作簿（或在 Excel 中切换到该工作表后保存），再分别导入"
+    )
+
+
+def no_header(kind: ImportKind, sheet: str | None = None, others: list[str] | None = None) -> str:
+    expected = "、".join(c.header for c in COLUMNS[kind] if c.required)
+    where = ""
+    if sheet is not None:
+        where = f"（读取的是工作表“{sheet}”：只读取打开文件时显示的工作表"
+        if others:
+            where += "，请在 Excel 中切换到名单所在的工作表后保存，再导入"
+        where += "）"
+    return (
+        f"在前 {HEADER_SEARCH_ROWS} 行中找不到{KIND_LABELS[kind]}表的表头{where}；"
         f"表头应包含：{expected}（可下载导出的表格作为模板）"
     )
 
@@ -231,6 +245,28 @@ KEY_UNIT_TITLE = "单位名称和需求标题"
 
 def bad_integer(header: str) -> str:
     return f"{header}应为整数"
+
+
+def number_lost_digits(header: str) -> str:
+    return (
+        f"{header}在 Excel 中被存成了数字，Excel 只保留数字的前 15 位，后面几位已丢失；"
+        f"请把该列设置为“文本”格式，重新填写完整的{header}后再导入"
+    )
+
+
+def scientific_notation(header: str) -> str:
+    return (
+        f"{header}是 Excel 的科学计数法显示（如 1.38E+10、5.10131E+17），号码已不完整；"
+        f"请在 Excel 中把该列设置为“文本”格式，重新填写完整的{header}后再导入"
+    )
+
+
+def formula_error(header: str, error: str) -> str:
+    return f"{header}是公式的错误值“{error}”，请在 Excel 中改正公式（或直接填写内容）后再导入"
+
+
+def unknown_field(header: str, value: str) -> str:
+    return f"{header}“{value}”不在学科分类（GB/T 13745）中"
 
 
 def bad_date(header: str) -> str:

@@ -84,7 +84,7 @@ class ImportPlan:
 
 def plan_import(session: Session, actor: Account, table: Table, *, on_row: OnRow | None = None) -> ImportPlan:
     """Check every row of `table` against the file and the database, as `actor` (whose district limits it)."""
-    notes: list[str] = []
+    notes: list[str] = list(table.notes)
     if table.kind == ImportKind.experts and district_scope(actor) is not None and "id_number" in table.headers:
         table = _without_column(table, "id_number")
         notes.append(catalogue.ID_NUMBER_NOT_READ)

@@ -26,6 +26,10 @@ from service.importing.report import BadUpload, FileTooLarge
 _XLSX_MAGIC = b"PK\x03\x04"
 _ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
 _MERGE_TAG = f"{{{SHEET_MAIN_NS}}}mergeCell"
+_VALUE_TAGS = frozenset({f"{{{SHEET_MAIN_NS}}}v", f"{{{SHEET_MAIN_NS}}}t"})
+#: Other sheets looked at for content (to name them in the report), and how far into each one.
+_OTHER_SHEETS_CHECKED = 20
+_OTHER_SHEET_ELEMENTS = 20_000
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
@@ -46,6 +50,9 @@ class Grid:
 
     rows: list[tuple[int, list[Any]]]
     merges: list[Merge] = field(default_factory=list)
+    #: The sheet read (None for a CSV), and the workbook's other visible sheets that have content: not read.
+    sheet: str | None = None
+    other_sheets: list[str] = field(default_factory=list)
 
 
 def read_grid(content: bytes, filename: str) -> Grid:
@@ -74,7 +81,11 @@ def _read_xlsx(content: bytes) -> Grid:
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError) as error:
         raise BadUpload(catalogue.UNREADABLE_XLSX) from error
     try:
-        return _read_sheet(workbook, _first_sheet(workbook))
+        sheet = _first_sheet(workbook)
+        grid = _read_sheet(workbook, sheet)
+        grid.sheet = sheet.title
+        grid.other_sheets = _other_sheets_with_content(workbook, sheet)
+        return grid
     except (zipfile.BadZipFile, KeyError, IndexError, ValueError, TypeError, OSError, SyntaxError) as error:
         # SyntaxError: the XML parser's ParseError; the others: a cell or a reference the parser cannot read.
         raise BadUpload(catalogue.UNREADABLE_XLSX) from error
@@ -191,15 +202,48 @@ def _check_sheet_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None
         raise BadUpload(catalogue.UNREADABLE_XLSX) from error
 
 
+def _visible(sheet: Any) -> bool:
+    return isinstance(sheet, ReadOnlyWorksheet) and getattr(sheet, "sheet_state", "visible") == "visible"
+
+
 def _first_sheet(workbook: Any) -> ReadOnlyWorksheet:
-    """The active sheet, or the first worksheet when the active one is a chart sheet."""
+    """The sheet Excel opens on: the active one, unless it is hidden or a chart sheet; then the first visible
+    worksheet (a workbook that names no active tab, with a hidden list of choices first, opens on the roster).
+    A workbook whose worksheets are all hidden: the first worksheet."""
     active = workbook.active
-    if isinstance(active, ReadOnlyWorksheet):
-        return active
-    sheet = next((s for s in workbook.worksheets if isinstance(s, ReadOnlyWorksheet)), None)
+    if _visible(active):
+        return active  # type: ignore[no-any-return]
+    sheets = [s for s in workbook.worksheets if isinstance(s, ReadOnlyWorksheet)]
+    sheet = next((s for s in sheets if _visible(s)), sheets[0] if sheets else None)
     if sheet is None:
         raise BadUpload(catalogue.UNREADABLE_XLSX)
     return sheet
+
+
+def _other_sheets_with_content(workbook: Any, read: ReadOnlyWorksheet) -> list[str]:
+    """The names of the other visible worksheets that hold any value, so that the report can say they were not
+    imported (empty “Sheet2”, “Sheet3” of old templates are not named). Each is looked at only so far."""
+    names = []
+    others = [s for s in workbook.worksheets if s is not read and _visible(s)]
+    for sheet in others[:_OTHER_SHEETS_CHECKED]:
+        if _has_content(sheet):
+            names.append(sheet.title)
+    return names
+
+
+def _has_content(sheet: ReadOnlyWorksheet) -> bool:
+    """Whether the sheet's XML holds a value within its first elements (a sheet that cannot be read: no)."""
+    try:
+        with sheet._get_source() as source:  # type: ignore[attr-defined]
+            for count, (_event, element) in enumerate(iterparse(source, events=("end",))):
+                if element.tag in _VALUE_TAGS and (element.text or "").strip():
+                    return True
+                element.clear()
+                if count > _OTHER_SHEET_ELEMENTS:
+                    return False
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
+        return False
+    return False
 
 
 class _Budget:

@@ -16,7 +16,7 @@ from service.importing.table import Table, TableRow
 from service.messages import humanize
 from service.models.expert import ExpertCreate
 from service.models.need import NeedCreate, UnitCreate
-from service.reference import fields
+from service.reference import field_codes_by_name, fields
 
 Converter = Callable[[Any, str], Any]
 
@@ -27,6 +27,10 @@ def _text(value: Any, _header: str) -> Any:
 
 def _integer(value: Any, _header: str) -> Any:
     return cells.integer(value)
+
+
+def _birth_year(value: Any, _header: str) -> Any:
+    return cells.birth_year(value)
 
 
 def _field_items(value: Any, _header: str) -> Any:
@@ -42,15 +46,33 @@ def _day(value: Any, header: str) -> Any:
     return cells.day(value, header)
 
 
+def _digits(value: Any, header: str) -> Any:
+    return cells.digits(value, header)
+
+
+def _need_field(value: Any, header: str) -> Any:
+    """A need's one 领域 as its code: the model's column holds codes (10 characters), and our exports write the
+    name, which may be longer (环境科学技术及资源科学技术)."""
+    raw = cells.text(value)
+    if raw is None or raw in fields():
+        return raw
+    code = field_codes_by_name().get(raw)
+    if code is None:
+        raise cells.CellError(catalogue.unknown_field(header, raw))
+    return code
+
+
 _CONVERTERS: dict[ImportKind, dict[str, Converter]] = {
     ImportKind.experts: {
-        "birth_year": _integer,
+        "birth_year": _birth_year,
         "yearly_capacity": _integer,
         "fields": _field_items,
         "party_member": _party,
+        "phone": _digits,
+        "id_number": _digits,
     },
-    ImportKind.units: {},
-    ImportKind.needs: {"wanted_from": _day, "wanted_to": _day, "experts_wanted": _integer},
+    ImportKind.units: {"contact_phone": _digits},
+    ImportKind.needs: {"wanted_from": _day, "wanted_to": _day, "experts_wanted": _integer, "field": _need_field},
 }
 _MODELS: dict[ImportKind, type[SQLModel]] = {
     ImportKind.experts: ExpertCreate,
@@ -100,6 +122,10 @@ def _parse(table: Table, row: TableRow) -> ParsedRow | RejectedRow:
     unit_name: str | None = None
     for name, raw in row.values.items():
         header = table.headers[name]
+        error = cells.excel_error(raw)
+        if error is not None:
+            problems.append((header, catalogue.formula_error(header, error)))
+            continue
         if name in _PERSONAL and (cells.text(raw) is None or cells.is_masked(raw)):
             skip_update.add(name)
             if cells.is_masked(raw):
