@@ -1,9 +1,10 @@
 """Liaison planner 领导干部联系专家: propose leader–expert pairs for a year, then store the confirmed ones.
 
 Who is paired:
+- **Year**: this year or the next (`liaisons.check_pair_year`); an earlier or later one is refused.
 - **Leaders**: every leader; quotas by rank from Settings (`leader_quota_main` 主要领导, `leader_quota_standing`
-  常委, `leader_quota_other` 其他市级). Pairs a leader already has for the year (confirmed earlier) count
-  towards the quota, so the plan only proposes what is still missing.
+  常委, `leader_quota_other` 其他市级). Active pairs a leader already has for the year (confirmed earlier) count
+  towards the quota, so the plan only proposes what is still missing; a stopped pair leaves its place free.
 - **Experts**: only experts 在库, and only the high-level talent tiers 院士 / 国家级领军 / 地方级领军 / 其他高层次
   (the policy pairs city leaders with high-level talent; 青年 and untiered experts are left to the districts).
   Higher tiers come first: a tier bonus (院士 0.3, 国家级领军 0.2, 地方级领军 0.1, 其他高层次 0.05) is added to the
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from pydantic import field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -35,7 +37,7 @@ from matching.liaison_plan import (
     plan_liaisons,
 )
 from service.config import get_settings
-from service.domain.liaisons import liaison_views, pairs_in_year, quota_message, rank_quota
+from service.domain.liaisons import check_pair_year, liaison_views, pairs_in_year, quota_message, rank_quota
 from service.errors import Conflict, InvalidInput
 from service.matcher import MatchIndex
 from service.models import Account, Expert, Leader, Liaison, Need
@@ -99,9 +101,22 @@ class ConfirmPair(SQLModel):
     score: float | None = None
 
 
+MAX_CONFIRMED_PAIRS = 5000
+
+
 class ConfirmRequest(SQLModel):
     year: int = Field(ge=2000, le=2100)
-    pairs: list[ConfirmPair] = Field(min_length=1, max_length=5000)
+    pairs: list[ConfirmPair] = Field(description=f"1 到 {MAX_CONFIRMED_PAIRS} 对")
+
+    @field_validator("pairs")
+    @classmethod
+    def _some_pairs(cls, value: list[ConfirmPair]) -> list[ConfirmPair]:
+        """Said in Chinese here: the message catalogue has no words for a list's length."""
+        if not value:
+            raise ValueError("请至少确认一对联系关系")
+        if len(value) > MAX_CONFIRMED_PAIRS:
+            raise ValueError(f"一次最多确认 {MAX_CONFIRMED_PAIRS} 对联系关系")
+        return value
 
 
 class ConfirmConflict(SQLModel):
@@ -138,6 +153,7 @@ def _text_scores(session: Session, matcher: MatchIndex, leader: Leader) -> dict[
 
 def plan(*, session: Session, actor: Account, matcher: MatchIndex, year: int) -> LiaisonProposal:
     """Propose leader–expert pairs for `year` (nothing is stored); see the module docstring for the rules."""
+    check_pair_year(year)
     settings = get_settings()
     leaders = list(session.exec(select(Leader).order_by(col(Leader.id))).all())
     this_year = list(session.exec(select(Liaison).where(Liaison.year == year)).all())
@@ -255,6 +271,7 @@ def plan(*, session: Session, actor: Account, matcher: MatchIndex, year: int) ->
 
 def confirm(*, session: Session, actor: Account, data: ConfirmRequest) -> ConfirmResult:
     """Store the confirmed pairs as Liaison rows for the year; pairs clashing with existing rows are reported."""
+    check_pair_year(data.year)
     seen: set[int] = set()
     for p in data.pairs:
         if p.expert_id in seen:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service import clock
 from service.config import Settings, get_settings
@@ -39,10 +40,24 @@ CONCERN_SORTABLE = {"id": Concern.id, "raised_on": Concern.raised_on, "due_date"
 
 
 def add_months(day: date, months: int) -> date:
+    """The same day `months` later (earlier when negative); the month's last day where it has no such day
+    (31 January + 1 month = 28 or 29 February), never a day of a shorter month's start."""
     month = day.month - 1 + months
     year = day.year + month // 12
     month = month % 12 + 1
-    return date(year, month, min(day.day, 28))
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def contact_since(today: date) -> date:
+    """The earliest contact that still counts as recent on `today` (the reports' `since`)."""
+    return add_months(today, -get_settings().contact_interval_months)
+
+
+def check_pair_year(year: int, today: date | None = None) -> None:
+    """Pairs are made for this year or, planned ahead, the next one (the city's calendar)."""
+    this_year = (today or clock.today()).year
+    if year not in (this_year, this_year + 1):
+        raise InvalidInput(f"只能确定本年度（{this_year}年）或下一年度（{this_year + 1}年）的联系关系")
 
 
 # ---- leaders ---------------------------------------------------------------------------------------------
@@ -108,10 +123,19 @@ def _last_contacts(session: Session, liaison_ids: list[int]) -> dict[int, date]:
 
 
 def contact_overdue(liaison: Liaison, last_contact: date | None, today: date | None = None) -> bool:
-    """No contact for longer than the contact interval (from the pair's start when there was none yet)."""
-    today = today or clock.today()
-    since = last_contact or clock.city_date(liaison.created_at)
-    return liaison.active and add_months(since, get_settings().contact_interval_months) < today
+    """No contact within the contact interval: the latest contact (or, before the first, the pair's start) is
+    older than `contact_since(today)`, as the reports count "contacted recently".
+
+    A pair starts on 1 January of its year, or when it was made if later: a pair confirmed in December for the
+    next year is not late in June. A pair whose year is over is judged as it stood on 31 December."""
+    if not liaison.active:
+        return False
+    first, last = date(liaison.year, 1, 1), date(liaison.year, 12, 31)
+    as_of = min(today or clock.today(), last)
+    if as_of < first:
+        return False
+    start = max(clock.city_date(liaison.created_at), first)
+    return (last_contact or start) < contact_since(as_of)
 
 
 def liaison_views(session: Session, liaisons: list[Liaison]) -> list[LiaisonPublic]:
@@ -194,7 +218,14 @@ def rank_quota(settings: Settings, rank: str) -> tuple[int, int]:
 
 
 def pairs_in_year(session: Session, leader_id: int, year: int) -> int:
-    return len(session.exec(select(Liaison.id).where(Liaison.leader_id == leader_id, Liaison.year == year)).all())
+    """The leader's active pairs of `year`: a stopped pair leaves its place to another expert (as the planner
+    counts them)."""
+    statement = select(Liaison.id).where(
+        Liaison.leader_id == leader_id,
+        Liaison.year == year,
+        col(Liaison.active).is_(True),
+    )
+    return len(session.exec(statement).all())
 
 
 def quota_message(leader: Leader, year: int, held: int, most: int) -> str:
@@ -204,6 +235,7 @@ def quota_message(leader: Leader, year: int, held: int, most: int) -> str:
 def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> LiaisonPublic:
     leader = get_or_404(session, Leader, data.leader_id)
     expert = get_or_404(session, Expert, data.expert_id)
+    check_pair_year(data.year)
     taken = session.exec(select(Liaison).where(Liaison.expert_id == data.expert_id, Liaison.year == data.year)).first()
     if taken is not None:
         raise Conflict(f"{expert.name}在{data.year}年已由其他领导联系")
@@ -222,6 +254,16 @@ def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> 
 
 def update_liaison(*, session: Session, actor: Account, liaison_id: int, data: LiaisonUpdate) -> LiaisonPublic:
     liaison = get_or_404(session, Liaison, liaison_id)
+    if data.active and not liaison.active:
+        # Started again: it takes a place again, so the rank's limit and the expert's status apply as to a new pair.
+        leader = get_or_404(session, Leader, liaison.leader_id)
+        expert = get_or_404(session, Expert, liaison.expert_id)
+        if expert.status != "在库":
+            raise Conflict(f"{expert.name}当前状态为“{expert.status}”，不能恢复联系")
+        most = rank_quota(get_settings(), leader.rank)[1]
+        held = pairs_in_year(session, leader.id or 0, liaison.year)
+        if held >= most:
+            raise Conflict(quota_message(leader, liaison.year, held, most))
     apply_update(liaison, data.model_dump(exclude_unset=True))
     session.add(liaison)
     session.commit()
@@ -345,6 +387,20 @@ def list_concerns(
     return [concern_view(session, c) for c in rows], total
 
 
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _check_due_date(raised_on: date, due: date) -> None:
+    """件件有回音: the reply is due on or after the day raised, and within the reply period."""
+    if due < raised_on:
+        raise InvalidInput("答复期限不能早于提出日期")
+    days = get_settings().concern_reply_days
+    latest = raised_on + timedelta(days=days)
+    if due > latest:
+        raise InvalidInput(f"答复期限不能晚于提出之日起 {days} 天（{_cn_date(latest)}）")
+
+
 def _concern_for(session: Session, viewer: Account, concern_id: int) -> Concern:
     concern = get_or_404(session, Concern, concern_id)
     _require_liaison_access(viewer, get_or_404(session, Liaison, concern.liaison_id))
@@ -360,9 +416,10 @@ def raise_concern(*, session: Session, actor: Account, data: ConcernCreate) -> C
     contact = get_or_404(session, Contact, data.contact_id)
     liaison = get_or_404(session, Liaison, contact.liaison_id)
     _require_liaison_access(actor, liaison)
+    if not liaison.active:
+        raise Conflict("该联系关系已停用，不能再登记诉求")
     due = data.due_date or contact.date + timedelta(days=get_settings().concern_reply_days)
-    if due < contact.date:
-        raise InvalidInput("答复期限不能早于提出日期")
+    _check_due_date(contact.date, due)
     same = select(Concern.id).where(Concern.contact_id == contact.id, Concern.content == data.content)
     if session.exec(same).first() is not None:
         raise Conflict("这次联系中已登记过同样的诉求")
@@ -395,8 +452,8 @@ def assign_concern(*, session: Session, actor: Account, concern_id: int, data: C
     concern = _concern_for(session, actor, concern_id)
     if concern.status != ConcernStatus.open:
         raise Conflict("诉求已答复，不能再转办")
-    if data.due_date and data.due_date < concern.raised_on:
-        raise InvalidInput("答复期限不能早于提出日期")
+    if data.due_date:
+        _check_due_date(concern.raised_on, data.due_date)
     concern.department = data.department
     if data.due_date:
         concern.due_date = data.due_date

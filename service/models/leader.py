@@ -126,6 +126,12 @@ class ConcernBase(SQLModel):
 
     _category = field_validator("category")(required_choice(CONCERN_CATEGORIES, "诉求类别"))
 
+    @field_validator("department")
+    @classmethod
+    def _department_stripped(cls, value: str) -> str:
+        """Spaces alone name no department: the concern stays 待转办 (and cannot be answered yet)."""
+        return value.strip()
+
 
 class Concern(ConcernBase, table=True):
     id: int | None = Field(default=None, primary_key=True)

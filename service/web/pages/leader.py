@@ -80,7 +80,9 @@ def log_contact(
         state,
         labels={"date": "联系日期", "mode": "联系方式"},
     )
-    wants_concern = bool(state.values["content"].strip() or state.values["category"])
+    # Any of the concern's fields filled means a concern was meant: a department typed alone is not dropped
+    # silently, it asks for the category and the content.
+    wants_concern = any(state.values[name].strip() for name in ("category", "content", "department"))
     concern = None
     if wants_concern:
         # The concern is checked before anything is stored, so that no half of the form is saved alone.

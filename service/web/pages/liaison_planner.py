@@ -16,7 +16,7 @@ from service.api.deps import SessionDep
 from service.domain import experts as expert_service
 from service.domain import liaison_planning as planning
 from service.domain import liaisons as liaison_service
-from service.errors import AppError
+from service.errors import AppError, InvalidInput
 from service.models import Account
 from service.vocab import Role
 from service.web.forms import FORM_ERROR, FormState, parse_into
@@ -94,7 +94,11 @@ def plan_page(request: Request, session: SessionDep, account: CityAccount, year:
     body = parse_into(planning.PlanRequest, form.values, form, labels=YEAR_LABELS)
     if body is None:
         return _plan_page(request, account, form=form, status_code=422)
-    proposal = planning.plan(session=session, actor=account, matcher=matcher_of(request), year=body.year)
+    try:
+        proposal = planning.plan(session=session, actor=account, matcher=matcher_of(request), year=body.year)
+    except InvalidInput as error:  # a year pairs cannot be made for: said beside the year
+        form.add("year", error.message)
+        return _plan_page(request, account, form=form, status_code=error.status_code)
     return _plan_page(request, account, form=form, proposal=proposal)
 
 
@@ -140,5 +144,8 @@ def confirm(request: Request, session: SessionDep, account: CityAccount, form: P
     proposal = None
     year = parse_into(planning.PlanRequest, state.values, FormState())
     if year is not None:
-        proposal = planning.plan(session=session, actor=account, matcher=matcher_of(request), year=year.year)
+        try:
+            proposal = planning.plan(session=session, actor=account, matcher=matcher_of(request), year=year.year)
+        except InvalidInput:
+            proposal = None  # the refusal is already on the page, from the confirmation
     return _plan_page(request, account, form=state, proposal=proposal, ticked=set(ticked), status_code=422)

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 
+from service import clock
 from service.api.deps import SessionDep
 from service.api.paging import PathId
 from service.domain import liaisons as liaison_service
@@ -168,19 +169,27 @@ def schedule_visit_page(
 
 
 @router.get("/liaisons")
-def liaisons(request: Request, session: SessionDep, account: CityAccount, overdue: str = "") -> Response:
+def liaisons(
+    request: Request, session: SessionDep, account: CityAccount, overdue: str = "", year: str = ""
+) -> Response:
+    """One year's pairs (this year by default, as the dashboard counts them), or only those overdue."""
+    this_year = clock.today().year
+    shown = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else this_year
     rows, total = liaison_service.list_liaisons(
         session=session,
         viewer=account,
-        year=None,
+        year=shown,
         leader_id=None,
         overdue=True if overdue == "1" else None,
         limit=200,
         offset=0,
-        sort="-year",
+        sort="leader_id",
     )
     return render(
-        request, "official/liaisons.html", {"liaisons": rows, "total": total, "overdue": overdue}, account=account
+        request,
+        "official/liaisons.html",
+        {"liaisons": rows, "total": total, "overdue": overdue, "year": shown, "this_year": this_year},
+        account=account,
     )
 
 

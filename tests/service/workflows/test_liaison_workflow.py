@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -230,15 +230,19 @@ def test_contact_overdue_after_six_months(client: TestClient, world: World, sess
 
 
 def test_new_pair_without_contact_is_overdue_six_months_after_it_began(
-    client: TestClient, world: World, session: Session
+    client: TestClient, world: World, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # on 1 November of the pair's year, whatever today's date is: a pair starts on 1 January at the earliest
+    today = date(world.liaison.year, 11, 1)
+    monkeypatch.setattr(clock, "today", lambda: today)
+    noon = datetime(today.year, today.month, today.day, 4, tzinfo=UTC)  # noon in the city
     session.delete(world.contact)
     liaison = world.liaison
-    liaison.created_at = datetime.now(UTC) - timedelta(days=100)
+    liaison.created_at = noon - timedelta(days=100)
     session.add(liaison)
     session.commit()
     assert _liaison_flag(client, world) is False
-    liaison.created_at = datetime.now(UTC) - timedelta(days=200)
+    liaison.created_at = noon - timedelta(days=200)
     session.add(liaison)
     session.commit()
     assert _liaison_flag(client, world) is True
