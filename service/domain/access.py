@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from service import clock
 from service.errors import Forbidden
 from service.models import Account, Expert, Liaison, Need, Visit
 from service.models.expert import ExpertPublic
@@ -78,8 +79,13 @@ def _entitled_to_phone(session: Session, expert: Expert, viewer: Account) -> boo
     if viewer.role == Role.district_official:
         return viewer.district == expert.district
     if viewer.role == Role.leader and viewer.leader_id is not None:
+        # an active pair of this year (or confirmed for the next): an old pair's leader no longer calls the expert
+        this_year = clock.today().year
         pair = select(Liaison.id).where(
-            Liaison.leader_id == viewer.leader_id, Liaison.expert_id == expert.id, Liaison.active
+            Liaison.leader_id == viewer.leader_id,
+            Liaison.expert_id == expert.id,
+            Liaison.active,
+            col(Liaison.year).in_((this_year, this_year + 1)),
         )
         return session.exec(pair).first() is not None
     if viewer.role == Role.unit and viewer.unit_id is not None:

@@ -29,9 +29,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from service import clock
-from service.config import get_settings
 from service.domain.access import district_scope, require_district
-from service.domain.liaisons import add_months
+from service.domain.liaisons import contact_overdue, contact_since
 from service.models import Account, Concern, Contact, Expert, Leader, Liaison, Need, Visit
 from service.reference import district_name, districts
 from service.vocab import VISIT_HOLDS_PLACE, ConcernStatus, NeedStatus, VisitStatus
@@ -247,10 +246,12 @@ def _count_concern(row: DepartmentReportRow, concern: Concern, today: date) -> N
 def liaison_report(
     *, session: Session, viewer: Account, year: int, district: str | None = None, today: date | None = None
 ) -> LiaisonReport:
-    """Active pairs of the year per leader, and how many had a contact within the contact interval."""
+    """Active pairs of the year per leader: how many had a contact within the contact interval, and how many are
+    overdue (`liaisons.contact_overdue`, as the liaison list flags them). A past year is read as it stood on
+    31 December."""
     scope = _scope(viewer, district)
     today = today or clock.today()
-    since = add_months(today, -get_settings().contact_interval_months)
+    since = contact_since(min(today, date(year, 12, 31)))
     statement = select(Liaison).where(Liaison.year == year, col(Liaison.active).is_(True))
     if scope is not None:
         statement = statement.join(Expert, col(Expert.id) == col(Liaison.expert_id)).where(Expert.district == scope)
@@ -302,15 +303,16 @@ def liaison_report(
         latest = last_contact.get(key)
         if latest is not None and latest >= since:
             r.contacted_recently += 1
+        if contact_overdue(p, latest, today):
+            r.not_contacted += 1
         r.contacts_in_year += contacts_in_year[key]
         r.concerns_raised += concerns[key]
     total = LiaisonReportRow(leader_id=None, leader_name=TOTAL_LABEL)
     for r in rows.values():
-        r.not_contacted = r.pairs - r.contacted_recently
-        r.compliance_rate = _rate(r.contacted_recently, r.pairs)
+        r.compliance_rate = _rate(r.pairs - r.not_contacted, r.pairs)
         for name in ("pairs", "contacted_recently", "not_contacted", "contacts_in_year", "concerns_raised"):
             setattr(total, name, getattr(total, name) + getattr(r, name))
-    total.compliance_rate = _rate(total.contacted_recently, total.pairs)
+    total.compliance_rate = _rate(total.pairs - total.not_contacted, total.pairs)
     return LiaisonReport(year=year, since=since, rows=list(rows.values()), total=total)
 
 

@@ -64,6 +64,22 @@ def test_leader_sees_own_pair_only_in_full(client: TestClient, world: World) -> 
     assert [(e["id"], e["phone"], e["id_number"]) for e in listed] == [(world.expert.id, PHONE, ID_MASKED)]
 
 
+def test_a_leader_whose_pair_is_years_old_sees_the_phone_masked(
+    client: TestClient, world: World, session: Session
+) -> None:
+    """The pair's year is over (pairs are not switched off at year end): the profile still opens, the phone is
+    for this year's (and next year's) leaders."""
+    liaison = world.liaison
+    liaison.year -= 2
+    session.add(liaison)
+    session.commit()
+    assert personal(client, world.expert.id, world.headers("leader")) == (PHONE_MASKED, ID_MASKED)
+    liaison.year += 3  # confirmed for next year: the leader may call ahead
+    session.add(liaison)
+    session.commit()
+    assert personal(client, world.expert.id, world.headers("leader")) == (PHONE, ID_MASKED)
+
+
 def test_unit_sees_the_phone_once_the_visit_is_accepted(client: TestClient, world: World, session: Session) -> None:
     unit = world.headers("unit")
     other_unit = bearer(make_account(session, "chunxi", Role.unit, unit_id=world.other_unit.id))

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service import clock
 from service.domain.liaisons import add_months
@@ -301,9 +301,29 @@ def test_liaison_report_matches_sql(client: TestClient, session: Session, world:
     }
     assert (rows[world.leader.id]["pairs"], rows[world.leader.id]["contacted_recently"]) == (1, 1)
     second = rows[ledger.second_leader.id]
-    assert (second["pairs"], second["contacted_recently"], second["not_contacted"]) == (2, 0, 2)
+    # 超期未联系 counts the pairs the liaison list flags: the stale one; the silent one was made today and has
+    # six months for its first contact. 联系达标率 is the share not overdue.
+    assert (second["pairs"], second["contacted_recently"], second["not_contacted"]) == (2, 0, 1)
     assert (report["total"]["pairs"], report["total"]["contacted_recently"]) == (3, 1)
-    assert report["total"]["compliance_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert report["total"]["compliance_rate"] == pytest.approx(2 / 3, abs=1e-4)
+    flagged = client.get(
+        "/api/v1/liaisons", params={"year": YEAR, "overdue": True}, headers=world.headers(Role.city_official)
+    )
+    assert flagged.json()["count"] == report["total"]["not_contacted"]
+
+
+def test_a_past_years_liaison_report_is_read_as_of_its_31_december(
+    client: TestClient, session: Session, world: World, ledger: Ledger
+) -> None:
+    """Read a year later it would otherwise sink towards 0%: every contact of that year is older than six months
+    by then."""
+    [retired] = session.exec(select(Liaison).where(Liaison.year == YEAR - 1)).all()
+    session.add(Contact(liaison_id=retired.id or 0, date=date(YEAR - 1, 12, 1), mode="走访慰问"))
+    session.commit()
+    report = client.get(f"{API}/liaisons", params={"year": YEAR - 1}, headers=world.headers(Role.city_official))
+    assert report.json()["since"] == date(YEAR - 1, 6, 30).isoformat()
+    total = report.json()["total"]
+    assert (total["pairs"], total["contacted_recently"], total["not_contacted"]) == (1, 1, 0)
 
 
 @pytest.mark.parametrize(
