@@ -72,6 +72,8 @@ NEED_COLUMNS: tuple[Column, ...] = (
     Column("期望开始日期", "wanted_from", ("开始日期",)),
     Column("期望结束日期", "wanted_to", ("结束日期",)),
     Column("需要专家人数", "experts_wanted", ("专家人数", "所需专家人数")),
+    Column("需求联系人", "contact_name", ("联系人", "联系人姓名")),
+    Column("联系人电话", "contact_phone", ("联系电话", "手机", "手机号", "手机号码", "电话", "联系方式")),
     Column("状态", "status", ("需求状态",)),
 )
 

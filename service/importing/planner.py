@@ -34,7 +34,7 @@ from service.validation import mask_id_number, mask_phone
 M = TypeVar("M", bound=SQLModel)
 #: Rows per IN (...) lookup: well under SQLite's bound-parameter limit.
 _LOOKUP_CHUNK = 500
-_NEED_FIELDS = frozenset(NeedBase.model_fields)
+_NEED_FIELDS = frozenset(NeedBase.model_fields) | {"contact_phone"}
 
 OnRow = Callable[[], None]
 
@@ -317,6 +317,9 @@ def _plan_needs(session: Session, actor: Account, rows: Sequence[ParsedRow], pla
             continue
         wanted = row.need_status
         existing = existing_needs.get((_id(unit), data.title))
+        if existing is None and "contact_phone" in row.masked:
+            _reject(plan, row, catalogue.MASKED_VALUE_FOR_NEW, "contact_phone")
+            continue
         if existing is None:
             if wanted is not None and wanted not in catalogue.IMPORTABLE_NEED_STATES:
                 _reject(

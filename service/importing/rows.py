@@ -72,7 +72,13 @@ _CONVERTERS: dict[ImportKind, dict[str, Converter]] = {
         "id_number": _digits,
     },
     ImportKind.units: {"contact_phone": _digits},
-    ImportKind.needs: {"wanted_from": _day, "wanted_to": _day, "experts_wanted": _integer, "field": _need_field},
+    ImportKind.needs: {
+        "wanted_from": _day,
+        "wanted_to": _day,
+        "experts_wanted": _integer,
+        "field": _need_field,
+        "contact_phone": _digits,
+    },
 }
 _MODELS: dict[ImportKind, type[SQLModel]] = {
     ImportKind.experts: ExpertCreate,

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -354,3 +354,33 @@ def test_needs_whose_field_has_a_long_name_survive_export_and_import(session: Se
     again = run(session, ImportKind.needs, exported, filename="需求清单.xlsx")
 
     assert (again.created, again.updated, again.rejected) == (0, 2, [])
+
+
+def test_a_needs_own_contact_is_imported_exported_and_kept_when_the_export_masks_it(session: Session) -> None:
+    run(session, ImportKind.units, xlsx_bytes(grid(UNIT_HEADERS, [unit_row(1)])))
+    headers = [*NEED_HEADERS, "需求联系人", "联系人电话（手机）"]
+    rows = [
+        need_row("蒲江县第1村", 1, 需求联系人=" 王会计 ", **{"联系人电话（手机）": 13900003333}),
+        need_row("蒲江县第1村", 2, 需求联系人="李主任", **{"联系人电话（手机）": "139****4444"}),
+        need_row("蒲江县第1村", 3),
+    ]
+    created = run(session, ImportKind.needs, xlsx_bytes(grid(headers, rows)))
+    assert created.created == 2
+    assert rejected_by_row(created)[3][1] == "联系人电话"  # a masked number cannot start a new need's contact
+    stored = {n.title: (n.contact_name, n.contact_phone) for n in session.exec(select(Need))}
+    assert stored == {"技术指导需求1": ("王会计", "13900003333"), "技术指导需求3": ("", None)}
+
+    exported = export_needs(session=session, viewer=official(), filters=NeedFilters())
+    sheet = load_workbook(io.BytesIO(exported)).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, [c.value for c in sheet[2]], strict=False))
+    assert (first["需求联系人"], first["联系人电话"]) == ("王会计", "13900003333")
+    # the number masked (as another's export shows it) leaves the stored one as it is
+    sheet.cell(row=2, column=header.index("联系人电话") + 1, value="139****3333")
+    buffer = io.BytesIO()
+    sheet.parent.save(buffer)
+    again = run(session, ImportKind.needs, buffer.getvalue(), filename="需求清单.xlsx")
+    assert (again.created, again.rejected) == (0, [])
+    session.expire_all()
+    assert session.exec(select(Need.contact_phone).where(Need.title == "技术指导需求1")).one() == "13900003333"
