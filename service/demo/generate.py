@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from random import Random
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from service.paths import DATA_DIR
 
@@ -101,6 +101,8 @@ class NeedRecord(TypedDict):
     wanted_to: str
     experts_wanted: int
     status: str
+    contact_name: NotRequired[str]
+    contact_phone: NotRequired[str]
 
 
 class LeaderRecord(TypedDict):
@@ -2010,6 +2012,21 @@ def make_needs(rng: Random, units: list[UnitDraft]) -> list[NeedDraft]:
     return needs
 
 
+#: Units large enough that a need is often handled by someone other than the unit's contact person.
+STAFFED_UNIT_KINDS = frozenset({"园区", "学校", "企业", "医院"})
+
+
+def add_need_contacts(rng: Random, id_regions: tuple[str, ...], needs: list[NeedDraft], units: list[UnitDraft]) -> None:
+    """Half the needs of parks, schools, enterprises and hospitals name their own contact person (a
+    department's staff member), the others leave it to the unit's contact."""
+    kinds = {u.record["key"]: u.record["kind"] for u in units}
+    people = People(rng, id_regions)
+    for need in needs:
+        if kinds[need.record["unit"]] in STAFFED_UNIT_KINDS and rng.random() < 0.5:
+            need.record["contact_name"] = people.name(people.sex(0.45), unique=False)
+            need.record["contact_phone"] = people.phone()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Experts
 # ---------------------------------------------------------------------------------------------------------
@@ -2553,6 +2570,8 @@ def generate(seed: int = SEED, data_dir: Path = DATA_DIR) -> Dataset:
     liaisons = make_liaisons(rng, leaders, experts)
     contacts = make_contacts(rng, liaisons, experts)
     concerns = make_concerns(rng, contacts, experts)
+    # drawn last, from a stream of their own, so that adding them changed nothing else in the dataset
+    add_need_contacts(Random(seed + 1), id_regions, needs, units)
     return {
         "experts": [e.record for e in experts],
         "units": [u.record for u in units],

@@ -122,6 +122,14 @@ def test_phone_numbers_are_mobile_numbers(demo: dict[str, Any]) -> None:
     assert len(set(phones)) == len(phones)
 
 
+def test_some_needs_of_staffed_units_name_their_own_contact(demo: dict[str, Any]) -> None:
+    kinds = {u["key"]: u["kind"] for u in demo["units"]}
+    named = [n for n in demo["needs"] if "contact_name" in n]
+    assert 40 <= len(named) <= len(demo["needs"]) // 2
+    assert {kinds[n["unit"]] for n in named} <= {"园区", "学校", "企业", "医院"}
+    assert all(n["contact_name"] and MOBILE.fullmatch(n["contact_phone"]) for n in named)
+
+
 def test_expert_profiles_have_the_documented_shape(demo: dict[str, Any]) -> None:
     for expert in demo["experts"]:
         assert 30 <= len(expert["specialties"]) <= 120, expert["specialties"]
