@@ -1,4 +1,4 @@
-"""`zhiqiao serve`, `zhiqiao demo`, `zhiqiao db upgrade`, `zhiqiao user create`."""
+"""`zhiqiao serve`, `zhiqiao demo`, `zhiqiao db upgrade`, `zhiqiao user create` and `zhiqiao user password`."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def serve_command(
     )
 
 
-@db_app.command("upgrade", help="Apply every migration to the configured database.")
+@db_app.command("upgrade", help="Apply the migrations up to `revision` (default: head, all of them) to the database.")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     from service.migrate import upgrade
 

@@ -1,4 +1,4 @@
-"""`zhiqiao match ...`: the matching engine from the command line (BENCHMARK.md contract)."""
+"""`zhiqiao match ...`: the matching engine from the command line (file formats: `matching/datasets.py`)."""
 
 from __future__ import annotations
 
