@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean help
 
 # the install also compiles matching/_kernels.pyx into a C++ extension beside it (setup.py)
 $(VENV)/.installed: pyproject.toml setup.py matching/_kernels.pyx
@@ -35,6 +35,10 @@ lint: install
 ## bench: speed and quality benchmarks, printed as tables (not part of `make test`)
 bench: install
 	$(PY) -m tests.benchmarks
+
+## help: list these targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .hypothesis matching/_kernels.cpp matching/_kernels.*.so build

@@ -1,8 +1,8 @@
 """Search backends behind one interface: `make_backend` gives a `SearchBackend` for `needs` and `experts`.
 
-Typical use from the service::
+Typical use (the service's is `service.search_sync.open_search_backend`)::
 
-    backend = make_backend(settings.meili_url, settings.meili_api_key, settings.search_path)
+    backend = make_backend(meili_url, meili_api_key, Path("var/search.db"))
     backend.index_documents("needs", [need_document, ...])
     query = SearchQuery(q="猕猴桃", filters={"district": "510131"}, facets=["status"])
     result = backend.search("needs", query)

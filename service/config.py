@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     #: one is answered 413 before it is read.
     max_request_body_mb: float = Field(default=11.0, gt=0)
 
-    # Rules of DESIGN §2 (each a setting, not a literal in code).
+    # The programme's rules (each a setting, not a literal in code): a new expert's yearly visits when none is given,
+    # the months after which a pair without contact is overdue, the days a concern is due after its contact.
     visits_per_expert_per_year: int = 10
     contact_interval_months: int = 6
     concern_reply_days: int = 30

@@ -8,6 +8,7 @@ from pydantic import field_validator
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from service.config import get_settings
 from service.models.common import created_at_field, json_list_field, required_choice
 from service.validation import (
     check_choice,
@@ -20,6 +21,11 @@ from service.validation import (
     required_text,
 )
 from service.vocab import EMPLOYER_TYPES, EXPERT_STATUSES, SEXES, TALENT_TIERS, TITLE_LEVELS
+
+
+def _default_yearly_capacity() -> int:
+    """The programme's rule for an expert whose capacity is not given (a setting, read when the record is made)."""
+    return get_settings().visits_per_expert_per_year
 
 
 class ExpertBase(SQLModel):
@@ -38,7 +44,12 @@ class ExpertBase(SQLModel):
     party_member: bool = False
     district: str = Field(max_length=10, index=True)
     available: bool = True
-    yearly_capacity: int = Field(default=10, ge=0, le=100)
+    yearly_capacity: int = Field(
+        default_factory=_default_yearly_capacity,
+        ge=0,
+        le=100,
+        description="年度服务次数上限；省略时为 ZHIQIAO_VISITS_PER_EXPERT_PER_YEAR（默认 10）",
+    )
     status: str = Field(default="在库", max_length=4)
 
     _sex = field_validator("sex")(check_choice(SEXES, "性别"))

@@ -84,7 +84,8 @@ class NeedBase(SQLModel):
     _title = field_validator("title")(_title_not_blank)
     _contact_name = field_validator("contact_name")(_stripped)
     _service_type = field_validator("service_type")(required_choice(SERVICE_TYPES, "服务类型"))
-    _field = field_validator("field")(check_field)
+    # before the length check: a field may be named (环境科学技术及资源科学技术), stored as its code
+    _field = field_validator("field", mode="before")(check_field)
 
     @field_validator("wanted_to")
     @classmethod
@@ -132,7 +133,8 @@ class NeedUpdate(SQLModel):
     _title = field_validator("title")(_title_not_blank)
     _contact_name = field_validator("contact_name")(_stripped)
     _service_type = field_validator("service_type")(check_choice(SERVICE_TYPES, "服务类型"))
-    _field = field_validator("field")(check_field)
+    # before the length check: a field may be named (环境科学技术及资源科学技术), stored as its code
+    _field = field_validator("field", mode="before")(check_field)
     _phone = field_validator("contact_phone")(check_phone)
 
 

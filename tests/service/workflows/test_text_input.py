@@ -216,3 +216,22 @@ def test_an_id_number_typed_in_full_width_is_kept_in_ascii(client: TestClient, w
     )
     assert answer.status_code == 200, answer.text
     assert stored(engine, Expert, world.expert.id)["id_number"] == number
+
+
+def test_a_new_experts_yearly_visits_follow_the_programmes_setting(
+    client: TestClient, world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service import config
+
+    monkeypatch.setenv("ZHIQIAO_VISITS_PER_EXPERT_PER_YEAR", "3")
+    config.get_settings.cache_clear()
+    try:
+        city = world.headers("city_official")
+        body = {"name": "周新", "district": world.expert.district}
+        default = client.post(f"{API}/experts", json=body, headers=city)
+        given = client.post(f"{API}/experts", json={**body, "name": "吴新", "yearly_capacity": 6}, headers=city)
+    finally:
+        config.get_settings.cache_clear()
+    assert (default.status_code, given.status_code) == (201, 201)
+    assert stored(engine, Expert, default.json()["id"])["yearly_capacity"] == 3
+    assert stored(engine, Expert, given.json()["id"])["yearly_capacity"] == 6
