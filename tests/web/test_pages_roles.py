@@ -171,6 +171,18 @@ def test_official_proposes_a_ranked_expert(client: TestClient, world: World, ses
     assert (stored.expert_id, stored.status) == (world.expert.id, VisitStatus.proposed)
 
 
+def test_the_officials_need_page_shows_whom_to_call(client: TestClient, world: World, session: Session) -> None:
+    login_as(client, world, Role.district_official)
+    assert "data-need-contact>单位联系人</dd>" in client.get(f"/official/needs/{world.need.id}").text
+    need = session.get(Need, world.need.id)
+    assert need is not None
+    need.contact_name, need.contact_phone = "王会计", "13900003333"
+    session.add(need)
+    session.commit()
+    page = client.get(f"/official/needs/{world.need.id}").text
+    assert 'data-need-contact>王会计 <a href="tel:13900003333" data-phone>13900003333</a>' in page
+
+
 def test_the_need_page_names_the_candidates_best_matching_document(
     client: TestClient, world: World, session: Session
 ) -> None:
