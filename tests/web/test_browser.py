@@ -17,7 +17,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,18 +112,18 @@ class LiveServer:
     tokens: dict[str, str]
 
 
-@pytest.fixture(scope="session")
-def _server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[bytes], Path, str]]:
-    """uvicorn started on a seeded temporary database (not yet waited for, so Chromium starts meanwhile)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install -y chromium chromium-l10n fonts-wqy-microhei)")
-    root = tmp_path_factory.mktemp("live")
+@contextmanager
+def run_live_server(
+    root: Path, seed: Callable[[Session, World], None] = seed_planner_and_concern
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """uvicorn on a free port over a temporary SQLite database holding the small world plus `seed`'s records
+    (not yet waited for: see `wait_for`). The session cookie of each account goes to root/tokens.json."""
     url = f"sqlite:///{root / 'live.db'}"
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         world = make_world(session)
-        seed_planner_and_concern(session, world)
+        seed(session, world)
         accounts = [(a.username, a.id or 0, a.role) for a in world.accounts.values()]
     engine.dispose()
     with pytest.MonkeyPatch.context() as patch:
@@ -151,17 +152,15 @@ def _server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         stderr=subprocess.STDOUT,
     )
     try:
-        yield server, root, f"http://127.0.0.1:{port}"
+        yield server, f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
 
 
-@pytest.fixture(scope="session")
-def live_server(_server_process: tuple[subprocess.Popen[bytes], Path, str]) -> LiveServer:
+def wait_for(server: subprocess.Popen[bytes], root: Path, base: str) -> LiveServer:
     """The started server, once it answers /healthz."""
-    server, root, base = _server_process
     deadline = time.monotonic() + 90
     while True:
         try:
@@ -173,6 +172,22 @@ def live_server(_server_process: tuple[subprocess.Popen[bytes], Path, str]) -> L
             raise RuntimeError("server did not start:\n" + (root / "server.log").read_text())
         time.sleep(0.2)
     return LiveServer(base=base, tokens=json.loads((root / "tokens.json").read_text()))
+
+
+@pytest.fixture(scope="session")
+def _server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[bytes], Path, str]]:
+    """uvicorn started on a seeded temporary database (not yet waited for, so Chromium starts meanwhile)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install -y chromium chromium-l10n fonts-wqy-microhei)")
+    root = tmp_path_factory.mktemp("live")
+    with run_live_server(root) as (server, base):
+        yield server, root, base
+
+
+@pytest.fixture(scope="session")
+def live_server(_server_process: tuple[subprocess.Popen[bytes], Path, str]) -> LiveServer:
+    """The started server, once it answers /healthz."""
+    return wait_for(*_server_process)
 
 
 @dataclass
@@ -375,7 +390,7 @@ def test_city_plans_liaisons_then_reads_and_exports_the_reports(visitor_for: Any
     assert "领军丙" not in result
 
     city.page.get_by_role("link", name="考核问效").click()
-    city.page.get_by_label("区县").select_option("510131")
+    city.page.get_by_label("区县", exact=True).select_option("510131")
     city.page.get_by_role("button", name="查看").click()
     assert city.page.locator("#report-districts tbody tr").count() == 1
     leaders = city.page.locator("#report-liaisons tbody tr", has_text="钱书记").inner_text()
