@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,10 +16,11 @@ import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from slowapi.errors import RateLimitExceeded
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,10 +48,10 @@ from service.api import (
 from service.api.deps import AccountCache
 from service.config import get_settings
 from service.errors import ERROR_RESPONSES, UNSTORABLE_INPUT, AppError, http_refusal_body
-from service.logging_setup import install_filter
+from service.logging_setup import RequestId, install_filter
 from service.matcher import MatchIndex
 from service.messages import validation_details
-from service.search_sync import drain_outbox, open_search_backend
+from service.search_sync import SearchIndexUnavailable, drain_outbox, open_search_backend
 from service.web.routing import error_page, is_api_path
 from service.web.text import ACTION_FAILED_TITLE
 
@@ -72,20 +74,46 @@ def _warm_up(matcher: MatchIndex) -> None:
         log.warning("match index warm-up failed, it will be built on first use: %s", type(error).__name__)
 
 
+#: While the search sync keeps failing (database down, disk full), how often each process says so again.
+SYNC_FAILURE_REPEAT_SECONDS = 300.0
+
+
 async def _sync_forever(backend: SearchBackend, interval: float) -> None:
-    """Apply the outbox to the search index every `interval` seconds, for as long as the app runs."""
+    """Apply the outbox to the search index every `interval` seconds, for as long as the app runs.
+
+    A failure is logged when it starts, then every SYNC_FAILURE_REPEAT_SECONDS while it lasts (not every round:
+    two lines every two seconds per worker would bury everything else), and its end is logged too."""
+    failing_since: float | None = None
+    last_note = 0.0
     while True:
         try:
             await anyio.to_thread.run_sync(_drain_once, backend)
+            if failing_since is not None:
+                log.info("search sync works again (it failed for %.0f s)", time.monotonic() - failing_since)
+                failing_since = None
         except Exception as error:  # noqa: BLE001 - the rows stay in the outbox; try again next round
-            log.warning("search sync will retry: %s", type(error).__name__)
+            now = time.monotonic()
+            if failing_since is None or now - last_note >= SYNC_FAILURE_REPEAT_SECONDS:
+                reason = (str(error).strip().splitlines() or [""])[0][:300]
+                log.warning(
+                    "search sync failed, retrying every %g s (changes wait in the outbox): %s: %s",
+                    interval,
+                    type(error).__name__,
+                    reason,
+                )
+                last_note = now
+            failing_since = now if failing_since is None else failing_since
         await asyncio.sleep(interval)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
-    backend = open_search_backend()
+    try:
+        backend = open_search_backend()
+    except SearchIndexUnavailable as error:
+        log.error("cannot start: %s", error)
+        raise
     app.state.search = backend
     app.state.accounts = AccountCache(settings.account_cache_seconds)
     app.state.search_slots = anyio.CapacityLimiter(settings.search_threads)
@@ -144,6 +172,11 @@ def _openapi_tags() -> list[dict[str, str]]:
     names = [tag for module in (health, *API_MODULES) for tag in module.router.tags]
     return [{"name": str(name)} for name in dict.fromkeys(names)]
 
+
+#: What a person or a program is told while the database cannot be reached (a restart, a failover, a full pool).
+DATABASE_UNAVAILABLE = "系统暂时无法访问数据库，请稍后再试"
+#: Seconds a client is asked to wait before trying again after a 503.
+RETRY_AFTER_SECONDS = "5"
 
 #: What a person (page) or a program (API, with code too_large) is told when a request body is over the limit.
 TOO_LARGE_MESSAGE = "提交的内容过大（上限 {mb:g} MB），未予处理；更大的名册请分批导入"
@@ -236,6 +269,7 @@ def create_app() -> FastAPI:
     )
     app.state.limiter = auth.limiter
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestId)  # outermost of the two: a 413 carries the request's id too
     app.include_router(health.router)
     app.include_router(api_router())
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
@@ -276,6 +310,21 @@ def _install_error_handlers(app: FastAPI) -> None:
     def unstorable(_request: Request, _error: DataError) -> JSONResponse:
         # The database refused a value the validation let through (a NUL character, a number out of range).
         return JSONResponse({"detail": UNSTORABLE_INPUT, "code": "invalid_input"}, status_code=422)
+
+    def database_unavailable(request: Request, error: Exception) -> Response:
+        # One line per request instead of a traceback: the cause, never the statement's values (hide_parameters).
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0:1]
+        log.warning("database unavailable (%s): %s", type(error).__name__, reason[0] if reason else "")
+        headers = {"Retry-After": RETRY_AFTER_SECONDS}
+        if is_api_path(request.url.path):
+            body = {"detail": DATABASE_UNAVAILABLE, "code": "database_unavailable"}
+            return JSONResponse(body, status_code=503, headers=headers)
+        response = error_page(request, 503, ACTION_FAILED_TITLE, DATABASE_UNAVAILABLE)
+        response.headers.update(headers)
+        return response
+
+    for error_class in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(error_class, database_unavailable)
 
     @app.exception_handler(RateLimitExceeded)
     def too_many(_request: Request, _error: RateLimitExceeded) -> JSONResponse:

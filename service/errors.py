@@ -64,6 +64,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"description": "当前状态不允许此操作", "model": ErrorBody},
     422: {"description": "输入有误", "model": ErrorBody},
     429: {"description": "请求过于频繁", "model": ErrorBody},
+    503: {"description": "数据库暂时无法访问（稍后重试，见 Retry-After）", "model": ErrorBody},
 }
 
 #: The answer when the database refuses a value that passed validation (answered 422, not 500).

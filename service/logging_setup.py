@@ -1,10 +1,17 @@
-"""Logging that never writes personal data: phone and ID numbers are masked in every record."""
+"""Logging that never writes personal data: phone and ID numbers are masked in every record. Every line carries
+its time, level, logger and the id of the request it belongs to (`X-Request-ID`, echoed in the response)."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
+import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Numbers may be written with separators (138-1234-5678, 138 1234 5678, 138.1234.5678), which a URL in the access
 # log carries as 138%201234%205678 or 138+1234+5678, and a mobile with the country code (+86, 0086, 86).
@@ -54,13 +61,99 @@ class PersonalDataFilter(logging.Filter):
         return True
 
 
+#: The id of the request being served ("-" outside requests: start-up, the search sync, the command line).
+_request_id: ContextVar[str] = ContextVar("zhiqiao_request_id", default="-")
+#: An id a proxy sends (nginx's $request_id, a load balancer's trace id) is kept when it looks like one.
+_GOOD_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def current_request_id() -> str:
+    return _request_id.get()
+
+
+class RequestIdFilter(logging.Filter):
+    """Gives each record the `request_id` attribute that the formats below print."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get()
+        return True
+
+
+class RequestId:
+    """Names each HTTP request: the proxy's X-Request-ID when it is a plain token (and no phone or ID number), else
+    a new one; every log line written while serving it carries the id, and the response returns it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), b"").decode("latin-1")
+        request_id = given if _GOOD_REQUEST_ID.fullmatch(given) and scrub(given) == given else uuid.uuid4().hex[:16]
+        # Not reset afterwards: each request runs in its own task, and the server's own line about a request that
+        # failed (written after the app returns) should name it too.
+        _request_id.set(request_id)
+        header = (REQUEST_ID_HEADER.lower().encode(), request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+#: Time, level, logger, request id, message: the app's lines and the web server's.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+ACCESS_FORMAT = '%(asctime)s %(levelname)s access [%(request_id)s] %(client_addr)s - "%(request_line)s" %(status_code)s'
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+#: Loggers whose handlers get the filters (the root's handlers take every logger that has none of its own).
+_LOGGERS = ("", "uvicorn", "uvicorn.access", "uvicorn.error", "zhiqiao", "sqlalchemy.engine")
+
+
 def install_filter() -> None:
-    """Attach the filter to the root handlers and the web server's loggers."""
-    personal = PersonalDataFilter()
-    for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error", "zhiqiao", "sqlalchemy.engine"):
+    """Make every log line safe and followable: when nothing has configured the root logger (the web server
+    configures only its own loggers), give it a handler on stderr in LOG_FORMAT, so that the app's loggers
+    (zhiqiao.*, search.*, matching.*) neither fall through to Python's bare last-resort output nor skip the
+    filter (a logger's own filters do not apply to its children's records; a handler's do); then attach the
+    personal-data and request-id filters to the handlers of the root and of the web server's loggers."""
+    root = logging.getLogger()
+    if not root.handlers:
+        stderr = logging.StreamHandler()
+        stderr.setFormatter(logging.Formatter(LOG_FORMAT, DATE_FORMAT))
+        root.addHandler(stderr)
+    app_logger = logging.getLogger("zhiqiao")
+    if app_logger.level == logging.NOTSET:
+        app_logger.setLevel(logging.INFO)
+    personal, request_id = PersonalDataFilter(), RequestIdFilter()
+    for name in _LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, PersonalDataFilter) for f in logger.filters):
             logger.addFilter(personal)
         for handler in logger.handlers:
             if not any(isinstance(f, PersonalDataFilter) for f in handler.filters):
                 handler.addFilter(personal)
+            if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+                handler.addFilter(request_id)
+
+
+def server_log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration (for `zhiqiao serve`) with times, request ids and the filters on every
+    handler, including the root's that the app's own loggers write through."""
+    import uvicorn.config
+
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["filters"] = {
+        "personal": {"()": "service.logging_setup.PersonalDataFilter"},
+        "request_id": {"()": "service.logging_setup.RequestIdFilter"},
+    }
+    config["formatters"]["default"].update(fmt=LOG_FORMAT, datefmt=DATE_FORMAT, use_colors=False)
+    config["formatters"]["access"].update(fmt=ACCESS_FORMAT, datefmt=DATE_FORMAT, use_colors=False)
+    for handler in config["handlers"].values():
+        handler["filters"] = ["personal", "request_id"]
+    config["root"] = {"handlers": ["default"], "level": "WARNING"}
+    config["loggers"]["zhiqiao"] = {"level": "INFO"}
+    return config

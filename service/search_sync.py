@@ -9,6 +9,7 @@ the next drain re-applies them (applying is idempotent: it indexes the record's 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,14 +31,26 @@ INDEXED_MODELS: dict[str, type[Need] | type[Expert]] = {"needs": Need, "experts"
 _DRAIN_LOCK_KEY = 7_114_881  # PostgreSQL advisory lock: one drainer at a time across processes
 
 
+class SearchIndexUnavailable(RuntimeError):
+    """The embedded index's file cannot be opened for writing (a read-only or full disk, a wrong path)."""
+
+
 def open_search_backend() -> SearchBackend:
     """The configured backend: Meilisearch when ZHIQIAO_MEILI_URL is set, else the embedded SQLite index."""
     settings = get_settings()
     path = settings.search_db_path or settings.var_dir / "search.db"
-    if not settings.meili_url:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
     cache_bytes = int(settings.search_match_cache_mb * (1 << 20))
-    return make_backend(settings.meili_url, settings.meili_api_key, path, match_cache_bytes=cache_bytes)
+    if settings.meili_url:
+        return make_backend(settings.meili_url, settings.meili_api_key, path, match_cache_bytes=cache_bytes)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return make_backend(None, None, path, match_cache_bytes=cache_bytes)
+    except (OSError, sqlite3.Error) as error:
+        # sqlite says only "attempt to write a readonly database" or "disk I/O error": name the file and the fix
+        raise SearchIndexUnavailable(
+            f"the search index {path} cannot be opened for writing ({type(error).__name__}: {error}); "
+            "ZHIQIAO_VAR_DIR (or ZHIQIAO_SEARCH_DB_PATH) must be a writable folder with free space"
+        ) from error
 
 
 def need_document(need: Need, unit_name: str) -> NeedDocument:
@@ -133,7 +146,8 @@ def _note_failure(session: Session, entry_ids: list[int], error: Exception) -> N
         entry.last_error = message
         session.add(entry)
     session.commit()
-    log.warning("search sync failed, %d changes wait in the outbox: %s", len(entry_ids), message)
+    # debug: the app's sync loop and `zhiqiao search sync` report the failure themselves, once per outage
+    log.debug("search sync failed, %d changes wait in the outbox: %s", len(entry_ids), message)
 
 
 def pending(session: Session) -> int:

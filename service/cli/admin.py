@@ -1,4 +1,5 @@
-"""`zhiqiao serve`, `zhiqiao demo`, `zhiqiao db upgrade`, `zhiqiao user create` and `zhiqiao user password`."""
+"""`zhiqiao serve`, `zhiqiao demo`, `zhiqiao db upgrade|downgrade|current`, `zhiqiao user create|password|list|
+deactivate|activate`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def serve_command(
 ) -> None:
     import uvicorn
 
+    from service.logging_setup import server_log_config
+
     # Forwarded headers are believed only from the proxies named in ZHIQIAO_FORWARDED_ALLOW_IPS (none by
     # default): otherwise any client could pick the address that the login limit counts by.
     proxies = get_settings().forwarded_allow_ips.strip()
@@ -31,32 +34,68 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=server_log_config(),
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies,
     )
 
 
-@db_app.command("upgrade", help="Apply the migrations up to `revision` (default: head, all of them) to the database.")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
-    from service.migrate import upgrade
+@db_app.command("upgrade", help="Apply the migrations to the configured database (all of them by default).")
+def db_upgrade(revision: str = typer.Argument("head", help="Revision to stop at (default: the newest)")) -> None:
+    from service.migrate import MigrationError, current_revision, upgrade
 
-    upgrade(get_engine(), revision)
-    typer.echo(f"database at revision {revision}: {_describe_url()}")
+    try:
+        upgrade(get_engine(), revision)
+    except MigrationError as error:
+        typer.echo(f"错误：{error}", err=True)
+        raise typer.Exit(code=2) from error
+    typer.echo(f"database at revision {current_revision(get_engine())}: {_describe_url()}")
+
+
+@db_app.command(
+    "downgrade",
+    help="Undo migrations down to REVISION (e.g. 0005; `-- -1` undoes the last one). Columns a later revision "
+    "added are dropped with their values: back the database up first.",
+)
+def db_downgrade(revision: str = typer.Argument(..., help="Revision to go back to, e.g. 0005")) -> None:
+    from service.migrate import MigrationError, current_revision, downgrade
+
+    try:
+        downgrade(get_engine(), revision)
+    except MigrationError as error:
+        typer.echo(f"错误：{error}", err=True)
+        raise typer.Exit(code=2) from error
+    typer.echo(f"database at revision {current_revision(get_engine())}: {_describe_url()}")
+
+
+@db_app.command("current", help="Print the database's revision and the one this code expects (exit 1 if behind).")
+def db_current() -> None:
+    from service.migrate import current_revision, head_revision
+
+    current, head = current_revision(get_engine()), head_revision()
+    typer.echo(f"database: {current or 'empty (run zhiqiao db upgrade)'}; code expects: {head}  ({_describe_url()})")
+    if current != head:
+        raise typer.Exit(code=1)
 
 
 def _describe_url() -> str:
     return get_engine().url.render_as_string(hide_password=True)
 
 
+PASSWORD_HELP = "Omit it to be asked (typed on the command line it stays in the shell's history and in `ps`)"
+
+
 @user_app.command("create", help="Create a login.")
 def user_create(
     username: str = typer.Option(..., "--username"),
-    password: str = typer.Option(..., "--password", prompt=True, hide_input=True),
+    password: str = typer.Option(
+        ..., "--password", prompt=True, hide_input=True, confirmation_prompt=True, help=PASSWORD_HELP
+    ),
     role: Role = typer.Option(..., "--role"),
-    district: str | None = typer.Option(None, "--district", help="District code, for district officials"),
-    unit_id: int | None = typer.Option(None, "--unit-id"),
-    expert_id: int | None = typer.Option(None, "--expert-id"),
-    leader_id: int | None = typer.Option(None, "--leader-id"),
+    district: str | None = typer.Option(None, "--district", help="District code (GB/T 2260), for district officials"),
+    unit_id: int | None = typer.Option(None, "--unit-id", help="The unit a unit login acts for"),
+    expert_id: int | None = typer.Option(None, "--expert-id", help="The expert an expert login acts for"),
+    leader_id: int | None = typer.Option(None, "--leader-id", help="The leader a leader login acts for"),
 ) -> None:
     from service.domain.accounts import create_account
 
@@ -81,7 +120,9 @@ def user_create(
 @user_app.command("password", help="Set a new password for a login and end its sessions (e.g. a locked-out admin).")
 def user_password(
     username: str = typer.Option(..., "--username"),
-    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True),
+    password: str = typer.Option(
+        ..., "--password", prompt=True, hide_input=True, confirmation_prompt=True, help=PASSWORD_HELP
+    ),
 ) -> None:
     from sqlmodel import select
 
@@ -98,6 +139,56 @@ def user_password(
             typer.echo(f"错误：{error.message}", err=True)
             raise typer.Exit(code=2) from error
     typer.echo(f"password of {username} changed; its sessions have ended")
+
+
+def _set_active(username: str, active: bool) -> None:
+    from sqlmodel import select
+
+    from service.domain.accounts import update_account
+    from service.models import Account
+
+    with Session(get_engine()) as session:
+        account = session.exec(select(Account).where(Account.username == username)).first()
+        if account is None:
+            typer.echo(f"错误：用户名“{username}”不存在", err=True)
+            raise typer.Exit(code=2)
+        # the server's own administrator: not the account itself, so the rule against disabling oneself holds
+        operator = Account(username="cli", password_hash="", role=Role.city_official, display_name="命令行")
+        update_account(session=session, actor=operator, account_id=account.id or 0, changes={"active": active})
+
+
+@user_app.command("deactivate", help="Stop a login: it can no longer sign in and its sessions end at once.")
+def user_deactivate(username: str = typer.Option(..., "--username")) -> None:
+    _set_active(username, False)
+    typer.echo(f"account {username} deactivated; its sessions have ended")
+
+
+@user_app.command("activate", help="Let a deactivated login sign in again.")
+def user_activate(username: str = typer.Option(..., "--username")) -> None:
+    _set_active(username, True)
+    typer.echo(f"account {username} active")
+
+
+@user_app.command("list", help="List the logins: username, role, district or record, active or not.")
+def user_list(role: Role | None = typer.Option(None, "--role", help="Only this role")) -> None:
+    from sqlmodel import select
+
+    from service.models import Account
+
+    with Session(get_engine()) as session:
+        query = select(Account).order_by(Account.username)  # type: ignore[arg-type]
+        if role is not None:
+            query = query.where(Account.role == role)
+        for a in session.exec(query):
+            scope = a.district or next(
+                (
+                    f"{name}={value}"
+                    for name, value in (("unit", a.unit_id), ("expert", a.expert_id), ("leader", a.leader_id))
+                    if value is not None
+                ),
+                "",
+            )
+            typer.echo(f"{a.username:<20} {a.role:<18} {scope:<14} {'active' if a.active else 'deactivated'}")
 
 
 def demo_command() -> None:
