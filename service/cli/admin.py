@@ -3,7 +3,10 @@ deactivate|activate`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from service.config import get_settings
@@ -40,16 +43,23 @@ def serve_command(
     )
 
 
-@db_app.command("upgrade", help="Apply the migrations to the configured database (all of them by default).")
-def db_upgrade(revision: str = typer.Argument("head", help="Revision to stop at (default: the newest)")) -> None:
-    from service.migrate import MigrationError, current_revision, upgrade
+def _migrate(step: Callable[[Engine, str], None], revision: str) -> None:
+    """Run `step` (upgrade or downgrade) to `revision`, then say where the database is; exit code 2 if refused."""
+    from service.migrate import MigrationError, current_revision
 
     try:
-        upgrade(get_engine(), revision)
+        step(get_engine(), revision)
     except MigrationError as error:
         typer.echo(f"错误：{error}", err=True)
         raise typer.Exit(code=2) from error
     typer.echo(f"database at revision {current_revision(get_engine())}: {_describe_url()}")
+
+
+@db_app.command("upgrade", help="Apply the migrations to the configured database (all of them by default).")
+def db_upgrade(revision: str = typer.Argument("head", help="Revision to stop at (default: the newest)")) -> None:
+    from service.migrate import upgrade
+
+    _migrate(upgrade, revision)
 
 
 @db_app.command(
@@ -58,14 +68,9 @@ def db_upgrade(revision: str = typer.Argument("head", help="Revision to stop at 
     "added are dropped with their values: back the database up first.",
 )
 def db_downgrade(revision: str = typer.Argument(..., help="Revision to go back to, e.g. 0005")) -> None:
-    from service.migrate import MigrationError, current_revision, downgrade
+    from service.migrate import downgrade
 
-    try:
-        downgrade(get_engine(), revision)
-    except MigrationError as error:
-        typer.echo(f"错误：{error}", err=True)
-        raise typer.Exit(code=2) from error
-    typer.echo(f"database at revision {current_revision(get_engine())}: {_describe_url()}")
+    _migrate(downgrade, revision)
 
 
 @db_app.command("current", help="Print the database's revision and the one this code expects (exit 1 if behind).")

@@ -232,6 +232,16 @@ def quota_message(leader: Leader, year: int, held: int, most: int) -> str:
     return f"{leader.name}（{leader.rank}）{year}年已联系 {held} 位专家，已达上限 {most} 位"
 
 
+def _require_place(session: Session, leader: Leader, expert: Expert, year: int, refused: str) -> None:
+    """An active pair of `leader` and `expert` in `year` needs the expert 在库 and a place under the rank's limit."""
+    if expert.status != "在库":
+        raise Conflict(f"{expert.name}当前状态为“{expert.status}”，{refused}")
+    most = rank_quota(get_settings(), leader.rank)[1]
+    held = pairs_in_year(session, leader.id or 0, year)
+    if held >= most:
+        raise Conflict(quota_message(leader, year, held, most))
+
+
 def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> LiaisonPublic:
     leader = get_or_404(session, Leader, data.leader_id)
     expert = get_or_404(session, Expert, data.expert_id)
@@ -239,12 +249,7 @@ def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> 
     taken = session.exec(select(Liaison).where(Liaison.expert_id == data.expert_id, Liaison.year == data.year)).first()
     if taken is not None:
         raise Conflict(f"{expert.name}在{data.year}年已由其他领导联系")
-    if expert.status != "在库":
-        raise Conflict(f"{expert.name}当前状态为“{expert.status}”，不能结对联系")
-    most = rank_quota(get_settings(), leader.rank)[1]
-    held = pairs_in_year(session, leader.id or 0, data.year)
-    if held >= most:
-        raise Conflict(quota_message(leader, data.year, held, most))
+    _require_place(session, leader, expert, data.year, "不能结对联系")
     liaison = Liaison.model_validate(data)
     session.add(liaison)
     session.commit()
@@ -258,12 +263,7 @@ def update_liaison(*, session: Session, actor: Account, liaison_id: int, data: L
         # Started again: it takes a place again, so the rank's limit and the expert's status apply as to a new pair.
         leader = get_or_404(session, Leader, liaison.leader_id)
         expert = get_or_404(session, Expert, liaison.expert_id)
-        if expert.status != "在库":
-            raise Conflict(f"{expert.name}当前状态为“{expert.status}”，不能恢复联系")
-        most = rank_quota(get_settings(), leader.rank)[1]
-        held = pairs_in_year(session, leader.id or 0, liaison.year)
-        if held >= most:
-            raise Conflict(quota_message(leader, liaison.year, held, most))
+        _require_place(session, leader, expert, liaison.year, "不能恢复联系")
     apply_update(liaison, data.model_dump(exclude_unset=True))
     session.add(liaison)
     session.commit()

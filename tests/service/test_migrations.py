@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,38 +10,20 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import service.models  # noqa: F401  (registers every table on the metadata)
-from service.db import make_engine
 from service.migrate import alembic_config, upgrade
-from tests.conftest import ON_POSTGRES, POSTGRES_URL
+from tests.service.databases import empty_database as own_database
 
 
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[Engine]:
     """A database with nothing in it: a new SQLite file, or on the PostgreSQL lane a new database."""
-    if not ON_POSTGRES:
-        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with own_database(tmp_path, "zhiqiao_migrations") as engine:
         yield engine
-        engine.dispose()
-        return
-    name = f"zhiqiao_migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(
-        make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT", pool_pre_ping=True
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _differences(engine: Engine) -> list[Any]:

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import MetaData, create_engine, inspect, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import MetaData, inspect, select, text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -33,7 +32,7 @@ from service.migrate import current_revision, downgrade, head_revision, schema_b
 from service.models import Account, Campaign, CampaignPair, Expert, Need, Unit, Visit
 from service.search_sync import SearchIndexUnavailable, open_search_backend
 from service.security import create_access_token
-from tests.conftest import ON_POSTGRES, POSTGRES_URL
+from tests.service.databases import empty_database
 from tests.service.world import World
 
 PHONE, PHONE_MASKED = "13812345678", "138****5678"
@@ -50,23 +49,8 @@ ZHIQIAO = str(Path(sys.executable).with_name("zhiqiao"))
 def bare_database(tmp_path: Path) -> Iterator[Engine]:
     """A database with nothing in it, for the migrations alone: a SQLite file, or on the PostgreSQL lane a new
     database beside the lane's (as tests/service/test_migrations.py does)."""
-    if not ON_POSTGRES:
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with empty_database(tmp_path, "zhiqiao_ops_review") as engine:
         yield engine
-        engine.dispose()
-        return
-    name = f"zhiqiao_ops_review_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
