@@ -187,19 +187,21 @@ def test_a_hidden_sheet_is_never_read_even_when_it_comes_first(session: Session)
     assert list(session.exec(select(Expert.name)).all()) == ["张三"]
 
 
-def test_other_sheets_with_content_are_named_in_the_report(session: Session) -> None:
-    def build(workbook: Workbook) -> None:
-        first = workbook.active
-        assert first is not None
-        first.title = "高校专家"
-        first.append(["姓名", "工作单位", "所在区县"])
-        first.append(["张三", "四川大学", "蒲江县"])
-        second = workbook.create_sheet("医院专家")
-        second.append(["姓名", "工作单位", "所在区县"])
-        second.append(["李四", "华西医院", "蒲江县"])
-        workbook.create_sheet("Sheet3")  # empty, as old Excel templates carry them: not worth a word
+def two_rosters(workbook: Workbook) -> None:
+    """A roster split over two sheets, 高校专家 (read) and 医院专家, and an empty Sheet3 as old templates carry."""
+    first = workbook.active
+    assert first is not None
+    first.title = "高校专家"
+    first.append(["姓名", "工作单位", "所在区县"])
+    first.append(["张三", "四川大学", "蒲江县"])
+    second = workbook.create_sheet("医院专家")
+    second.append(["姓名", "工作单位", "所在区县"])
+    second.append(["李四", "华西医院", "蒲江县"])
+    workbook.create_sheet("Sheet3")  # empty: not worth a word
 
-    report = run(session, ImportKind.experts, workbook_bytes(build))
+
+def test_other_sheets_with_content_are_named_in_the_report(session: Session) -> None:
+    report = run(session, ImportKind.experts, workbook_bytes(two_rosters))
 
     assert report.created == 1
     assert len(report.notes) == 1
@@ -210,18 +212,8 @@ def test_other_sheets_with_content_are_named_in_the_report(session: Session) -> 
 
 
 def test_the_command_line_prints_the_reports_notes(session: Session, tmp_path: Any) -> None:
-    def build(workbook: Workbook) -> None:
-        first = workbook.active
-        assert first is not None
-        first.title = "高校专家"
-        first.append(["姓名", "工作单位", "所在区县"])
-        first.append(["张三", "四川大学", "蒲江县"])
-        second = workbook.create_sheet("医院专家")
-        second.append(["姓名", "工作单位", "所在区县"])
-        second.append(["李四", "华西医院", "蒲江县"])
-
     roster = tmp_path / "专家.xlsx"
-    roster.write_bytes(workbook_bytes(build))
+    roster.write_bytes(workbook_bytes(two_rosters))
     done = CliRunner().invoke(cli_app, ["import", "experts", str(roster), "--dry-run"])
     assert done.exit_code == 0, done.output
     assert "说明：只导入了工作表“高校专家”；工作簿中的其他工作表 “医院专家” 也有内容，未导入" in done.output
