@@ -427,6 +427,7 @@ def _reasons_json(match: Match, shared_terms: tuple[str, ...]) -> dict[str, Any]
 def run_campaign(*, session: Session, actor: Account, matcher: MatchIndex, campaign_id: int) -> CampaignDetail:
     """Solve the campaign's assignment and store the proposal; see the module docstring for the rules."""
     campaign = _campaign_for(session, actor, campaign_id, for_update=True)
+    _require_year_not_over(campaign)
     if not campaign.need_ids:
         raise InvalidInput("活动尚未选择任何需求，无法匹配")
     if not campaign.expert_ids:
@@ -503,10 +504,12 @@ def run_campaign(*, session: Session, actor: Account, matcher: MatchIndex, campa
         locked=sorted(kept_keys),
         coverage=campaign.district is None,
     )
+    _require_locks_fit(session, kept, need_slots, expert_slots)
     try:
         result = solve_assignment(problem, method="mincostflow")
     except LockedPairError as error:
-        raise Conflict(f"锁定的配对超出需求人数或专家名额，请解除部分锁定后再匹配（{error}）") from error
+        # the solver's own words are English and name records by id: the official gets a Chinese message
+        raise Conflict("锁定的配对超出需求人数、专家名额或区县名额，请解除部分锁定后再匹配") from error
 
     # Replace the previous proposal's free pairs; keep locked, removed and published ones.
     for p in pairs:
@@ -552,6 +555,40 @@ def run_campaign(*, session: Session, actor: Account, matcher: MatchIndex, campa
     return campaign_detail(session, campaign)
 
 
+def _require_locks_fit(
+    session: Session, kept: Sequence[CampaignPair], needs: Sequence[NeedSlot], experts: Sequence[ExpertSlot]
+) -> None:
+    """Refuse a run whose kept pairs (locked, or published and awaiting an answer) already exceed a need's open
+    places or an expert's places left, naming the need or the expert in Chinese."""
+    demand = {slot.id: slot.demand for slot in needs}
+    capacity = {slot.id: slot.capacity for slot in experts}
+    per_need = Counter(str(p.need_id) for p in kept)
+    per_expert = Counter(str(p.expert_id) for p in kept)
+    for key, count in sorted(per_need.items()):
+        if count > demand.get(key, 0):
+            need = session.get(Need, int(key))
+            title = need.title if need else key
+            raise Conflict(
+                f"需求“{title}”锁定了 {count} 位专家，但只剩 {demand.get(key, 0)} 个待安排的名额，"
+                "请解除或移除部分锁定后再匹配"
+            )
+    for key, count in sorted(per_expert.items()):
+        if count > capacity.get(key, 0):
+            expert = session.get(Expert, int(key))
+            name = expert.name if expert else key
+            raise Conflict(
+                f"专家{name}锁定了 {count} 个配对，但本活动年度只剩 {capacity.get(key, 0)} 个服务名额，"
+                "请解除或移除部分锁定后再匹配"
+            )
+
+
+def _require_year_not_over(campaign: Campaign) -> None:
+    """A campaign plans its year's places: once that year is over it is neither run nor published."""
+    this_year = clock.today().year
+    if campaign.year < this_year:
+        raise Conflict(f"活动年度（{campaign.year}年）已结束，不能再匹配或发布；请新建{this_year}年的活动")
+
+
 # ---- adjust and publish ----------------------------------------------------------------------------------
 
 
@@ -589,6 +626,7 @@ def adjust_pair(*, session: Session, actor: Account, campaign_id: int, pair_id: 
 def publish_campaign(*, session: Session, actor: Account, campaign_id: int) -> CampaignDetail:
     """Every unpublished pair becomes a proposed visit (origin campaign), all or none."""
     campaign = _campaign_for(session, actor, campaign_id, for_update=True)
+    _require_year_not_over(campaign)
     fresh = [p for p in _pairs_of(session, campaign.id or 0) if p.visit_id is None and not p.removed]
     if not fresh:
         if campaign.status == PUBLISHED:
@@ -606,6 +644,7 @@ def publish_campaign(*, session: Session, actor: Account, campaign_id: int) -> C
                 origin=VisitOrigin.campaign,
                 score=pair.score,
                 campaign_id=campaign.id,
+                year=campaign.year,  # the places the run planned with (`_capacity_left`) are the campaign year's
                 commit=False,
             )
         except AppError as error:

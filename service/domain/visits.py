@@ -143,8 +143,10 @@ def _contact_of(session: Session, need: Need) -> UnitContact | None:
 
 
 def service_year(need: Need) -> int:
-    """The year whose capacity a visit uses: when the unit wants it, else this year."""
-    return need.wanted_from.year if need.wanted_from else clock.today().year
+    """The year whose capacity a visit uses: when the unit wants it, else this year. A period that began in a
+    year already over is served from this year on, so a visit arranged now never takes a closed year's place."""
+    this_year = clock.today().year
+    return max(need.wanted_from.year, this_year) if need.wanted_from else this_year
 
 
 def propose_visit(
@@ -156,9 +158,14 @@ def propose_visit(
     origin: VisitOrigin | None = None,
     score: float | None = None,
     campaign_id: int | None = None,
+    year: int | None = None,
     commit: bool = True,
 ) -> VisitPublic:
-    """An official proposes an expert for a need, or an expert volunteers (and so accepts at once)."""
+    """An official proposes an expert for a need, or an expert volunteers (and so accepts at once).
+
+    `year` is the service year whose places the visit uses (a campaign's own year); by default `service_year`.
+    An expert who declined (or whose visit was cancelled) is proposed again on the same row, made afresh: the
+    year is that of the new proposal and the dates agreed the first time are gone."""
     volunteering = actor.role == Role.expert
     if volunteering:
         if expert_id is not None and expert_id != actor.expert_id:
@@ -183,7 +190,10 @@ def propose_visit(
         raise Conflict(f"专家{expert.name}已安排在该需求中")
     require_open_place(session, need)
     if visit is None:
-        visit = Visit(need_id=need_id, expert_id=expert_id, year=service_year(need))
+        visit = Visit(need_id=need_id, expert_id=expert_id, year=0)
+    visit.year = year if year is not None else service_year(need)
+    visit.scheduled_from = visit.scheduled_to = None
+    visit.accepted_at = None
     visit.status = VisitStatus.proposed
     visit.decline_reason = ""
     visit.origin = origin or (VisitOrigin.volunteer if volunteering else VisitOrigin.official)
