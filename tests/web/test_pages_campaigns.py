@@ -7,17 +7,20 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from service import clock
 from service.models import Campaign, CampaignPair, Expert, Need, Visit
 from service.vocab import Role, VisitOrigin, VisitStatus
 from service.web.pages.campaigns import PAIRS_PER_PAGE
 from tests.service.world import DISTRICT, World
 from tests.web.conftest import csrf_of, login_as
 
+YEAR = clock.today().year
+
 
 def test_a_campaign_without_a_name_is_refused(client: TestClient, world: World, session: Session) -> None:
     login_as(client, world, Role.district_official)
     token = csrf_of(client.get("/official/campaigns").text)
-    answer = client.post("/official/campaigns", data={"csrf_token": token, "name": " ", "year": "2026"})
+    answer = client.post("/official/campaigns", data={"csrf_token": token, "name": " ", "year": str(YEAR)})
     assert answer.status_code == 422
     assert "活动名称为必填项" in answer.text
     assert session.exec(select(Campaign)).first() is None
@@ -37,7 +40,7 @@ def _run_campaign(
         data={
             "csrf_token": token,
             "name": "春季下基层",
-            "year": "2026",
+            "year": str(YEAR),
             "need_field": need_field,
             "expert_field": expert_field,
         },
@@ -97,7 +100,7 @@ def test_the_run_summary_counts_places_already_taken_apart(client: TestClient, w
     need.experts_wanted = 2
     session.add(need)
     session.add(
-        Visit(need_id=need.id or 0, expert_id=world.other_expert.id or 0, year=2026, status=VisitStatus.accepted)
+        Visit(need_id=need.id or 0, expert_id=world.other_expert.id or 0, year=YEAR, status=VisitStatus.accepted)
     )
     session.commit()
     url, _ = _run_campaign(client, world, session, "210", "210")
@@ -111,7 +114,7 @@ def test_the_run_summary_counts_places_already_taken_apart(client: TestClient, w
 def test_a_campaign_of_many_pairs_is_shown_a_page_at_a_time(client: TestClient, world: World, session: Session) -> None:
     experts = [Expert(name=f"专家{i:03d}", district=DISTRICT) for i in range(PAIRS_PER_PAGE + 5)]
     session.add_all(experts)
-    campaign = Campaign(name="全市下基层", year=2026)
+    campaign = Campaign(name="全市下基层", year=YEAR)
     session.add(campaign)
     session.flush()
     session.add_all(
@@ -132,3 +135,23 @@ def test_a_campaign_of_many_pairs_is_shown_a_page_at_a_time(client: TestClient, 
     token = csrf_of(second)
     answer = client.post(f"{url}/pairs/{last.id}/lock", data={"csrf_token": token, "page": "2"})
     assert answer.headers["location"].startswith(f"{url}?page=2&")
+
+
+def test_a_city_campaign_for_one_districts_needs_belongs_to_that_district(
+    client: TestClient, world: World, session: Session
+) -> None:
+    login_as(client, world, Role.city_official)
+    token = csrf_of(client.get("/official/campaigns").text)
+    for name, district in (("蒲江专场", DISTRICT), ("全市专场", "")):
+        answer = client.post(
+            "/official/campaigns",
+            data={"csrf_token": token, "name": name, "year": str(YEAR), "need_district": district},
+        )
+        assert answer.status_code == 303, answer.text
+    session.expire_all()
+    scopes = {c.name: c.district for c in session.exec(select(Campaign))}
+    assert scopes == {"蒲江专场": DISTRICT, "全市专场": None}
+    login_as(client, world, Role.district_official)
+    listed = client.get("/official/campaigns").text
+    assert "蒲江专场" in listed
+    assert "全市专场" not in listed

@@ -84,6 +84,10 @@ def create(request: Request, session: SessionDep, account: OfficialAccount, form
         },
         "experts": {k: val for k, val in (("district", v["expert_district"]), ("field", v["expert_field"])) if val},
     }
+    if v["need_district"]:
+        # a campaign for one district's needs is that district's (its official sees and steers it, and the
+        # solver's per-district coverage rule is for city-wide campaigns only); a district official's always is
+        data["district"] = v["need_district"]
     body = parse_into(CampaignCreate, data, state, labels={"name": "活动名称", "year": "年度"})
     if body is not None:
         try:
