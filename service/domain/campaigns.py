@@ -562,24 +562,30 @@ def _require_locks_fit(
     places or an expert's places left, naming the need or the expert in Chinese."""
     demand = {slot.id: slot.demand for slot in needs}
     capacity = {slot.id: slot.capacity for slot in experts}
-    per_need = Counter(str(p.need_id) for p in kept)
-    per_expert = Counter(str(p.expert_id) for p in kept)
-    for key, count in sorted(per_need.items()):
-        if count > demand.get(key, 0):
-            need = session.get(Need, int(key))
-            title = need.title if need else key
-            raise Conflict(
-                f"需求“{title}”锁定了 {count} 位专家，但只剩 {demand.get(key, 0)} 个待安排的名额，"
-                "请解除或移除部分锁定后再匹配"
-            )
-    for key, count in sorted(per_expert.items()):
-        if count > capacity.get(key, 0):
-            expert = session.get(Expert, int(key))
-            name = expert.name if expert else key
-            raise Conflict(
-                f"专家{name}锁定了 {count} 个配对，但本活动年度只剩 {capacity.get(key, 0)} 个服务名额，"
-                "请解除或移除部分锁定后再匹配"
-            )
+    over_need = _first_over(Counter(str(p.need_id) for p in kept), demand)
+    if over_need is not None:
+        key, count, left = over_need
+        need = session.get(Need, int(key))
+        raise Conflict(
+            f"需求“{need.title if need else key}”锁定了 {count} 位专家，但只剩 {left} 个待安排的名额，"
+            "请解除或移除部分锁定后再匹配"
+        )
+    over_expert = _first_over(Counter(str(p.expert_id) for p in kept), capacity)
+    if over_expert is not None:
+        key, count, left = over_expert
+        expert = session.get(Expert, int(key))
+        raise Conflict(
+            f"专家{expert.name if expert else key}锁定了 {count} 个配对，但本活动年度只剩 {left} 个服务名额，"
+            "请解除或移除部分锁定后再匹配"
+        )
+
+
+def _first_over(counts: Counter[str], limits: dict[str, int]) -> tuple[str, int, int] | None:
+    """The first key (in order) whose count is over its limit (0 when it has none): (key, count, limit)."""
+    for key, count in sorted(counts.items()):
+        if count > limits.get(key, 0):
+            return key, count, limits.get(key, 0)
+    return None
 
 
 def _require_year_not_over(campaign: Campaign) -> None:
@@ -627,7 +633,7 @@ def publish_campaign(*, session: Session, actor: Account, campaign_id: int) -> C
     """Every unpublished pair becomes a proposed visit (origin campaign), all or none."""
     campaign = _campaign_for(session, actor, campaign_id, for_update=True)
     _require_year_not_over(campaign)
-    fresh = [p for p in _pairs_of(session, campaign.id or 0) if p.visit_id is None and not p.removed]
+    fresh = [p for p in _pairs_of(session, campaign.id or 0, removed=False) if p.visit_id is None]
     if not fresh:
         if campaign.status == PUBLISHED:
             raise Conflict("没有新的配对需要发布：方案已全部发布，请在有专家婉拒后重新匹配")

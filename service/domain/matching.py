@@ -8,7 +8,7 @@ from service import clock
 from service.domain.access import expert_view, require_expert, require_need_access
 from service.domain.common import get_or_404
 from service.domain.experts import places_used_by
-from service.domain.needs import need_view
+from service.domain.needs import need_view, period_over
 from service.errors import Conflict
 from service.matcher import MATCHABLE_NEEDS, MatchIndex, best_document_label, conflicted_experts
 from service.models import Account, Expert, Need, Visit
@@ -110,7 +110,7 @@ def recommendations_for_expert(
         current = [
             (m, need)
             for m in matches
-            if (need := needs.get(int(m.need_id))) is not None and not (need.wanted_to and need.wanted_to < today)
+            if (need := needs.get(int(m.need_id))) is not None and not period_over(need.wanted_to, today)
         ]
         if len(current) >= k or len(matches) < wanted:
             break

@@ -150,9 +150,15 @@ def get_need(*, session: Session, viewer: Account, need_id: int) -> NeedPublic:
     return need_view(session, need, viewer)
 
 
+def period_over(wanted_to: date | None, today: date | None = None) -> bool:
+    """Whether a need's wanted period ended before `today` (the city's): such a need is neither posted nor
+    re-dated, recommended to experts, nor open to volunteering; an official may still arrange it."""
+    return wanted_to is not None and wanted_to < (today or clock.today())
+
+
 def _require_period_not_over(wanted_to: date | None) -> None:
     """A need is posted or re-dated for service still to come (imports may carry past ones)."""
-    if wanted_to is not None and wanted_to < clock.today():
+    if period_over(wanted_to):
         raise InvalidInput("期望服务时间的结束日期不能早于今天")
 
 

@@ -11,7 +11,7 @@ from service import clock
 from service.domain.access import is_official, require_district, require_expert, require_unit
 from service.domain.common import checked_filter, get_or_404, names_by_id, paginate
 from service.domain.experts import places_used
-from service.domain.needs import SERVABLE, refresh_need_status, require_open_place
+from service.domain.needs import SERVABLE, period_over, refresh_need_status, require_open_place
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Account, Expert, Need, Unit, Visit
 from service.models.common import utcnow
@@ -135,11 +135,10 @@ def _contact_of(session: Session, need: Need) -> UnitContact | None:
     unit = session.get(Unit, need.unit_id)
     if unit is None:
         return None
-    if need.contact_name or need.contact_phone:
-        return UnitContact(unit_name=unit.name, person=need.contact_name, phone=need.contact_phone or "")
-    if unit.contact_name or unit.contact_phone:
-        return UnitContact(unit_name=unit.name, person=unit.contact_name, phone=unit.contact_phone or "")
-    return None
+    source: Need | Unit = need if need.contact_name or need.contact_phone else unit
+    if not (source.contact_name or source.contact_phone):
+        return None
+    return UnitContact(unit_name=unit.name, person=source.contact_name, phone=source.contact_phone or "")
 
 
 def service_year(need: Need) -> int:
@@ -179,8 +178,8 @@ def propose_visit(
         require_district(actor, need.district)
     if need.status not in SERVABLE:
         raise Conflict(f"需求当前为“{need_state_label(need.status)}”，不能安排专家")
-    if volunteering and need.wanted_to is not None and need.wanted_to < clock.today():
-        raise Conflict(f"该需求期望的服务时间已于 {need.wanted_to.isoformat()} 结束，如仍需服务请联系组织部门")
+    if volunteering and period_over(need.wanted_to):
+        raise Conflict(f"该需求期望的服务时间已于 {need.wanted_to} 结束，如仍需服务请联系组织部门")
     _require_available(expert)
     unit = get_or_404(session, Unit, need.unit_id)
     if expert.employer and expert.employer == unit.name:

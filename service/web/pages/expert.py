@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from search.query import SearchResult
-from service import clock
 from service.api.deps import SessionDep
 from service.api.paging import PathId
 from service.domain import experts as expert_service
@@ -132,7 +131,7 @@ def _involvement(session: SessionDep, account: Account, need_id: int) -> list[vi
 def need_detail(request: Request, session: SessionDep, account: ExpertAccount, need_id: PathId) -> Response:
     need = need_service.get_need(session=session, viewer=account, need_id=need_id)
     # a need whose wanted period is over is not open to volunteering (visits.propose_visit refuses it)
-    period_over = need.wanted_to is not None and need.wanted_to < clock.today()
+    period_over = need_service.period_over(need.wanted_to)
     return render(
         request,
         "expert/need_detail.html",
