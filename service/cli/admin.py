@@ -4,6 +4,7 @@ deactivate|activate`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 from sqlalchemy.engine import Engine
@@ -13,6 +14,9 @@ from service.config import get_settings
 from service.db import get_engine
 from service.errors import AppError
 from service.vocab import Role
+
+if TYPE_CHECKING:
+    from service.models import Account
 
 db_app = typer.Typer(no_args_is_help=True)
 user_app = typer.Typer(no_args_is_help=True)
@@ -129,34 +133,37 @@ def user_password(
         ..., "--password", prompt=True, hide_input=True, confirmation_prompt=True, help=PASSWORD_HELP
     ),
 ) -> None:
-    from sqlmodel import select
-
     from service.domain.accounts import reset_password
-    from service.models import Account
 
     with Session(get_engine()) as session:
-        account_id = session.exec(select(Account.id).where(Account.username == username)).first()
+        account = _login_named(session, username)
         try:
-            if account_id is None:
-                raise AppError(f"用户名“{username}”不存在")
-            reset_password(session=session, account_id=account_id, password=password)
+            reset_password(session=session, account_id=account.id or 0, password=password)
         except AppError as error:
             typer.echo(f"错误：{error.message}", err=True)
             raise typer.Exit(code=2) from error
     typer.echo(f"password of {username} changed; its sessions have ended")
 
 
-def _set_active(username: str, active: bool) -> None:
+def _login_named(session: Session, username: str) -> Account:
+    """The account with this username; exit code 2 with a message when there is none."""
     from sqlmodel import select
 
+    from service.models import Account
+
+    account = session.exec(select(Account).where(Account.username == username)).first()
+    if account is None:
+        typer.echo(f"错误：用户名“{username}”不存在", err=True)
+        raise typer.Exit(code=2)
+    return account
+
+
+def _set_active(username: str, active: bool) -> None:
     from service.domain.accounts import update_account
     from service.models import Account
 
     with Session(get_engine()) as session:
-        account = session.exec(select(Account).where(Account.username == username)).first()
-        if account is None:
-            typer.echo(f"错误：用户名“{username}”不存在", err=True)
-            raise typer.Exit(code=2)
+        account = _login_named(session, username)
         # the server's own administrator: not the account itself, so the rule against disabling oneself holds
         operator = Account(username="cli", password_hash="", role=Role.city_official, display_name="命令行")
         update_account(session=session, actor=operator, account_id=account.id or 0, changes={"active": active})
