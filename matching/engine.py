@@ -29,7 +29,8 @@ Score of a (need, expert) pair, absolute and comparable across needs:
 - district: `district_same` / `district_neighbour` (neighbour map given by the caller).
 - activity: `activity_weight * ln(1 + documents)`, the classic document-count prior of expert finding.
 - rating: `rating_weight * (rating - 3) / 2` for rated experts.
-Unavailable experts and experts with no capacity left are left out when `exclude_unavailable`.
+Unavailable experts and experts with no capacity left are left out when `exclude_unavailable` (a query may keep
+the full ones, `skip_full=False`, when its caller counts places of another year itself).
 
 Queries run in two stages: every expert is scored without the few very common columns (held by more than
 `prune_fraction` of the rows) and without the best-text and topic parts, plus the structured signals, then the
@@ -389,7 +390,7 @@ class MatchEngine:
         self._district_slots: dict[str, set[int]] = {}
         self._static_cache: np.ndarray | None = None
         self._id_ranks_cache: np.ndarray | None = None
-        self._eligible_cache: np.ndarray | None = None
+        self._eligible_cache: dict[bool, np.ndarray] = {}
         self._field_slots_cache: list[np.ndarray] | None = None
         #: the pool's mean expert as one row of term weights (the whole-profile part plus the best-text part's
         #: estimate), frozen at fit; and each stored need's background (by need slot)
@@ -714,7 +715,7 @@ class MatchEngine:
                 self._district_slots.get(item.expert.district, set()).discard(slot)
             self._experts[slot] = None
             self._membership_cache = None
-            self._eligible_cache = None
+            self._eligible_cache = {}
 
     def upsert_need(self, need: NeedText) -> None:
         """Add or replace a need (used by `needs_for`)."""
@@ -845,18 +846,21 @@ class MatchEngine:
         full[list(self._district_slots.get(district, ()))] = s.district_same
         return full
 
-    def _eligible(self, exclude: Collection[str] = ()) -> np.ndarray:
-        if self._eligible_cache is None or self._eligible_cache.size != len(self._experts):
+    def _eligible(self, exclude: Collection[str] = (), skip_full: bool = True) -> np.ndarray:
+        """Which expert slots a query may return: live, available and (with `skip_full`) with a place left, when
+        `exclude_unavailable`; never one of `exclude`."""
+        base = self._eligible_cache.get(skip_full)
+        if base is None or base.size != len(self._experts):
             base = np.zeros(len(self._experts), dtype=bool)
             for slot, item in enumerate(self._experts):
                 if item is None:
                     continue
                 e = item.expert
-                if self.settings.exclude_unavailable and (not e.available or e.capacity_left == 0):
+                if self.settings.exclude_unavailable and (not e.available or (skip_full and e.capacity_left == 0)):
                     continue
                 base[slot] = True
-            self._eligible_cache = base
-        ok = self._eligible_cache.copy()
+            self._eligible_cache[skip_full] = base
+        ok = base.copy()
         for expert_id in exclude:
             excluded = self._expert_slot.get(expert_id)
             if excluded is not None:
@@ -934,13 +938,17 @@ class MatchEngine:
         request after a start does not wait for it."""
         textmod.generic_words(self.settings.generic_word_ppm)
 
-    def experts_for(self, need: NeedText, k: int = 10, exclude: Collection[str] = ()) -> list[Match]:
-        """The best `k` experts for a need (k = 0: every eligible expert), each with reasons."""
+    def experts_for(
+        self, need: NeedText, k: int = 10, exclude: Collection[str] = (), skip_full: bool = True
+    ) -> list[Match]:
+        """The best `k` experts for a need (k = 0: every eligible expert), each with reasons; `exclude`d experts
+        are never returned, nor (with `skip_full`) those with no `capacity_left`."""
         self._require_fit()
         queries = self.vectorize([need.text])
+        eligible = self._eligible(exclude, skip_full)
         return [
             match
-            for need_, slots, scores, texts, topics in self._rank([need], queries, k, self._eligible(exclude))
+            for need_, slots, scores, texts, topics in self._rank([need], queries, k, eligible)
             for match in self._matches(need, slots, scores, texts, topics, queries[0])
         ]
 
@@ -997,12 +1005,20 @@ class MatchEngine:
                     ],
                 )
 
-    def candidate_pairs(self, needs: Sequence[NeedText], k: int, named: bool = True) -> list[Match]:
+    def candidate_pairs(
+        self,
+        needs: Sequence[NeedText],
+        k: int,
+        named: bool = True,
+        exclude: Collection[str] = (),
+        skip_full: bool = True,
+    ) -> list[Match]:
         """Top-k experts per need with reasons: the affinity matrix the assignment solver consumes. With `named`
         False the reasons leave out what is costly to name (shared terms, best document): a solver that keeps a
-        few of many candidates names those afterwards (`shared_terms`)."""
+        few of many candidates names those afterwards (`shared_terms`). `exclude` and `skip_full` as in
+        `experts_for`, for every need."""
         self._require_fit()
-        eligible = self._eligible()
+        eligible = self._eligible(exclude, skip_full)
         out: list[Match] = []
         queries = self.vectorize([n.text for n in needs])
         for i, (need, slots, scores, texts, topics) in enumerate(self._rank(needs, queries, k, eligible)):

@@ -172,10 +172,23 @@ class MatchIndex:
             except KeyError:
                 return []
 
-    def candidate_pairs(self, session: Session, needs: Sequence[Need], k: int, named: bool = True) -> list[Match]:
+    def candidate_pairs(
+        self,
+        session: Session,
+        needs: Sequence[Need],
+        k: int,
+        named: bool = True,
+        exclude: Sequence[str] = (),
+        skip_full: bool = True,
+    ) -> list[Match]:
+        """Top-k experts per need (`MatchEngine.candidate_pairs`). `skip_full` leaves out the experts whose places
+        of this year are used up; a caller that plans another year's places passes False and counts them itself."""
         engine = self.refresh(session)
+        texts = [need_text(n) for n in needs]
         with self._lock:
-            return engine.candidate_pairs([need_text(n) for n in needs], k=k, named=named) if engine.n_experts else []
+            if not engine.n_experts:
+                return []
+            return engine.candidate_pairs(texts, k=k, named=named, exclude=exclude, skip_full=skip_full)
 
     def shared_terms(
         self, session: Session, chosen: Sequence[tuple[Need, Sequence[str]]]

@@ -379,25 +379,19 @@ def _candidates(
     conflicts: dict[str, set[str]],
     k: int,
 ) -> list[Match]:
-    """Top-k experts of the pool per need (barred experts left out, conflicted ones kept and marked).
-
-    When the pool is every expert the index ranks, one batched query with room for the left-out experts is
-    enough; a narrower pool asks per need, excluding everyone outside it, so that k pool experts come back.
-    """
+    """Top-k experts of the pool per need (barred experts left out, conflicted ones kept and marked), from one
+    batched query that excludes every ranked expert outside the pool and has room for each need's barred and
+    conflicted ones. The pool holds the experts with a place left in the campaign's year, so the index's own
+    count of this year's places is not applied (a campaign for next year may use experts full this year)."""
     ranked = {
         str(i) for i in session.exec(select(Expert.id).where(Expert.status == "在库", col(Expert.available).is_(True)))
     }
+    room = max((len(barred[str(n.id)] | conflicts[str(n.id)]) for n in needs), default=0)
     by_need: dict[str, list[Match]] = defaultdict(list)
-    if ranked <= pool:
-        room = max((len(barred[str(n.id)] | conflicts[str(n.id)]) for n in needs), default=0)
-        for m in matcher.candidate_pairs(session, needs, k + room, named=False):
-            by_need[m.need_id].append(m)
-    else:
-        outside = sorted(ranked - pool)
-        for need in needs:
-            key = str(need.id)
-            exclude = sorted(set(outside) | barred[key])
-            by_need[key] = matcher.experts_for(session, need, k + len(conflicts[key]), exclude=exclude)
+    for m in matcher.candidate_pairs(
+        session, needs, k + room, named=False, exclude=sorted(ranked - pool), skip_full=False
+    ):
+        by_need[m.need_id].append(m)
     out: list[Match] = []
     for need in needs:
         key = str(need.id)
@@ -489,7 +483,8 @@ def run_campaign(*, session: Session, actor: Account, matcher: MatchIndex, campa
     open_needs = [n for n, slot in zip(needs, need_slots, strict=True) if slot.demand > kept_per_need[slot.id]]
     conflicts = {str(i): c & pool for i, c in conflicted_experts_by_need(session, open_needs).items()}
     k = max(get_settings().campaign_candidates_per_need, 1)
-    matches = _candidates(session, matcher, open_needs, pool, barred, conflicts, k) if open_needs else []
+    with_places = {str(e.id) for e in experts if capacity[e.id or 0] > 0}
+    matches = _candidates(session, matcher, open_needs, with_places, barred, conflicts, k) if open_needs else []
     match_of = {(m.need_id, m.expert_id): m for m in matches}
     kept_keys = {(str(p.need_id), str(p.expert_id)) for p in kept}
     candidate_triples = [

@@ -70,6 +70,30 @@ def test_unavailable_and_full_experts_are_left_out() -> None:
     assert len(keep_all.experts_for(NeedText("n", "水稻栽培"), k=5)) == 3
 
 
+def test_a_query_may_keep_full_experts_but_never_unavailable_ones() -> None:
+    """`skip_full=False`: the caller counts another year's places itself; availability still holds."""
+    pool = [
+        ExpertProfile("busy", "水稻栽培", available=False),
+        ExpertProfile("full", "水稻栽培", capacity_left=0),
+        ExpertProfile("free", "水稻"),
+    ]
+    engine = MatchEngine().fit(pool)
+    need = NeedText("n", "水稻栽培")
+    assert [m.expert_id for m in engine.experts_for(need, k=5, skip_full=False)] == ["full", "free"]
+    pairs = engine.candidate_pairs([need], k=5, skip_full=False)
+    assert [m.expert_id for m in pairs] == ["full", "free"]
+    assert [m.expert_id for m in engine.candidate_pairs([need], k=5)] == ["free"]
+    # the two eligibility sets are kept apart
+    assert [m.expert_id for m in engine.experts_for(need, k=5)] == ["free"]
+
+
+def test_candidate_pairs_exclude_the_named_experts_for_every_need(engine: MatchEngine) -> None:
+    pairs = engine.candidate_pairs(NEEDS[:2], k=len(EXPERTS), exclude={"rice"})
+    assert {m.need_id for m in pairs} == {n.id for n in NEEDS[:2]}
+    assert "rice" not in {m.expert_id for m in pairs}
+    assert len(pairs) == 2 * (len(EXPERTS) - 1)
+
+
 def test_exclude_drops_named_experts(engine: MatchEngine) -> None:
     ids = [m.expert_id for m in engine.experts_for(NEEDS[0], k=10, exclude={"rice"})]
     assert "rice" not in ids

@@ -178,6 +178,26 @@ def test_a_campaign_for_next_year_publishes_visits_that_use_next_years_places(
         assert answer.json()["year"] == THIS_YEAR + 1
 
 
+def test_a_campaign_for_next_year_takes_experts_whose_places_are_full_this_year(
+    client: TestClient, world: World, session: Session
+) -> None:
+    """The match index counts this year's places: an expert who used this year's only place was no candidate at
+    all for a campaign of next year, whose places are all free; and one full next year must not be proposed."""
+    _, needs, (free_next_year, full_next_year), _ = _round(session, experts=2)
+    _used_up(session, world, free_next_year, THIS_YEAR)
+    _used_up(session, world, full_next_year, THIS_YEAR + 1)
+    city = world.headers(Role.city_official)
+    cid = _campaign(client, world, needs[:1], [free_next_year, full_next_year], THIS_YEAR + 1)
+    run = client.post(f"{API}/campaigns/{cid}/run", headers=city)
+    assert run.status_code == 200, run.text
+    assert run.json()["last_run"]["filled"] == 1
+    assert [p["expert_id"] for p in run.json()["pairs"]] == [free_next_year.id]
+    # this year's campaign sees it the other way round
+    this_year = _campaign(client, world, needs[:1], [free_next_year, full_next_year], THIS_YEAR)
+    run = client.post(f"{API}/campaigns/{this_year}/run", headers=city)
+    assert [p["expert_id"] for p in run.json()["pairs"]] == [full_next_year.id]
+
+
 def test_a_campaign_whose_year_is_over_is_neither_run_nor_published(
     client: TestClient, world: World, session: Session, engine: Engine
 ) -> None:
