@@ -30,6 +30,7 @@ from search.base import SearchBackend
 from service import db, web
 from service.api import (
     accounts,
+    audit,
     auth,
     campaigns,
     experts,
@@ -154,6 +155,7 @@ API_MODULES = (
     campaigns,
     liaison_planning,
     reports,
+    audit,
 )
 #: Routers a request is matched against first: each request walks the routes in order until one matches, and
 #: search is the busiest route, so it should not walk past fifty others on every request. The docs keep the order

@@ -12,7 +12,11 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 from starlette.requests import Request
 
+from service import audit
 from service.config import get_settings
+
+# every flush of an audited table writes its 操作记录 in the same transaction
+audit.install()
 
 
 def make_engine(url: str, *, immediate_transactions: bool = True) -> Engine:

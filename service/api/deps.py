@@ -12,6 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from service import audit
 from service.config import get_settings
 from service.db import get_reader_engine, get_session
 from service.errors import Forbidden, NotAuthenticated
@@ -144,7 +145,9 @@ async def optional_account(request: Request, token: Annotated[str | None, Depend
         fresh = False  # the token is newer than what this process remembers: the account changed since
     if not fresh:
         account = await run_in_threadpool(cache.load, claims.account_id)
-    return _admits(account, claims)
+    admitted = _admits(account, claims)
+    audit.act_as(admitted)  # what this request changes is recorded as this account's (service/audit.py)
+    return admitted
 
 
 OptionalAccount = Annotated[Account | None, Depends(optional_account)]

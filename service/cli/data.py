@@ -8,6 +8,7 @@ import typer
 from sqlmodel import Session, select
 from tqdm import tqdm
 
+from service import audit
 from service.db import get_engine
 from service.errors import AppError
 from service.importing import ImportKind, ImportReport, apply_plan, plan_import, read_table
@@ -71,7 +72,8 @@ def import_command(
                 session.rollback()
                 report = plan.report(dry_run=True)
             else:
-                report = apply_plan(session, plan)
+                with audit.acting(actor):  # the 操作记录 names the account, or cli without --account
+                    report = apply_plan(session, plan)
         except AppError as error:
             typer.echo(f"错误：{error.message}", err=True)
             raise typer.Exit(code=2) from error

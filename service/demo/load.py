@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 from tqdm import tqdm
 
-from service import clock
+from service import audit, clock
 from service.domain.common import enqueue_index
 from service.models import Account, Concern, Contact, Expert, Leader, Liaison, Need, Unit, Visit
 from service.paths import DATA_DIR
@@ -44,7 +44,13 @@ class _Table:
 
 
 def load_demo(*, session: Session, progress: bool = False) -> list[tuple[str, str, str]]:
-    """Insert or refresh every demo record, then the demo logins; returns (username, password, role) rows."""
+    """Insert or refresh every demo record, then the demo logins; returns (username, password, role) rows.
+    The invented records and their invented history leave no 操作记录 (service/audit.py)."""
+    with audit.paused():
+        return _load(session, progress)
+
+
+def _load(session: Session, progress: bool) -> list[tuple[str, str, str]]:
     expert_rows = _Table(session, Expert, ("id_number",))
     experts: dict[str, Expert] = {}
     for raw in tqdm(_read("experts"), desc="experts", disable=not progress):

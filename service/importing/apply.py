@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
+from service import audit
 from service.domain.common import apply_update, enqueue_index
 from service.importing import catalogue
 from service.importing.catalogue import ImportKind
@@ -80,7 +81,9 @@ def _insert(session: Session, table: type[SQLModel], rows: list[dict[str, Any]])
         return []
     primary_key = table.id  # type: ignore[attr-defined]
     statement = insert(table).returning(primary_key, sort_by_parameter_order=True)
-    return [int(i) for i in session.scalars(statement, rows)]
+    ids = [int(i) for i in session.scalars(statement, rows)]
+    audit.record_created(session, table, rows, ids)  # the ORM's flush, which records the updates, never saw these
+    return ids
 
 
 def _enqueue_created(session: Session, index_name: str, record_ids: list[int]) -> None:

@@ -1,6 +1,7 @@
 """Database tables (SQLModel) and their API shapes, one module per aggregate."""
 
 from service.models.account import Account
+from service.models.audit import AuditEvent
 from service.models.campaign import Campaign, CampaignPair
 from service.models.expert import Expert
 from service.models.leader import Concern, Contact, Leader, Liaison
@@ -10,6 +11,7 @@ from service.models.visit import Visit
 
 __all__ = [
     "Account",
+    "AuditEvent",
     "Campaign",
     "CampaignPair",
     "Concern",

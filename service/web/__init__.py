@@ -13,14 +13,14 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from service.web.pages import auth, campaigns, expert, leader, liaison_planner, official, reports, unit
+from service.web.pages import audit, auth, campaigns, expert, leader, liaison_planner, official, reports, unit
 from service.web.routing import no_such_page
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, unit, expert, official, campaigns, liaison_planner, reports, leader):
+for _module in (auth, unit, expert, official, campaigns, liaison_planner, reports, leader, audit):
     router.include_router(_module.router)
 
 

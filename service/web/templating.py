@@ -82,6 +82,14 @@ def cn_date(value: date | datetime | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def cn_datetime(value: datetime | None) -> str:
+    """A stored instant as the city's date and time: 2026年12月1日 18:05."""
+    if value is None:
+        return ""
+    moment = clock.stored_instant(value).astimezone(clock.CHINA_TIME)
+    return f"{cn_date(moment.date())} {moment:%H:%M}"
+
+
 def figure(value: object) -> str:
     """A report cell: a dash for a missing figure, whole numbers without decimals, others to two places."""
     if value is None:
@@ -100,6 +108,7 @@ templates.env.filters.update(
     badge=badge_class,
     marked=marked,
     cn_date=cn_date,
+    cn_datetime=cn_datetime,
     figure=figure,
 )
 templates.env.globals.update(

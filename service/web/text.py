@@ -31,6 +31,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/official/concerns", "专家诉求"),
         ("/official/reports", "考核问效"),
         ("/official/import", "导入导出"),
+        ("/official/audit", "操作记录"),
     ],
     Role.leader: [("/leader", "我联系的专家"), ("/leader/concerns", "诉求办理")],
 }

@@ -282,6 +282,8 @@ def pages_of(role: str, ids: dict[str, int]) -> list[tuple[str, str, Action]]:
             ("liaison-plan-proposal", f"/official/liaisons/plan?year={YEAR}", None),
             ("concerns", "/official/concerns", None),
             ("concerns-reply-errors", "/official/concerns?status=open", _reply_too_long),
+            ("audit", "/official/audit", None),
+            ("audit-errors", "/official/audit?entity_id=x&date_from=2026-12-09&date_to=2026-12-01", None),
         ]
     assert role == "leader"
     return [

@@ -39,6 +39,7 @@ PAGES = {
         "/official/concerns",
         "/official/concerns?overdue=1",
         "/official/reports?district=510131",
+        "/official/audit",
     ],
     Role.leader: ["/leader", "/leader/concerns"],
 }

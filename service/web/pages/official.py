@@ -13,8 +13,8 @@ from fastapi.responses import RedirectResponse
 from service import clock
 from service.api.deps import SessionDep
 from service.api.paging import PathId
+from service.domain import audit_log, matching, reports
 from service.domain import liaisons as liaison_service
-from service.domain import matching, reports
 from service.domain import needs as need_service
 from service.domain import visits as visit_service
 from service.domain.needs import NeedFilters
@@ -103,6 +103,7 @@ def _need_page(
             "candidates": candidates,
             "review": review or FormState(),
             "can_review": need.status == NeedStatus.submitted,
+            "history": audit_log.need_history(session, need_id),
             "schedule_forms": {
                 v.id: schedule_failed[1] if schedule_failed and schedule_failed[0] == v.id else schedule_state(v)
                 for v in visits

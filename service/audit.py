@@ -1,0 +1,238 @@
+"""操作记录 (留痕): who created, changed or deleted which record, when, and what changed.
+
+Every flush of the ORM passes through one `after_flush` listener (`install`, done when `service.db` is
+imported), which writes one `AuditEvent` per audited record in the same transaction: a change that is rolled back
+leaves no record of itself, and no change is stored without one. Who acted comes from the request (the account the
+API or page guard admitted, `act_as`) or the command line (`acting`); changes with neither are the system's.
+
+What is kept of a change: each changed field with its old and new value, except personal data (phones, ID
+numbers, birth years, password hashes), long texts and lists, of which only the fact that they changed is kept:
+the log never holds what only some may see. Rows written in bulk without the ORM (an import's inserts) are
+recorded by their writer through `record_created`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import UOWTransaction
+
+from service.logging_setup import current_request_id
+from service.models.account import Account
+from service.models.audit import AuditEvent
+from service.models.campaign import Campaign
+from service.models.expert import Expert
+from service.models.leader import Concern, Contact, Leader, Liaison
+from service.models.need import Need, Unit
+from service.models.visit import Visit
+
+
+@dataclass(frozen=True)
+class Actor:
+    account_id: int | None
+    username: str
+    role: str
+
+
+#: entity key and its Chinese name, by table
+ENTITIES: dict[type, tuple[str, str]] = {
+    Need: ("need", "需求"),
+    Unit: ("unit", "单位"),
+    Expert: ("expert", "专家"),
+    Visit: ("visit", "服务"),
+    Campaign: ("campaign", "匹配活动"),
+    Account: ("account", "账号"),
+    Leader: ("leader", "市领导"),
+    Liaison: ("liaison", "联系关系"),
+    Contact: ("contact", "联系记录"),
+    Concern: ("concern", "诉求"),
+}
+ENTITY_LABELS: dict[str, str] = dict(ENTITIES.values())
+ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除"}
+
+#: values never kept: personal data and secrets (only the fact that they changed)
+PERSONAL = frozenset({"phone", "id_number", "contact_phone", "assistant_phone", "password_hash", "birth_year"})
+#: bookkeeping that every write moves
+IGNORED = frozenset({"id", "created_at", "updated_at"})
+#: longer strings are kept as "changed" only
+LONGEST_KEPT = 60
+
+_actor: ContextVar[Actor | None] = ContextVar("zhiqiao_audit_actor", default=None)
+_paused: ContextVar[bool] = ContextVar("zhiqiao_audit_paused", default=False)
+
+
+def act_as(account: Account | None) -> None:
+    """The account of the request under way (called by the API's and the pages' guard)."""
+    if account is not None:
+        _actor.set(Actor(account.id, account.username, str(account.role)))
+
+
+@contextmanager
+def acting(account: Account | None) -> Iterator[None]:
+    """Within the block, changes are the account's (a command run with --account); None: the system's."""
+    token = _actor.set(Actor(account.id, account.username, str(account.role)) if account is not None else None)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Within the block nothing is recorded: the demo loader's thousands of invented records."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
+def _label(record: Any) -> str:
+    if isinstance(record, Need | Campaign):
+        text = record.title if isinstance(record, Need) else record.name
+    elif isinstance(record, Unit | Expert | Leader):
+        text = record.name
+    elif isinstance(record, Account):
+        text = record.username
+    elif isinstance(record, Visit):
+        text = f"需求{record.need_id}·专家{record.expert_id}"
+    elif isinstance(record, Liaison):
+        text = f"领导{record.leader_id}·专家{record.expert_id}·{record.year}年"
+    elif isinstance(record, Contact | Concern):
+        text = f"联系关系{record.liaison_id}"
+    else:  # pragma: no cover - ENTITIES lists the audited tables
+        text = ""
+    return (text or "")[:100]
+
+
+def _kept(value: Any) -> tuple[bool, Any]:
+    """(whether the value is kept, its JSON form)."""
+    if value is None or isinstance(value, bool | int | float):
+        return True, value
+    if isinstance(value, Enum):
+        return True, value.value
+    if isinstance(value, datetime | date):
+        return True, value.isoformat()
+    if isinstance(value, str):
+        return len(value) <= LONGEST_KEPT, value
+    return False, None
+
+
+def _pair(name: str, old: Any, new: Any) -> list[Any]:
+    if name in PERSONAL:
+        return [None, None]
+    kept_old, old_json = _kept(old)
+    kept_new, new_json = _kept(new)
+    return [old_json, new_json] if kept_old and kept_new else [None, None]
+
+
+def _created(record: Any) -> dict[str, list[Any]]:
+    state = inspect(record)
+    out: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        name = attr.key
+        value = getattr(record, name, None)
+        if name not in IGNORED and value not in (None, "", [], {}):
+            out[name] = _pair(name, None, value)
+    return out
+
+
+def _updated(record: Any) -> dict[str, list[Any]]:
+    state = inspect(record)
+    out: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        name = attr.key
+        if name in IGNORED:
+            continue
+        history = state.attrs[name].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else getattr(record, name, None)
+        if old == new and name not in PERSONAL:
+            continue
+        out[name] = _pair(name, old, new)
+    return out
+
+
+def _row(
+    action: str, model: type, record_id: int, label: str, changes: dict[str, list[Any]], actor: Actor | None
+) -> dict[str, Any]:
+    return {
+        "account_id": actor.account_id if actor else None,
+        "username": actor.username if actor else "",
+        "role": actor.role if actor else "",
+        "action": action,
+        "entity": ENTITIES[model][0],
+        "entity_id": record_id,
+        "label": label,
+        "changes": changes,
+        "request_id": _request_id(),
+    }
+
+
+def _event(action: str, record: Any, changes: dict[str, list[Any]], actor: Actor | None) -> dict[str, Any]:
+    return _row(action, type(record), int(record.id), _label(record), changes, actor)
+
+
+def _request_id() -> str:
+    value = current_request_id()
+    return "" if value == "-" else value[:40]
+
+
+def _after_flush(session: OrmSession, _context: UOWTransaction) -> None:
+    if _paused.get():
+        return
+    actor = _actor.get()
+    rows: list[dict[str, Any]] = []
+    for record in session.new:
+        if type(record) in ENTITIES:
+            rows.append(_event("create", record, _created(record), actor))
+    for record in session.dirty:
+        if type(record) in ENTITIES and record not in session.deleted:
+            changes = _updated(record)
+            if changes:
+                rows.append(_event("update", record, changes, actor))
+    for record in session.deleted:
+        if type(record) in ENTITIES:
+            rows.append(_event("delete", record, {}, actor))
+    if rows:
+        session.connection().execute(insert(AuditEvent), rows)
+
+
+def record_created(session: OrmSession, model: type, rows: Sequence[dict[str, Any]], ids: Sequence[int]) -> None:
+    """Audit records inserted in bulk without the ORM (`rows` their values, `ids` their new ids, in order)."""
+    if _paused.get() or model not in ENTITIES or not ids:
+        return
+    actor = _actor.get()
+    events = [
+        _row(
+            "create",
+            model,
+            record_id,
+            _label(model(**values)),
+            {
+                name: _pair(name, None, value)
+                for name, value in values.items()
+                if name not in IGNORED and value not in (None, "", [], {})
+            },
+            actor,
+        )
+        for values, record_id in zip(rows, ids, strict=True)
+    ]
+    session.connection().execute(insert(AuditEvent), events)
+
+
+def install() -> None:
+    """Listen to every ORM session's flushes (once; `service.db`, through which every session gets its engine,
+    does it as it is imported)."""
+    if not event.contains(OrmSession, "after_flush", _after_flush):
+        event.listen(OrmSession, "after_flush", _after_flush)
