@@ -170,3 +170,13 @@ def test_paused_writes_leave_no_record_and_acting_names_the_account(engine: Engi
         session.commit()
     (event,) = _events(engine, "need", world.need.id, "update")
     assert (event.username, event.changes) == ("city", {"status": [NeedStatus.open, NeedStatus.withdrawn]})
+
+
+def test_a_deleted_record_keeps_its_name_in_the_log(engine: Engine, world: World) -> None:
+    with Session(engine) as session, audit.acting(world.accounts[Role.city_official]):
+        need = session.get(Need, world.draft_need.id)
+        assert need is not None
+        session.delete(need)
+        session.commit()
+    (event,) = _events(engine, "need", world.draft_need.id, "delete")
+    assert (event.username, event.label, event.changes) == ("city", "电商直播培训", {})
