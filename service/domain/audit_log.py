@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from service import clock
 from service.audit import ACTION_LABELS, ENTITY_LABELS
@@ -32,6 +33,9 @@ _LABELS: dict[str, dict[str, str]] = {
 _GENERIC = {"name": "名称", "status": "状态", "district": "区县", "title": "标题"}
 _STATES = {"need": NEED_STATE_LABELS, "visit": VISIT_STATE_LABELS, "concern": CONCERN_STATE_LABELS}
 _CAMPAIGN_STATES = {"draft": "方案编制中", "published": "已发布"}
+#: the most events one .xlsx holds (newest first)
+EXPORT_ROWS = 50_000
+EXPORT_HEADERS = ["时间", "操作账号", "账号类型", "操作", "记录类型", "记录编号", "记录", "改动", "请求编号"]
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,7 @@ def public(event: AuditEvent) -> AuditEventPublic:
     )
 
 
-def list_events(session: Session, filters: AuditFilters, limit: int, offset: int) -> tuple[list[AuditEventPublic], int]:
-    """The log, newest first (city officials: `service/api/audit.py` guards it)."""
+def _matching(filters: AuditFilters) -> SelectOfScalar[AuditEvent]:
     filters.check()
     statement = select(AuditEvent)
     if filters.entity is not None:
@@ -123,9 +126,37 @@ def list_events(session: Session, filters: AuditFilters, limit: int, offset: int
         statement = statement.where(col(AuditEvent.at) >= clock.day_start(filters.date_from))
     if filters.date_to is not None:
         statement = statement.where(col(AuditEvent.at) < clock.day_start(filters.date_to + timedelta(days=1)))
+    return statement
+
+
+def list_events(session: Session, filters: AuditFilters, limit: int, offset: int) -> tuple[list[AuditEventPublic], int]:
+    """The log, newest first (city officials: `service/api/audit.py` guards it)."""
+    statement = _matching(filters)
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(AuditEvent.id).desc()).offset(offset).limit(limit)).all()
     return [public(e) for e in rows], int(total)
+
+
+def export_rows(session: Session, filters: AuditFilters) -> tuple[list[str], list[list[Any]]]:
+    """The sheet of the .xlsx: the newest `EXPORT_ROWS` events the filters select, one row each."""
+    statement = _matching(filters).order_by(col(AuditEvent.id).desc()).limit(EXPORT_ROWS)
+    rows = []
+    for event in session.exec(statement):
+        shown = public(event)
+        rows.append(
+            [
+                shown.at,
+                shown.username,
+                shown.role_label,
+                shown.action_label,
+                shown.entity_label,
+                shown.entity_id,
+                shown.label,
+                "；".join(shown.summary),
+                shown.request_id,
+            ]
+        )
+    return EXPORT_HEADERS, rows
 
 
 def need_history(session: Session, need_id: int, limit: int = 100) -> list[AuditEventPublic]:

@@ -12,9 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from service import audit
+from service.domain.audit_log import EXPORT_HEADERS
 from service.models import AuditEvent, Expert, Need
 from service.vocab import NeedStatus, Role
-from tests.service.fixtures_excel import csv_bytes, id_number
+from tests.service.fixtures_excel import csv_bytes, id_number, read_xlsx
 from tests.service.workflows.helpers import API
 from tests.service.world import DISTRICT, World
 
@@ -180,3 +181,22 @@ def test_a_deleted_record_keeps_its_name_in_the_log(engine: Engine, world: World
         session.commit()
     (event,) = _events(engine, "need", world.draft_need.id, "delete")
     assert (event.username, event.label, event.changes) == ("city", "电商直播培训", {})
+
+
+def test_the_log_exports_to_excel_with_the_lists_filters(client: TestClient, world: World) -> None:
+    city = world.headers(Role.city_official)
+    for title in ("研究员", "二级研究员"):
+        changed = client.patch(f"{API}/experts/{world.expert.id}", json={"title": title}, headers=city)
+        assert changed.status_code == 200, changed.text
+    answer = client.get(f"{API}/audit.xlsx", params={"entity": "expert", "action": "update"}, headers=city)
+    assert answer.status_code == 200, answer.text
+    assert "filename*=UTF-8''" in answer.headers["content-disposition"]
+    _, rows = read_xlsx(answer.content)
+    assert rows[0] == EXPORT_HEADERS
+    assert [row[6:8] for row in rows[1:]] == [
+        ["李果", "职称：研究员 → 二级研究员"],
+        ["李果", "职称：教授 → 研究员"],
+    ]
+    assert rows[1][1] == "city"
+    refused = client.get(f"{API}/audit.xlsx", headers=world.headers(Role.district_official))
+    assert refused.status_code == 403

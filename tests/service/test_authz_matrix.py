@@ -110,6 +110,7 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/reports/liaisons.xlsx"): frozenset({D, C}),
     # 操作记录: the city's whole log
     ("GET", "/api/v1/audit"): frozenset({C}),
+    ("GET", "/api/v1/audit.xlsx"): frozenset({C}),
     # campaigns 千名专家下基层: officials run them in their area
     ("GET", "/api/v1/campaigns"): frozenset({D, C}),
     ("POST", "/api/v1/campaigns"): frozenset({D, C}),

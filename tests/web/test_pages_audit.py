@@ -36,6 +36,8 @@ def test_the_city_sees_who_approved_a_need_and_can_narrow_the_log(
     assert "区县组织部门" in page.text
     assert "状态：待审核 → 征集中" in page.text
     assert f'href="/official/needs/{need.id}"' in page.text
+    export = f"/api/v1/audit.xlsx?entity=need&amp;entity_id={need.id}&amp;username=district&amp;action=update"
+    assert f'href="{export}"' in page.text
     assert '<a href="/official/audit"' in page.text  # in the city's navigation
     # narrowed to another account: nothing
     assert "共 0 条" in client.get("/official/audit?username=unit&entity=need&action=update").text

@@ -95,6 +95,7 @@ def audit_page(
             "page": page,
             "pages": -(-total // PAGE_SIZE),
             "pager_base": f"/official/audit?{kept}&" if kept else "/official/audit?",
+            "export_url": f"/api/v1/audit.xlsx?{kept}" if kept else "/api/v1/audit.xlsx",
             "entities": ENTITY_LABELS,
             "actions": ACTION_LABELS,
             "record_pages": RECORD_PAGES,
