@@ -23,10 +23,11 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from service import clock
+from service import audit, clock
 from service.db import make_engine
-from service.domain import campaigns, experts, needs, visits
+from service.domain import audit_log, campaigns, experts, needs, visits
 from service.exporting import export_experts, export_needs, export_visits
+from service.importing import ImportKind, import_file
 from service.matcher import MatchIndex
 from service.migrate import upgrade
 from service.models import Account, Expert, Need, Unit, Visit
@@ -34,11 +35,14 @@ from service.models.campaign import CampaignCreate
 from service.reference import districts
 from service.vocab import Role, VisitStatus
 from tests.benchmarks.table import print_table
+from tests.service.fixtures_excel import EXPERT_HEADERS, csv_bytes, expert_row, grid
 from tests.statements import counted_statements
 
 EXPERTS = int(os.environ.get("ZHIQIAO_BENCH_PLATFORM_EXPERTS", "10000"))
 UNITS, NEEDS, VISITS = EXPERTS * 3 // 10, EXPERTS * 2, EXPERTS * 3
 REPEAT = 3
+#: experts per imported file
+IMPORTED = 2_000
 
 TOPICS = [
     ("210", "猕猴桃溃疡病防控", "果园土壤改良与水肥一体化"),
@@ -126,6 +130,16 @@ def _fill(engine: Engine, rng: random.Random) -> None:
         session.commit()
 
 
+def _medians(rows: list[list[object]]) -> list[list[object]]:
+    """Rows of runs measured in turns (label, seconds, statements) folded into one row per label: the median."""
+    labels = list(dict.fromkeys(str(r[0]) for r in rows))
+    out = []
+    for label in labels:
+        runs = [r for r in rows if r[0] == label]
+        out.append([label, statistics.median(float(str(r[1])) for r in runs), runs[-1][2]])
+    return out
+
+
 def _time(engine: Engine, action: Callable[[Session], object], repeat: int = REPEAT) -> tuple[float, int]:
     """Median seconds over `repeat` runs, each in a fresh session, and the statements of one run."""
     seconds, statements = [], 0
@@ -201,6 +215,33 @@ def run() -> None:
         measure(
             "campaign list",
             lambda s: campaigns.list_campaigns(session=s, viewer=city, year=None, limit=20, offset=0, sort=None),
+        )
+        # imports, each run with a file of its own: new experts, then the same experts with a new title (updates),
+        # each record with its 操作记录 row
+        batches = iter(range(1, 100))
+
+        def import_experts(s: Session, title: str) -> None:
+            first = 10_000_000 + next(batches) // 2 * IMPORTED  # the new-title run repeats the last new file
+            lines = grid(EXPERT_HEADERS, [expert_row(first + i, 职称=title) for i in range(IMPORTED)])
+            report = import_file(
+                session=s, actor=city, kind=ImportKind.experts, content=csv_bytes(lines), filename="专家.csv"
+            )
+            assert not report.rejected, report.rejected[:3]
+            assert report.created + report.updated == IMPORTED
+
+        def unrecorded(s: Session, title: str) -> None:
+            with audit.paused():
+                import_experts(s, title)
+
+        for _ in range(REPEAT):  # in turns, so that a slower spell of the machine hits both alike
+            measure(f"import {IMPORTED:,} new experts", lambda s: import_experts(s, "教授"), 1)
+            measure(f"import {IMPORTED:,} experts, title changed", lambda s: import_experts(s, "研究员"), 1)
+            measure("  the same without 操作记录: new", lambda s: unrecorded(s, "教授"), 1)
+            measure("  the same without 操作记录: changed", lambda s: unrecorded(s, "研究员"), 1)
+        rows[-4 * REPEAT :] = _medians(rows[-4 * REPEAT :])
+        measure(
+            "audit log, first page",
+            lambda s: audit_log.list_events(s, audit_log.AuditFilters(entity="expert"), limit=50, offset=0),
         )
         print_table(
             f"Domain operations as the city official (median of {REPEAT}; SQLite; statements of one run)",
