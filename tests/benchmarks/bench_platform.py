@@ -1,4 +1,4 @@
-"""Platform at a city's scale: exports, lists and campaign runs over a synthetic database, with their SQL counts.
+"""Platform at a city's scale: exports, lists, imports and campaign runs over a synthetic database, with SQL counts.
 
 A SQLite database migrated as the app migrates it is filled with `EXPERTS` experts (specialties and two
 documents each from a vocabulary of real fields), `UNITS` units, `NEEDS` needs over two years and `VISITS`
