@@ -20,7 +20,7 @@ from search.errors import (
     UnknownIndexError,
 )
 from search.factory import make_backend
-from search.query import HealthStatus, Hit, SearchQuery, SearchResult
+from search.query import DateRange, HealthStatus, Hit, SearchQuery, SearchResult
 
 __all__ = [
     "EXPERTS",
@@ -29,6 +29,7 @@ __all__ = [
     "SCHEMAS",
     "BackendTaskError",
     "BackendUnavailableError",
+    "DateRange",
     "DocumentId",
     "ExpertDocument",
     "HealthStatus",

@@ -12,8 +12,10 @@ Names also get pinyin terms (full, initials, syllables) so 张伟 is found by `z
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -66,6 +68,17 @@ class Vocabulary:
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stop_words: frozenset[str] = frozenset()
     groups: tuple[tuple[str, ...], ...] = ()
+    # Synonyms that a query cuts into several words (`big data`, 太阳能发电), by those words: `parse_query`
+    # joins such a run back into one term, so it is expanded like a one-word synonym.
+    phrases: dict[tuple[str, ...], str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        phrases = {}
+        for word in self.synonyms:
+            words = tuple(w[:MAX_TERM_CHARS] for w in cut(word))
+            if len(words) > 1:
+                phrases[words] = word
+        object.__setattr__(self, "phrases", phrases)
 
 
 def load_vocabulary(directory: Path | None = None) -> Vocabulary:
@@ -162,6 +175,26 @@ def name_pinyin(text: str) -> str:
     return " ".join(dict.fromkeys(tokens))
 
 
+def _join_phrases(words: list[str], phrases: dict[tuple[str, ...], str]) -> list[str]:
+    """`words` with each run that spells a several-word synonym (longest first) joined into that synonym."""
+    if not phrases:
+        return words
+    longest = max(len(key) for key in phrases)
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 1, -1):
+            phrase = phrases.get(tuple(words[i : i + size]))
+            if phrase is not None:
+                out.append(phrase)
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def parse_query(q: str, vocabulary: Vocabulary | None = None) -> list[QueryTerm]:
     """The words of a typed query (never raises): precise-mode words, stop words dropped, at most 32.
 
@@ -169,7 +202,7 @@ def parse_query(q: str, vocabulary: Vocabulary | None = None) -> list[QueryTerm]
     vocabulary = vocabulary or default_vocabulary()
     if not isinstance(q, str) or not q.strip():
         return []
-    words = [w[:MAX_TERM_CHARS] for w in cut(q[:2000])]
+    words = _join_phrases([w[:MAX_TERM_CHARS] for w in cut(q[:2000])], vocabulary.phrases)
     if not words:
         return []
     kept = [w for w in words if w not in vocabulary.stop_words] or words
@@ -181,3 +214,26 @@ def parse_query(q: str, vocabulary: Vocabulary | None = None) -> list[QueryTerm]
         prefix = ends_typing and i == len(kept) - 1 and word == last_word
         terms.append(QueryTerm(word, (word, *vocabulary.synonyms.get(word, ())), prefix))
     return terms
+
+
+def keep_best_covered(
+    terms: Sequence[QueryTerm], held: Iterable[int], frequency: Sequence[int], documents: int
+) -> tuple[list[QueryTerm], list[QueryTerm]]:
+    """(kept, dropped) when no document holds every word of a query of several words (a pasted sentence).
+
+    `held` gives, for candidate documents, the words each holds as a bit mask over `terms` (bit i: terms[i]);
+    `frequency[i]` is how many of the `documents` (those passing the filters) hold terms[i]. Kept are the words
+    of the candidate whose words weigh most, a word weighing the square of its inverse document frequency, so
+    that one specific word (溃疡病) outweighs several everyday ones (我们, 需要, 来, 指导) held together; ties
+    go to the first candidate given.
+    Without a candidate every word is kept (and nothing is found)."""
+    weights = [math.log((documents + 1) / (f + 0.5)) ** 2 for f in frequency]
+    best, best_weight = 0, 0.0
+    for mask in held:
+        weight = sum(w for i, w in enumerate(weights) if mask >> i & 1)
+        if weight > best_weight:
+            best, best_weight = mask, weight
+    if not best:
+        return list(terms), []
+    kept = [t for i, t in enumerate(terms) if best >> i & 1]
+    return kept, [t for i, t in enumerate(terms) if not best >> i & 1]

@@ -36,6 +36,7 @@ from search.analysis import (
     Vocabulary,
     analyse_field,
     default_vocabulary,
+    keep_best_covered,
     name_pinyin,
     parse_query,
     query_words,
@@ -165,7 +166,9 @@ class _Layout:
                 if not words:
                     continue
                 prefix = term.prefix and alt == term.text and kinds == "all"
-                grams = _gram_phrase(alt) if kinds == "all" else None
+                # A single Chinese character is a word only where jieba could not segment a name (煎茶街道 is cut
+                # 煎 + 茶 + 街道): its grams, in every class, so 茶园 in a title ranks above such a name.
+                grams = _gram_phrase(alt) if kinds == "all" or _single_cjk(alt) else None
                 # A Chinese word found as a word or sub-word is also found by its bigrams, so for one word
                 # the gram phrase alone gives the same matches (and is cheaper, with no prefix expansion).
                 if grams is None or len(words) > 1:
@@ -450,8 +453,12 @@ class EmbeddedBackend(SearchBackend):
             columns = self._columns.get(con, schema, layout.tables, version)
             mask = columns.alive(version) & _filter_mask(columns, query, version.top + 1)
             found = np.zeros(0, dtype=np.int64)
+            dropped: list[QueryTerm] = []
             if terms:
                 found = self._matches(con, layout, version, terms, "all")
+                if len(terms) > 1 and not np.any(mask[found]):
+                    terms, dropped = self._drop_words(con, layout, version, terms, mask)
+                    found = self._matches(con, layout, version, terms, "all")
                 hit = np.zeros(len(mask), dtype=np.bool_)
                 hit[found] = True
                 mask &= hit
@@ -482,7 +489,22 @@ class EmbeddedBackend(SearchBackend):
             took_ms=(time.perf_counter() - started) * 1000,
             page=query.page,
             per_page=query.per_page,
+            dropped=tuple(t.text for t in dropped),
         )
+
+    def _drop_words(
+        self, con: sqlite3.Connection, layout: _Layout, version: Version, terms: list[QueryTerm], mask: BoolArray
+    ) -> tuple[list[QueryTerm], list[QueryTerm]]:
+        """`keep_best_covered` over the documents passing the filters (each word's matches are cached)."""
+        held = np.zeros(len(mask), dtype=np.int64)  # per row: which words it holds, one bit per word
+        frequency = []
+        for i, term in enumerate(terms):
+            rows = self._matches(con, layout, version, [term], "all")
+            rows = rows[mask[rows]]
+            held[rows] |= 1 << i
+            frequency.append(len(rows))
+        candidates = np.unique(held[held != 0])
+        return keep_best_covered(terms, (int(m) for m in candidates), frequency, int(np.count_nonzero(mask)))
 
     def _ranked(
         self,
@@ -589,6 +611,14 @@ def _filter_mask(columns: Columns, query: ResolvedQuery, size: int) -> BoolArray
             mask &= days >= query.day_from
         if query.day_to is not None:
             mask &= (days <= query.day_to) & (days != NO_DAY)
+    for wanted in query.date_ranges:
+        days = columns.days[wanted.field][:size]
+        inside = days != NO_DAY
+        if wanted.day_from is not None:
+            inside &= days >= wanted.day_from
+        if wanted.day_to is not None:
+            inside &= days <= wanted.day_to
+        mask &= inside | (days == NO_DAY) if wanted.or_missing else inside
     return mask
 
 
@@ -658,3 +688,8 @@ def _in_order(columns: Columns, sort: SortSpec, rows: IntArray, newest_first_tie
     valued.sort(key=lambda r: text[r] or "", reverse=sort.descending)
     nulls = [int(r) for r in ordered if text[r] is None]
     return np.array(valued + nulls, dtype=np.int64)
+
+
+def _single_cjk(text: str) -> bool:
+    """One Chinese character (matched by its grams whatever the match class)."""
+    return len(text) == 1 and CJK_RUN.fullmatch(text) is not None

@@ -26,11 +26,19 @@ from meilisearch.errors import (
     MeilisearchTimeoutError,
 )
 
-from search.analysis import Vocabulary, analyse_field, default_vocabulary, name_pinyin, parse_query
+from search.analysis import (
+    QueryTerm,
+    Vocabulary,
+    analyse_field,
+    default_vocabulary,
+    keep_best_covered,
+    name_pinyin,
+    parse_query,
+)
 from search.base import INDEXES, SearchBackend
 from search.documents import IndexSchema, date_keys
 from search.errors import BackendTaskError, BackendUnavailableError, SearchError
-from search.highlight import highlight
+from search.highlight import find_spans, highlight
 from search.query import HealthStatus, Hit, ResolvedQuery, SearchResult
 
 T = TypeVar("T")
@@ -38,6 +46,8 @@ BATCH_SIZE = 10_000
 MAX_TOTAL_HITS = 100_000
 MAX_FACET_VALUES = 1_000
 SUBWORDS = "_subwords"
+# Partial matches read to choose which words of a query no document holds whole are kept.
+PARTIAL_CANDIDATES = 20
 PINYIN = "_pinyin"
 
 
@@ -99,6 +109,13 @@ def filter_expressions(query: ResolvedQuery) -> list[str]:
             out.append(f"{_day_field(query.date_field)} >= {query.day_from}")
         if query.day_to is not None:
             out.append(f"{_day_field(query.date_field)} <= {query.day_to}")
+    for wanted in query.date_ranges:
+        day = _day_field(wanted.field)
+        bounds = [f"{day} >= {wanted.day_from}"] if wanted.day_from is not None else []
+        bounds += [f"{day} <= {wanted.day_to}"] if wanted.day_to is not None else []
+        inside = " AND ".join(bounds) or f"{day} EXISTS"
+        # a document without the date has no `<date>__day` field at all (see to_meili_document)
+        out.append(f"(({inside}) OR {day} NOT EXISTS)" if wanted.or_missing else inside)
     return out
 
 
@@ -114,7 +131,11 @@ def sort_expressions(query: ResolvedQuery) -> list[str]:
 def query_text(q: str, vocabulary: Vocabulary) -> str:
     """The query as plain words: quotes, minus signs and operators gone; a trailing space when the last
     word is complete (Meilisearch treats the last word as a prefix otherwise)."""
-    terms = parse_query(q, vocabulary)
+    return terms_text(parse_query(q, vocabulary))
+
+
+def terms_text(terms: Sequence[QueryTerm]) -> str:
+    """Parsed query words as the text sent to Meilisearch (see `query_text`)."""
     if not terms:
         return ""
     text = " ".join(t.text for t in terms)
@@ -252,9 +273,14 @@ class MeilisearchBackend(SearchBackend):
             params["sort"] = sort
         if query.facets:
             params["facets"] = list(query.facets)
-        text = query_text(query.q, self.vocabulary)
-        answer = self._call("search", lambda: index.search(text, params))
-        terms = [alt for t in parse_query(query.q, self.vocabulary) for alt in t.alternatives]
+        words = parse_query(query.q, self.vocabulary)
+        answer = self._call("search", lambda: index.search(terms_text(words), params))
+        dropped: list[QueryTerm] = []
+        if len(words) > 1 and not _total(answer):
+            # No document holds every word (a pasted sentence): keep the words of the best partial match.
+            words, dropped = self._best_covered(schema, index, words, filters)
+            answer = self._call("search", lambda: index.search(terms_text(words), params))
+        terms = [alt for t in words for alt in t.alternatives]
         hits = []
         for raw in answer.get("hits", []):
             score = float(raw.pop("_rankingScore", 0.0))
@@ -273,9 +299,41 @@ class MeilisearchBackend(SearchBackend):
             facets[name] = dict(sorted(counts, key=lambda kv: (-kv[1], kv[0])))
         return SearchResult(
             hits=hits,
-            total=int(answer.get("totalHits", answer.get("estimatedTotalHits", 0))),
+            total=_total(answer),
             facets=facets,
             took_ms=(time.perf_counter() - started) * 1000,
             page=query.page,
             per_page=query.per_page,
+            dropped=tuple(t.text for t in dropped),
         )
+
+    def _best_covered(
+        self, schema: IndexSchema, index: Any, words: list[QueryTerm], filters: list[str]
+    ) -> tuple[list[QueryTerm], list[QueryTerm]]:
+        """`keep_best_covered` over the first partial matches Meilisearch ranks (its `frequency` strategy
+        ranks documents holding more of the words first); which words a document holds is read off its text,
+        how many documents hold each word is counted in one multi-search."""
+        uid = self.uid(schema)
+        where = {"filter": filters} if filters else {}
+        counted: list[dict[str, Any]] = [{"indexUid": uid, "q": terms_text([t]), "limit": 0, **where} for t in words]
+        counted.append({"indexUid": uid, "q": "", "limit": 0, **where})
+        answers = self._call("count words", lambda: self._client.multi_search(counted))["results"]
+        frequency, documents = [_total(a) for a in answers[:-1]], _total(answers[-1])
+        params: dict[str, Any] = {
+            "page": 1,
+            "hitsPerPage": PARTIAL_CANDIDATES,
+            "attributesToRetrieve": [f.name for f in schema.text_fields],
+            "matchingStrategy": "frequency",
+        }
+        if filters:
+            params["filter"] = filters
+        answer = self._call("search", lambda: index.search(terms_text(words), params))
+        held = []
+        for raw in answer.get("hits", []):
+            text = " ".join(str(raw.get(f.name) or "") for f in schema.text_fields)
+            held.append(sum(1 << i for i, t in enumerate(words) if find_spans(text, t.alternatives)))
+        return keep_best_covered(words, held, frequency, documents)
+
+
+def _total(answer: dict[str, Any]) -> int:
+    return int(answer.get("totalHits", answer.get("estimatedTotalHits", 0)))

@@ -17,12 +17,23 @@ FilterValue = str | int | list[str] | list[int] | tuple[str, ...]
 
 
 @dataclass(frozen=True)
+class DateRange:
+    """Inclusive days on one date field (either end may be open); `or_missing`: a document without that date
+    passes too (a need wanted "until further notice")."""
+
+    start: str | dt.date | None = None
+    end: str | dt.date | None = None
+    or_missing: bool = False
+
+
+@dataclass(frozen=True)
 class SearchQuery:
     """What to look for: text, filters, a date range, facets to count, an order and a page.
 
     `filters` maps a field to one value or a list (any of them); fields are ANDed. `sort` is `relevance`,
     `newest`, `oldest` (on the index's default date field) or `FIELD:asc` / `FIELD:desc`.
-    `date_from` / `date_to` are inclusive ISO dates on `date_field` (default: the index's default date field).
+    `date_from` / `date_to` are inclusive ISO dates on `date_field` (default: the index's default date field);
+    `date_ranges` adds ranges on other date fields (ANDed), e.g. {"wanted_to": DateRange(today, or_missing=True)}.
     """
 
     q: str = ""
@@ -30,6 +41,7 @@ class SearchQuery:
     date_field: str | None = None
     date_from: str | dt.date | None = None
     date_to: str | dt.date | None = None
+    date_ranges: Mapping[str, DateRange] = field(default_factory=dict)
     facets: tuple[str, ...] | list[str] = ()
     sort: str = "relevance"
     page: int = 1
@@ -49,7 +61,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One page of hits, the total number of matches, facet counts per field and value, and time taken."""
+    """One page of hits, the total number of matches, facet counts per field and value, and time taken; the
+    query words that were left out when no document held them all (empty when every word matched)."""
 
     hits: list[Hit]
     total: int
@@ -57,6 +70,8 @@ class SearchResult:
     took_ms: float
     page: int = 1
     per_page: int = 20
+    # Query words left out because no document held every word (`search.analysis.keep_best_covered`).
+    dropped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,16 @@ class SortSpec:
 
 
 @dataclass(frozen=True)
+class ResolvedRange:
+    """A `DateRange` in days (YYYYMMDD, inclusive)."""
+
+    field: str
+    day_from: int | None
+    day_to: int | None
+    or_missing: bool
+
+
+@dataclass(frozen=True)
 class ResolvedQuery:
     """A `SearchQuery` checked against an index schema, in the terms backends work with."""
 
@@ -91,6 +116,7 @@ class ResolvedQuery:
     sort: SortSpec
     page: int
     per_page: int
+    date_ranges: tuple[ResolvedRange, ...] = ()
 
     @property
     def offset(self) -> int:
@@ -171,6 +197,13 @@ def resolve_query(schema: IndexSchema, query: SearchQuery) -> ResolvedQuery:
         if date_field not in schema.date_fields:
             known = ", ".join(schema.date_fields) or "none"
             raise UnknownFieldError(f"index {schema.name!r} has no date field {date_field!r}; date fields: {known}")
+    ranges = []
+    for name, wanted in (query.date_ranges or {}).items():
+        if name not in schema.date_fields:
+            known = ", ".join(schema.date_fields) or "none"
+            raise UnknownFieldError(f"index {schema.name!r} has no date field {name!r}; date fields: {known}")
+        start, end = _day(wanted.start, f"{name} from"), _day(wanted.end, f"{name} to")
+        ranges.append(ResolvedRange(name, start, end, wanted.or_missing))
     return ResolvedQuery(
         q=query.q if isinstance(query.q, str) else "",
         keyword_filters=keyword,
@@ -182,4 +215,5 @@ def resolve_query(schema: IndexSchema, query: SearchQuery) -> ResolvedQuery:
         sort=resolve_sort(schema, query.sort),
         page=query.page,
         per_page=query.per_page,
+        date_ranges=tuple(ranges),
     )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from search.base import SearchBackend
 from search.query import SearchResult
@@ -71,6 +71,9 @@ class SearchAnswer(BaseModel):
     took_ms: float
     page: int
     per_page: int
+    dropped: list[str] = Field(
+        default_factory=list, description="没有结果同时包含全部搜索词时被忽略的词（如粘贴的整句话）；全部匹配时为空"
+    )
 
 
 SearchOn = Callable[..., SearchResult]  # service.search_needs / search_experts (backend, viewer, params)
@@ -100,13 +103,14 @@ def _answer(result: SearchResult) -> SearchAnswer:
         took_ms=result.took_ms,
         page=result.page,
         per_page=result.per_page,
+        dropped=list(result.dropped),
     )
 
 
 _UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "搜索服务暂不可用"}}
 
 
-@router.get("/needs", summary="搜索需求（专家、单位只见征集中的需求）", responses=_UNAVAILABLE)
+@router.get("/needs", summary="搜索需求（专家、单位只见征集或服务中、期望服务期未结束的需求）", responses=_UNAVAILABLE)
 async def search_needs(
     request: Request, viewer: NeedSearchers, filters: Annotated[NeedFilters, Query()]
 ) -> SearchAnswer:

@@ -8,7 +8,8 @@ from typing import Any
 
 from search.base import SearchBackend
 from search.errors import BackendTaskError, BackendUnavailableError, SearchError
-from search.query import SearchQuery, SearchResult
+from search.query import DateRange, SearchQuery, SearchResult
+from service import clock
 from service.errors import AppError, Forbidden, InvalidInput
 from service.models import Account
 from service.vocab import NeedStatus, Role
@@ -55,11 +56,14 @@ def search_needs(*, backend: SearchBackend, viewer: Account, params: SearchParam
         value = getattr(params, name)
         if value:
             filters[name] = value
+    ranges: dict[str, DateRange] = {}
     if viewer.role in (Role.expert, Role.unit):
         wanted = filters.get("status")
         if wanted and wanted not in PUBLIC_NEED_STATUSES:
             raise Forbidden("只能搜索征集中或服务中的需求")
         filters["status"] = wanted or PUBLIC_NEED_STATUSES
+        # as recommendations: a need whose wanted period is over takes no volunteers (needs.period_over)
+        ranges["wanted_to"] = DateRange(start=clock.today(), or_missing=True)
     if viewer.role == Role.district_official:
         if params.district and params.district != viewer.district:
             raise Forbidden("只能搜索本辖区的需求")
@@ -69,6 +73,7 @@ def search_needs(*, backend: SearchBackend, viewer: Account, params: SearchParam
         filters=filters,
         date_from=params.date_from,
         date_to=params.date_to,
+        date_ranges=ranges,
         facets=NEED_FACETS,
         sort=params.sort,
         page=params.page,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from service.domain.access import is_official, require_district, require_unit
 from service.domain.common import apply_update, checked_filter, contains_text, enqueue_index, get_or_404, paginate
@@ -97,18 +97,21 @@ def update_unit(*, session: Session, actor: Account, unit_id: int, data: UnitUpd
         require_district(actor, moved_to)  # a district official moves a unit only within their district
     else:
         moved_to = None
-    if changes.get("name") and changes["name"] != unit.name:
-        if session.exec(select(Unit.id).where(Unit.name == changes["name"])).first() is not None:
-            raise Conflict(f"单位“{changes['name']}”已存在")
+    renamed = bool(changes.get("name")) and changes["name"] != unit.name
+    if renamed and session.exec(select(Unit.id).where(Unit.name == changes["name"])).first() is not None:
+        raise Conflict(f"单位“{changes['name']}”已存在")
     apply_update(unit, changes)
     session.add(unit)
-    if moved_to is not None:
-        # the unit's needs still in progress follow it; finished ones stay where the work was done (考核问效)
-        for need in session.exec(select(Need).where(Need.unit_id == unit_id, col(Need.status).in_(UNFINISHED))):
-            need.district = moved_to
-            need.updated_at = utcnow()
-            session.add(need)
-            enqueue_index(session, "needs", need)
+    if moved_to is not None or renamed:
+        for need in session.exec(select(Need).where(Need.unit_id == unit_id)):
+            # the unit's needs still in progress follow it; finished ones stay where the work was done (考核问效)
+            if moved_to is not None and need.status in UNFINISHED:
+                need.district = moved_to
+                need.updated_at = utcnow()
+                session.add(need)
+                enqueue_index(session, "needs", need)
+            elif renamed:  # a need's search document carries its unit's name
+                enqueue_index(session, "needs", need)
     session.commit()
     session.refresh(unit)
     return unit_view(unit, actor)

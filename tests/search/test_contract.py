@@ -9,7 +9,7 @@ import pytest
 
 from search.base import SearchBackend
 from search.errors import InvalidDocumentError, InvalidQueryError, UnknownFieldError, UnknownIndexError
-from search.query import SearchQuery, SearchResult
+from search.query import DateRange, SearchQuery, SearchResult
 from tests.search.corpus import HTML_NEED, KIWI_NEED, ZHANG_WEI, expert_documents, need_documents, text_contains
 
 NEEDS = need_documents()
@@ -82,6 +82,90 @@ def test_synonym_finds_the_other_word(loaded: SearchBackend) -> None:
     assert KIWI_NEED["id"] in ids(loaded.search("needs", SearchQuery(q="奇异果")))
 
 
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("big data", {"bigdata-zh", "bigdata-en"}),
+        ("Big Data ", {"bigdata-zh", "bigdata-en"}),
+        ("大数据", {"bigdata-zh", "bigdata-en"}),
+        ("太阳能发电", {"solar"}),
+        ("光伏", {"solar"}),
+        ("农业技术", {"agri-tech"}),
+    ],
+)
+def test_a_synonym_of_several_words_is_expanded_both_ways(backend: SearchBackend, q: str, expected: set[str]) -> None:
+    # `big data` and 太阳能发电 are each cut into two words: typed as a query they must still find the
+    # group's other words (大数据, 光伏), as the one-word synonyms do.
+    base = {k: v for k, v in KIWI_NEED.items() if k not in ("id", "title", "description")}
+    backend.index_documents(
+        "needs",
+        [
+            {**base, "id": "bigdata-zh", "title": "大数据平台建设", "description": ""},
+            {**base, "id": "bigdata-en", "title": "Big Data 平台培训", "description": ""},
+            {**base, "id": "solar", "title": "光伏电站运维", "description": ""},
+            {**base, "id": "agri-tech", "title": "农技推广", "description": ""},
+        ],
+    )
+    assert set(ids(backend.search("needs", SearchQuery(q=q)))) == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "employer"),
+    [
+        ("川农大", "四川农业大学"),
+        ("西南交大", "西南交通大学"),
+        ("电子科大", "电子科技大学"),
+        ("四川省农科院", "四川省农业科学院"),
+    ],
+)
+def test_an_employer_is_found_by_its_common_short_name(backend: SearchBackend, q: str, employer: str) -> None:
+    # 电子科大 is no substring of 电子科技大学: only the synonym group finds it
+    others = {k: v for k, v in ZHANG_WEI.items() if k not in ("id", "employer")}
+    backend.index_documents(
+        "experts", [{**others, "id": "e1", "employer": employer}, {**others, "id": "e2", "employer": "成都大学"}]
+    )
+    result = backend.search("experts", SearchQuery(q=q))
+    assert ids(result) == ["e1"]
+    assert result.dropped == ()  # found as a whole, not by leaving a word out
+
+
+PASTED = "我们村的猕猴桃得了溃疡病，需要专家来指导防治"
+
+
+def test_a_pasted_sentence_finds_what_holds_its_rarest_words(loaded: SearchBackend) -> None:
+    # No need holds all ten words of the sentence: the words of the best partial match are kept, and the
+    # answer says which were left out.
+    result = loaded.search("needs", SearchQuery(q=PASTED, per_page=100))
+    assert ids(result)[0] == KIWI_NEED["id"]
+    assert result.dropped
+    assert set(result.dropped) <= {"我们", "村", "得", "了", "需要", "来", "专家", "指导"}
+    kept = [w for w in ("猕猴桃", "溃疡病", "防治") if w not in result.dropped]
+    assert kept == ["猕猴桃", "溃疡病", "防治"]
+    for hit in result.hits:
+        assert all(text_contains(hit.document, NEED_TEXT, w) for w in kept)
+
+
+def test_a_typo_is_left_out_when_the_other_words_find_something(loaded: SearchBackend) -> None:
+    result = loaded.search("needs", SearchQuery(q="溃疡病 猕候桃"))
+    assert KIWI_NEED["id"] in ids(result)
+    assert result.dropped
+    assert "溃疡病" not in result.dropped
+
+
+def test_words_are_left_out_only_when_nothing_holds_them_all(loaded: SearchBackend) -> None:
+    assert loaded.search("needs", SearchQuery(q="猕猴桃 溃疡病")).dropped == ()
+    assert loaded.search("needs", SearchQuery(q="火星 木星")).total == 0
+
+
+def test_words_are_left_out_within_the_filters(loaded: SearchBackend) -> None:
+    # the kiwi need is in 510131: elsewhere the sentence finds other needs, never one outside the filter
+    result = loaded.search("needs", SearchQuery(q=PASTED, filters={"district": "510105"}, per_page=100))
+    assert result.hits
+    assert KIWI_NEED["id"] not in ids(result)
+    assert all(h.document["district"] == "510105" for h in result.hits)
+    assert result.total == len(result.hits)
+
+
 # -- filters and facets ------------------------------------------------------------------------------------
 
 
@@ -128,6 +212,27 @@ def test_date_range_on_another_date_field_skips_nulls(loaded: SearchBackend) -> 
     result = loaded.search("needs", query)
     expected = {str(d["id"]) for d in NEEDS if d["wanted_from"] and d["wanted_from"] >= "2024-06-01"}
     assert set(ids(result)) == expected
+
+
+@pytest.mark.parametrize("or_missing", [True, False])
+def test_a_further_date_range_may_let_documents_without_the_date_pass(loaded: SearchBackend, or_missing: bool) -> None:
+    # what an expert's need search asks: still wanted on a day, or wanted with no end
+    query = SearchQuery(
+        q="",
+        date_from="2024-01-01",
+        date_ranges={"wanted_to": DateRange(start="2024-06-01", or_missing=or_missing)},
+        per_page=100,
+    )
+    result = loaded.search("needs", query)
+    expected = {
+        str(d["id"])
+        for d in NEEDS
+        if d["created_at"][:10] >= "2024-01-01"
+        and ((d["wanted_to"] or "") >= "2024-06-01" or (or_missing and d["wanted_to"] is None))
+    }
+    assert any(d["wanted_to"] is None for d in NEEDS if str(d["id"]) in expected) == or_missing
+    assert set(ids(result)) == expected
+    assert result.total == len(expected)
 
 
 def test_expert_list_field_filter_and_facet(loaded: SearchBackend) -> None:
@@ -222,7 +327,9 @@ def test_count_delete_and_upsert(backend: SearchBackend) -> None:
     backend.index_documents("needs", [changed])
     assert backend.count("needs") == 9
     assert ids(backend.search("needs", SearchQuery(q="连作障碍"))) == [str(changed["id"])]
-    assert str(changed["id"]) not in ids(backend.search("needs", SearchQuery(q=NEEDS[2]["title"] + " ")))
+    stale = backend.search("needs", SearchQuery(q=NEEDS[2]["title"] + " "))
+    # the old title's words are no longer all held by it (a partial match may still find it)
+    assert str(changed["id"]) not in ids(stale) or stale.dropped
     assert backend.document_ids("needs") == {str(d["id"]) for d in NEEDS[1:10]}
 
 
@@ -284,6 +391,8 @@ def test_bad_documents_refused_before_any_write(backend: SearchBackend, bad: dic
         ("experts", SearchQuery(sort="newest"), UnknownFieldError),
         ("experts", SearchQuery(date_from="2024-01-01"), UnknownFieldError),
         ("needs", SearchQuery(date_field="title", date_from="2024-01-01"), UnknownFieldError),
+        ("needs", SearchQuery(date_ranges={"title": DateRange(start="2024-01-01")}), UnknownFieldError),
+        ("needs", SearchQuery(date_ranges={"wanted_to": DateRange(end="2024-02-30")}), InvalidQueryError),
         ("needs", SearchQuery(page=0), InvalidQueryError),
         ("needs", SearchQuery(per_page=1000), InvalidQueryError),
         ("needs", SearchQuery(date_from="01/02/2024"), InvalidQueryError),

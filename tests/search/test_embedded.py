@@ -88,6 +88,33 @@ def test_past_the_rank_limit_whole_words_still_come_first() -> None:
     assert [h.id for h in hits] == ["whole-new", "whole-old", "inside"]
 
 
+@pytest.mark.parametrize("rank_limit", [embedded.RANK_LIMIT, 1])
+def test_a_single_character_ranks_title_matches_above_a_place_name_jieba_left_in_pieces(rank_limit: int) -> None:
+    # 煎茶街道 and 茶店子 are cut 煎 + 茶 + 街道 and 茶 + 店子: 茶 is a "whole word" there only because jieba
+    # does not know the place; an official typing 茶 wants the tea gardens first.
+    backend = EmbeddedBackend(":memory:", rank_limit=rank_limit)
+    base = {k: v for k, v in KIWI_NEED.items() if k not in ("id", "title", "description", "unit_name")}
+    backend.index_documents(
+        "needs",
+        [
+            {**base, "id": "tea-garden", "title": "茶园土壤改良技术指导", "unit_name": "永丰村", "description": ""},
+            {
+                **base,
+                "id": "place-name",
+                "title": "农村供水水质提升",
+                "unit_name": "天府新区煎茶街道办事处",
+                "description": "煎茶街道地处城乡接合部。",
+            },
+            {**base, "id": "tea-leaf", "title": "茶叶加工培训", "unit_name": "茶店子街道", "description": ""},
+        ],
+    )
+    hits = backend.search("needs", SearchQuery(q="茶")).hits
+    assert [h.id for h in hits][:2] in (["tea-garden", "tea-leaf"], ["tea-leaf", "tea-garden"])
+    assert hits[2].id == "place-name"
+    # with another word the single character still matches anywhere, the other word decides the class
+    assert [h.id for h in backend.search("needs", SearchQuery(q="茶 培训")).hits] == ["tea-leaf"]
+
+
 def test_large_class_orders_title_matches_first_then_newest() -> None:
     backend = EmbeddedBackend(":memory:", rank_limit=1)
     base = {k: v for k, v in KIWI_NEED.items() if k not in ("id", "title", "description", "unit_name")}

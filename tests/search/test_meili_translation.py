@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import pytest
 
+from matching.text import normalize
 from search.analysis import load_vocabulary
 from search.documents import EXPERTS, NEEDS, validate_document
 from search.errors import BackendUnavailableError
@@ -18,8 +20,8 @@ from search.meili import (
     sort_expressions,
     to_meili_document,
 )
-from search.query import SearchQuery, resolve_query
-from tests.search.corpus import KIWI_NEED, ZHANG_WEI
+from search.query import DateRange, SearchQuery, resolve_query
+from tests.search.corpus import KIWI_NEED, ZHANG_WEI, need_documents
 
 VOCABULARY = load_vocabulary()
 
@@ -71,6 +73,19 @@ def test_filters_are_quoted_and_escaped() -> None:
     ]
 
 
+def test_a_further_date_range_letting_missing_dates_pass() -> None:
+    query = SearchQuery(
+        date_ranges={
+            "wanted_to": DateRange(start="2024-06-01", or_missing=True),
+            "wanted_from": DateRange(start="2024-01-01", end="2024-03-31"),
+        }
+    )
+    assert filter_expressions(resolve_query(NEEDS, query)) == [
+        "((wanted_to__day >= 20240601) OR wanted_to__day NOT EXISTS)",
+        "wanted_from__day >= 20240101 AND wanted_from__day <= 20240331",
+    ]
+
+
 def test_sorts() -> None:
     assert sort_expressions(resolve_query(NEEDS, SearchQuery(sort="newest"))) == ["created_at__ts:desc"]
     assert sort_expressions(resolve_query(NEEDS, SearchQuery(sort="wanted_to:asc"))) == ["wanted_to__ts:asc"]
@@ -86,6 +101,8 @@ def test_sorts() -> None:
         ("AND (猕猴桃) NOT", "猕猴桃 not"),
         ("", ""),
         ("🥝", ""),
+        ("Big  Data", "big data"),
+        ("太阳能发电 ", "太阳能发电 "),
     ],
 )
 def test_query_text_is_plain_words(q: str, sent: str) -> None:
@@ -113,3 +130,55 @@ def test_unreachable_server_is_unhealthy_and_raises_our_error() -> None:
         backend.search("needs", SearchQuery(q="猕猴桃"))
     with pytest.raises(BackendUnavailableError):
         backend.index_documents("needs", [KIWI_NEED])
+
+
+class _FakeIndex:
+    """Enough of a Meilisearch index for the query flow: words matched as substrings of the text fields,
+    `matchingStrategy` all (every word) or frequency (any word, those holding more first)."""
+
+    def __init__(self, documents: list[dict[str, Any]]) -> None:
+        self.documents = documents
+        self.sent: list[tuple[str, str]] = []
+
+    def _held(self, document: dict[str, Any], words: list[str]) -> int:
+        text = normalize(" ".join(str(document.get(f.name) or "") for f in NEEDS.text_fields))
+        return sum(1 for w in words if w in text)
+
+    def matching(self, text: str, strategy: str) -> list[dict[str, Any]]:
+        words = text.split()
+        if not words:
+            return list(self.documents)
+        held = [(self._held(d, words), d) for d in self.documents]
+        if strategy == "all":
+            return [d for n, d in held if n == len(words)]
+        return [d for n, d in sorted(held, key=lambda nd: -nd[0]) if n]
+
+    def search(self, text: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.sent.append((text, params["matchingStrategy"]))
+        found = self.matching(text, params["matchingStrategy"])
+        return {"hits": [dict(d) for d in found[: params["hitsPerPage"]]], "totalHits": len(found)}
+
+
+class _FakeClient:
+    def __init__(self, index: _FakeIndex) -> None:
+        self.index = index
+
+    def multi_search(self, queries: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"results": [{"estimatedTotalHits": len(self.index.matching(q["q"], "all"))} for q in queries]}
+
+
+def test_meilisearch_leaves_out_words_of_a_pasted_sentence_as_the_embedded_backend_does() -> None:
+    fake = _FakeIndex([validate_document(NEEDS, d) for d in need_documents()])
+    backend = MeilisearchBackend(f"http://127.0.0.1:{_closed_port()}")
+    backend._ensure = lambda schema: fake  # type: ignore[method-assign]
+    backend._client = _FakeClient(fake)  # type: ignore[assignment]
+    result = backend.search("needs", SearchQuery(q="我们村的猕猴桃得了溃疡病，需要专家来指导防治"))
+    assert [str(h.id) for h in result.hits][:1] == [KIWI_NEED["id"]]
+    assert "猕猴桃" not in result.dropped
+    assert "溃疡病" not in result.dropped
+    assert result.dropped
+    # all words first; then the partial matches (frequency); then the kept words, all of them again
+    assert [strategy for _, strategy in fake.sent] == ["all", "frequency", "all"]
+    assert "猕猴桃" in fake.sent[-1][0].split()
+    assert "我们" not in fake.sent[-1][0].split()
+    assert backend.search("needs", SearchQuery(q="猕猴桃 溃疡病")).dropped == ()

@@ -98,6 +98,27 @@ def test_edits_and_status_changes_reach_the_index(client: TestClient, world: Wor
     assert _clean(session, backend)
 
 
+def test_a_renamed_unit_is_found_by_its_new_name_in_its_needs(
+    client: TestClient, world: World, session: Session
+) -> None:
+    from search.query import SearchQuery
+
+    backend = Flaky()
+    reindex(session, backend)
+    answer = client.patch(
+        f"/api/v1/units/{world.unit.id}",
+        json={"name": "蒲江县寿安街道新星社区"},
+        headers=world.headers("city_official"),
+    )
+    assert answer.status_code == 200, answer.text
+    drain_outbox(session, backend)
+    own_needs = {str(world.need.id), str(world.draft_need.id)}
+    renamed = backend.search("needs", SearchQuery(q="新星社区"))
+    assert {str(h.id) for h in renamed.hits} == own_needs
+    assert {h.document["unit_name"] for h in renamed.hits} == {"蒲江县寿安街道新星社区"}
+    assert backend.search("needs", SearchQuery(q="五星村")).total == 0
+
+
 def test_check_reports_a_missing_and_a_stale_document(world: World, session: Session) -> None:
     backend = Flaky()
     reindex(session, backend)
@@ -132,6 +153,49 @@ def test_search_api_scopes_and_finds(client: TestClient, world: World, session: 
     assert client.get("/api/v1/search/experts", headers=world.headers("expert")).status_code == 403
     hostile = client.get("/api/v1/search/needs", params={"q": '"猕猴桃 AND (x* NEAR'}, headers=world.headers("expert"))
     assert hostile.status_code == 200
+
+
+def test_search_api_says_which_words_of_a_pasted_sentence_it_left_out(
+    client: TestClient, world: World, session: Session
+) -> None:
+    reindex(session, client.app.state.search)  # type: ignore[attr-defined]
+    sentence = "我们村的猕猴桃得了溃疡病，想请专家来看看"
+    answer = client.get("/api/v1/search/needs", params={"q": sentence}, headers=world.headers("expert"))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [h["id"] for h in body["hits"]] == [str(world.need.id)]
+    assert body["dropped"]
+    assert not {"猕猴桃", "溃疡病"} & set(body["dropped"])
+    whole = client.get("/api/v1/search/needs", params={"q": "猕猴桃 溃疡病"}, headers=world.headers("expert"))
+    assert whole.json()["dropped"] == []
+
+
+def test_an_expert_does_not_find_a_need_whose_wanted_period_is_over(
+    client: TestClient, world: World, session: Session
+) -> None:
+    from datetime import timedelta
+
+    from service import clock
+
+    need = session.get(Need, world.need.id)
+    assert need is not None
+    need.wanted_to = clock.today() - timedelta(days=1)  # as imports may carry; volunteering refuses it
+    session.add(need)
+    session.commit()
+    reindex(session, client.app.state.search)  # type: ignore[attr-defined]
+    params = {"q": "猕猴桃"}
+    as_expert = client.get("/api/v1/search/needs", params=params, headers=world.headers("expert"))
+    assert as_expert.json()["total"] == 0
+    as_official = client.get("/api/v1/search/needs", params=params, headers=world.headers("city_official"))
+    assert [h["id"] for h in as_official.json()["hits"]] == [str(world.need.id)]
+    # still wanted today, or with no end: found
+    for wanted_to in (clock.today(), None):
+        need.wanted_to = wanted_to
+        session.add(need)
+        session.commit()
+        reindex(session, client.app.state.search)  # type: ignore[attr-defined]
+        found = client.get("/api/v1/search/needs", params=params, headers=world.headers("expert"))
+        assert [h["id"] for h in found.json()["hits"]] == [str(world.need.id)]
 
 
 def test_cli_reindex_then_check(world: World) -> None:

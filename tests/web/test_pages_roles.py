@@ -447,3 +447,16 @@ def test_the_leader_home_lists_this_years_pairs_and_labels_next_years_apart(
     assert world.other_expert.name not in page  # next year's pair not yet confirmed
     assert "/contact" not in upcoming
     assert "走访了解科研条件" in page  # the contacts already logged stay listed
+
+
+def test_expert_needs_page_names_the_words_a_pasted_sentence_left_out(
+    client: TestClient, world: World, session: Session
+) -> None:
+    from service.search_sync import reindex
+
+    reindex(session, client.app.state.search)  # type: ignore[attr-defined]
+    login_as(client, world, Role.expert)
+    page = client.get("/expert/needs", params={"q": "我们村的猕猴桃得了溃疡病，想请专家来看看"})
+    assert page.status_code == 200
+    assert "共找到 1 条需求（没有同时包含全部搜索词的需求，已忽略：" in page.text
+    assert "猕猴桃溃疡病综合防治技术指导" in page.text.replace("<mark>", "").replace("</mark>", "")
