@@ -236,6 +236,30 @@ class BodySizeLimit:
             await _too_large(scope, receive, send)
 
 
+class NoStore:
+    """Answers every page and API response (not the static files) with `Cache-Control: no-store`: they carry
+    phone numbers, ID numbers and the rest of a login's view, which a shared computer's browser would otherwise
+    keep and show again after logout (the back button, the history), and a proxy might keep for others."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
@@ -271,7 +295,8 @@ def create_app() -> FastAPI:
     )
     app.state.limiter = auth.limiter
     app.add_middleware(BodySizeLimit)
-    app.add_middleware(RequestId)  # outermost of the two: a 413 carries the request's id too
+    app.add_middleware(NoStore)
+    app.add_middleware(RequestId)  # outermost: a 413 carries the request's id too
     app.include_router(health.router)
     app.include_router(api_router())
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")

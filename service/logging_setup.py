@@ -14,17 +14,47 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Numbers may be written with separators (138-1234-5678, 138 1234 5678, 138.1234.5678), which a URL in the access
-# log carries as 138%201234%205678 or 138+1234+5678, and a mobile with the country code (+86, 0086, 86).
-_SEPARATOR = r"(?:[\s\-+.]|%20)?"
+# log carries as 138%201234%205678, 138+1234+5678 or 138%2D1234%2D5678, and a mobile with the country code (+86,
+# 0086, 86).
+_SEPARATOR = r"(?:[\s\-+.]|%(?:20|2[BDEbde]))?"
 _ID_NUMBER = re.compile(rf"(?<!\d)(\d{{6}}{_SEPARATOR})\d{{8}}({_SEPARATOR}\d{{3}}[\dXx])(?![\dXx])")
 _OLD_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{6}(\d{3})(?!\d)")  # the 15-digit cards issued before 1999
 _MOBILE = re.compile(rf"(?<!\d)((?:(?:00)?86{_SEPARATOR})?1[3-9]\d{_SEPARATOR})\d{{4}}({_SEPARATOR}\d{{4}})(?!\d)")
+# A landline as the forms take it (028-85501234, 08388123456): area code, then the local number's last 4 kept.
+_LANDLINE = re.compile(rf"(?<!\d)(0\d{{2,3}}{_SEPARATOR})\d{{3,4}}(\d{{4}})(?!\d)")
+# Digits typed by a Chinese input method are full-width (１３８, Ｘ, －), and a query string (which the access log
+# writes as sent) carries them percent-encoded (%EF%BC%91): read as ASCII to be found, whichever way they came.
+_WIDE = re.compile(r"%EF%BC%(?:[89][0-9A-F]|B8)|%EF%BD%98|%E3%80%80|[０-９Ｘｘ－　]", re.IGNORECASE)
+_WIDE_PLAIN = {"%EF%BC%B8": "X", "%EF%BD%98": "x", "%E3%80%80": " ", "Ｘ": "X", "ｘ": "x", "－": "-", "　": " "}
+
+
+def _plain(wide: re.Match[str]) -> str:
+    text = wide.group(0)
+    if len(text) == 1:
+        return _WIDE_PLAIN.get(text) or chr(ord(text) - 0xFEE0)  # ０ (U+FF10) → 0
+    code = text.upper()
+    if code in _WIDE_PLAIN:
+        return _WIDE_PLAIN[code]
+    character = bytes.fromhex(code.replace("%", "")).decode("utf-8")  # %EF%BC%91 → １
+    return _WIDE_PLAIN.get(character) or (chr(ord(character) - 0xFEE0) if "０" <= character <= "９" else text)
+
+
+def _masked(text: str) -> str:
+    text = _ID_NUMBER.sub(r"\1********\2", text)
+    text = _OLD_ID_NUMBER.sub(r"\1******\2", text)
+    text = _MOBILE.sub(r"\1****\2", text)
+    return _LANDLINE.sub(r"\1****\2", text)
 
 
 def scrub(text: str) -> str:
-    text = _ID_NUMBER.sub(r"\1********\2", text)
-    text = _OLD_ID_NUMBER.sub(r"\1******\2", text)
-    return _MOBILE.sub(r"\1****\2", text)
+    masked = _masked(text)
+    if _WIDE.search(masked):
+        # a number written in full-width digits: the text with them in ASCII, masked (as it is, if none hides there)
+        plain = _WIDE.sub(_plain, masked)
+        plain_masked = _masked(plain)
+        if plain_masked != plain:
+            return plain_masked
+    return masked
 
 
 def _scrubbed(value: object) -> object:

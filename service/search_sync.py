@@ -24,6 +24,7 @@ from search.factory import make_backend
 from service import clock
 from service.config import get_settings
 from service.models import Expert, Need, OutboxEntry, Unit
+from service.validation import mask_numbers_in_text
 
 log = logging.getLogger("zhiqiao.search")
 
@@ -54,10 +55,11 @@ def open_search_backend() -> SearchBackend:
 
 
 def need_document(need: Need, unit_name: str) -> NeedDocument:
+    """A need as the index may see it: phone and ID numbers written in its text masked (experts search it)."""
     return {
         "id": need.id or 0,
-        "title": need.title,
-        "description": need.description,
+        "title": mask_numbers_in_text(need.title),
+        "description": mask_numbers_in_text(need.description),
         "unit_name": unit_name,
         "service_type": need.service_type,
         "field": need.field or "",

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from service import reference
+from service.logging_setup import scrub
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
@@ -162,6 +163,12 @@ def mask_phone(value: str | None) -> str | None:
     if len(value) == 11 and value.isdigit():
         return f"{value[:3]}****{value[-4:]}"
     return value[:4] + "*" * max(len(value) - 6, 1) + value[-2:] if len(value) > 6 else "****"
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """Free text (a need's description) with the phone and ID numbers written in it masked, as the logs mask them:
+    a unit often writes its contact's number into the description, which the masked contact phone would not hide."""
+    return scrub(text)
 
 
 def mask_id_number(value: str | None) -> str | None:

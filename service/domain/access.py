@@ -9,7 +9,7 @@ from service.errors import Forbidden
 from service.models import Account, Expert, Liaison, Need, Visit
 from service.models.expert import ExpertPublic
 from service.reference import district_name
-from service.validation import mask_id_number, mask_phone
+from service.validation import mask_id_number, mask_numbers_in_text, mask_phone
 from service.vocab import VISIT_HOLDS_PLACE, Role
 
 
@@ -109,6 +109,10 @@ def expert_view(session: Session, expert: Expert, viewer: Account, visits_this_y
     data["visits_this_year"] = visits_this_year
     if not _entitled_to_phone(session, expert, viewer):
         data["phone"] = mask_phone(expert.phone)
+        # and a number the expert wrote into their own texts, which the masked field would not hide (those entitled
+        # read them as written: a district's roster exported and imported again keeps them)
+        data["specialties"] = mask_numbers_in_text(expert.specialties)
+        data["documents"] = [{k: mask_numbers_in_text(v) for k, v in d.items()} for d in expert.documents or []]
     if not (is_city(viewer) or viewer.expert_id == expert.id):
         data["id_number"] = mask_id_number(expert.id_number)
     if viewer.role == Role.unit:

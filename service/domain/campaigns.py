@@ -298,9 +298,10 @@ def _select_needs(session: Session, district: str | None, selection: NeedSelecti
         missing = [str(i) for i in ids if i not in found]
         if missing:
             raise InvalidInput(f"需求不存在：{'、'.join(missing)}")
-        outside = [n.title for n in found.values() if district is not None and n.district != district]
+        # named by the ids the caller sent, not by title: a district official may not read another district's needs
+        outside = [str(i) for i in ids if district is not None and found[i].district != district]
         if outside:
-            raise InvalidInput(f"以下需求不在活动所在区县（{district_name(district)}）：{'、'.join(outside)}")
+            raise InvalidInput(f"以下需求不在活动所在区县（{district_name(district)}）：编号 {'、'.join(outside)}")
         closed = [n.title for n in found.values() if n.status not in SERVABLE]
         if closed:
             raise InvalidInput(f"以下需求已不在征集专家：{'、'.join(closed)}")

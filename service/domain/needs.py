@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from service import clock
 from service.domain.access import is_city, is_official, require_district, require_need_access, require_unit
@@ -25,7 +26,7 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.models import Account, Need, Unit, Visit
 from service.models.common import utcnow
 from service.models.need import NeedCreate, NeedPublic, NeedUpdate
-from service.validation import check_choice, check_district, check_field, mask_phone
+from service.validation import check_choice, check_district, check_field, mask_numbers_in_text, mask_phone
 from service.vocab import SERVICE_TYPES, NeedStatus, Role, VisitStatus, need_state_label
 
 SORTABLE = {
@@ -91,6 +92,8 @@ def need_views(session: Session, needs: Sequence[Need], viewer: Account) -> list
         data = {**need.model_dump(), "unit_name": units.get(need.unit_id, "")}
         if not entitled_to_contact(viewer, need):
             data["contact_phone"] = mask_phone(need.contact_phone)
+            data["title"] = mask_numbers_in_text(need.title)
+            data["description"] = mask_numbers_in_text(need.description)
         views.append(NeedPublic.model_validate(data))
     return views
 
@@ -126,6 +129,8 @@ def list_needs(
         statement = statement.where(col(Need.created_at) < end)
     if filters.q:
         statement = statement.where(contains_text(Need.title, filters.q) | contains_text(Need.description, filters.q))
+        if viewer.role == Role.expert and any(c.isdigit() for c in filters.q):
+            statement = statement.where(col(Need.id).in_(_found_as_shown(session, statement, viewer, filters.q)))
     rows, total = paginate(
         session,
         statement,
@@ -136,6 +141,17 @@ def list_needs(
         default_sort="-created_at",
     )
     return need_views(session, rows, viewer), total
+
+
+def _found_as_shown(session: Session, statement: SelectOfScalar[Need], viewer: Account, q: str) -> list[int]:
+    """The needs of `statement` whose text, as `viewer` reads it (numbers masked), holds `q`: a search with digits
+    run over the stored text would tell an expert a masked phone number digit by digit."""
+    wanted = q.strip().lower()
+    return [
+        view.id
+        for view in need_views(session, session.exec(statement).all(), viewer)
+        if wanted in view.title.lower() or wanted in view.description.lower()
+    ]
 
 
 def get_need(*, session: Session, viewer: Account, need_id: int) -> NeedPublic:
