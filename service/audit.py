@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction, class_mapper
 from sqlalchemy.orm.base import NO_VALUE
 
-from service.logging_setup import current_request_id
+from service.logging_setup import current_request_id, scrub
 from service.models.account import Account
 from service.models.audit import AuditEvent
 from service.models.campaign import Campaign
@@ -117,7 +117,7 @@ def _label(record: Any) -> str:
         text = f"领导{record.leader_id}·专家{record.expert_id}·{record.year}年"
     else:  # a contact or a concern
         text = f"联系关系{record.liaison_id}"
-    return str(text or "")[:100]
+    return scrub(str(text or ""))[:100]
 
 
 def _kept(value: Any) -> tuple[bool, Any]:
@@ -129,7 +129,7 @@ def _kept(value: Any) -> tuple[bool, Any]:
     if isinstance(value, datetime | date):
         return True, value.isoformat()
     if isinstance(value, str):
-        return len(value) <= LONGEST_KEPT, value
+        return len(value) <= LONGEST_KEPT, scrub(value)  # a number typed into a title is masked, as in the logs
     return False, None
 
 
@@ -235,7 +235,7 @@ def record_created(session: OrmSession, model: type, rows: Sequence[dict[str, An
             "create",
             model,
             record_id,
-            str(values.get(NAME_FIELDS.get(model, ""), "") or "")[:100],
+            scrub(str(values.get(NAME_FIELDS.get(model, ""), "") or ""))[:100],
             {
                 name: _pair(name, None, value)
                 for name, value in values.items()

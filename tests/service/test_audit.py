@@ -200,3 +200,12 @@ def test_the_log_exports_to_excel_with_the_lists_filters(client: TestClient, wor
     assert rows[1][1] == "city"
     refused = client.get(f"{API}/audit.xlsx", headers=world.headers(Role.district_official))
     assert refused.status_code == 403
+
+
+def test_a_number_typed_into_a_title_is_masked_in_the_log(client: TestClient, world: World, engine: Engine) -> None:
+    body = {"title": "请电话13512345678联系", "service_type": "技术服务", "submit": False}
+    posted = client.post(f"{API}/needs", json=body, headers=world.headers(Role.unit))
+    assert posted.status_code == 201, posted.text
+    (event,) = _events(engine, "need", posted.json()["id"])
+    assert "13512345678" not in _all_rows_as_text(engine)
+    assert event.label.startswith("请电话135")
