@@ -8,14 +8,16 @@ from pydantic import BaseModel
 
 
 class AppError(Exception):
-    """A failure a person can act on: `message` is shown to them (Chinese)."""
+    """A failure a person can act on: `message` is shown to them (Chinese). `field` names the input it is about
+    (the API shape's field name, such as `wanted_to`), so that a form shows it beside that field."""
 
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
         if code:
             self.code = code
 

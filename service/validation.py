@@ -11,6 +11,10 @@ from service.logging_setup import scrub
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
+# A landline as people write it with its parts apart: (028)87654321, (028)8765-4321, 028-8765-4321.
+_LANDLINE_PARTS = re.compile(r"^(?:\((0[0-9]{2,3})\)|(0[0-9]{2,3})-)([0-9]{3,4})-?([0-9]{4})$")
+# A mobile number copied from a phone's contacts carries the country code: +86 138 1234 5678, 0086-138…
+_COUNTRY_CODE = re.compile(r"^(?:\+86|0086)")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -56,20 +60,22 @@ def check_documents(value: list[dict[str, str]] | None) -> list[dict[str, str]] 
         return None
     if len(value) > MAX_DOCUMENTS:
         raise ValueError(f"成果与经历最多 {MAX_DOCUMENTS} 项（收到 {len(value)} 项）")
-    out = []
-    for n, document in enumerate(value, start=1):
-        unknown = set(document) - set(DOCUMENT_LIMITS)
-        if unknown:
-            raise ValueError(f"第 {n} 项成果含有无法识别的内容：{'、'.join(sorted(unknown))}")
-        cleaned = {key: str(document.get(key, "")).strip() for key in DOCUMENT_LIMITS}
-        if not (cleaned["title"] or cleaned["text"]):
-            raise ValueError(f"第 {n} 项成果的标题和内容不能都为空")
-        for key, most in DOCUMENT_LIMITS.items():
-            if len(cleaned[key]) > most:
-                part = {"kind": "类别", "title": "标题", "text": "内容"}[key]
-                raise ValueError(f"第 {n} 项成果的{part}不能超过 {most} 个字符")
-        out.append(cleaned)
-    return out
+    return [check_document(document, n) for n, document in enumerate(value, start=1)]
+
+
+def check_document(document: dict[str, str], n: int) -> dict[str, str]:
+    """One document, stripped; `n` numbers it in the message (第 n 项成果…) as the person sees the list."""
+    unknown = set(document) - set(DOCUMENT_LIMITS)
+    if unknown:
+        raise ValueError(f"第 {n} 项成果含有无法识别的内容：{'、'.join(sorted(unknown))}")
+    cleaned = {key: str(document.get(key, "")).strip() for key in DOCUMENT_LIMITS}
+    if not (cleaned["title"] or cleaned["text"]):
+        raise ValueError(f"第 {n} 项成果的标题和内容不能都为空")
+    for key, most in DOCUMENT_LIMITS.items():
+        if len(cleaned[key]) > most:
+            part = {"kind": "类别", "title": "标题", "text": "内容"}[key]
+            raise ValueError(f"第 {n} 项成果的{part}不能超过 {most} 个字符")
+    return cleaned
 
 
 def check_field_labels(value: list[str] | None) -> list[str] | None:
@@ -101,10 +107,15 @@ def check_phone(value: str | None) -> str | None:
         return None
     text = unicodedata.normalize("NFKC", str(value)).strip()  # full-width digits typed by an input method
     compact = re.sub(r"\s", "", text)
-    if _MOBILE.match(compact.replace("-", "")):
-        return compact.replace("-", "")
+    mobile = _COUNTRY_CODE.sub("", compact.replace("-", ""))
+    if _MOBILE.match(mobile):
+        return mobile
     if _LANDLINE.match(compact):
         return compact
+    parts = _LANDLINE_PARTS.match(compact)
+    if parts:
+        area, local = parts[1] or parts[2], parts[3] + parts[4]
+        return f"{area}-{local}"
     # too few digits to reach anyone: quoted as typed, so that the person sees what was wrong; longer, masked
     shown = text if len(re.sub(r"\D", "", text)) <= SHORTEST_MASKED_PHONE else mask_phone(text)
     raise ValueError(f"联系电话“{shown}”格式不正确，应为 11 位手机号或带区号的座机号")

@@ -72,9 +72,10 @@ WRONG_CURRENT_PASSWORD = "当前密码不正确"
 class PasswordChangeRefused(InvalidInput):
     """A change of one's own password refused; `field` is the form field the message belongs beside."""
 
+    field: str
+
     def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def change_own_password(*, session: Session, account: Account, current: str, new: str) -> Account:

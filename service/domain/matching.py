@@ -15,7 +15,7 @@ from service.models import Account, Expert, Need, Visit
 from service.models.expert import ExpertPublic
 from service.models.need import NeedPublic
 from service.reference import district_name, fields
-from service.vocab import Role
+from service.vocab import Role, VisitStatus
 
 
 class MatchReasons(SQLModel):
@@ -96,13 +96,20 @@ def candidates_for_need(
 def recommendations_for_expert(
     *, session: Session, viewer: Account, matcher: MatchIndex, expert_id: int, k: int = 10
 ) -> list[Recommendation]:
-    """Needs still taking experts, ranked for this expert (为我推荐)."""
+    """Needs still taking experts, ranked for this expert (为我推荐). A need the expert already has a visit on
+    (invited, serving, served or declined: it is on their 我的服务 list) is not offered again; one whose visit an
+    official cancelled may be."""
     expert = get_or_404(session, Expert, expert_id)
     if viewer.role == Role.expert:
         require_expert(viewer, expert_id)
     today = clock.today()
-    # needs whose wanted period is over are still open, but no longer something to offer an expert: ask the
-    # index for more until k current ones are found or it has no more to give
+    involved = set(
+        session.exec(
+            select(Visit.need_id).where(Visit.expert_id == expert_id, Visit.status != VisitStatus.cancelled)
+        ).all()
+    )
+    # needs whose wanted period is over are still open, but no longer something to offer an expert (nor are those
+    # the expert is already on): ask the index for more until k current ones are found or it has no more to give
     wanted, current = 2 * k, []
     while True:
         matches = matcher.needs_for(session, expert_id, wanted)
@@ -110,7 +117,9 @@ def recommendations_for_expert(
         current = [
             (m, need)
             for m in matches
-            if (need := needs.get(int(m.need_id))) is not None and not period_over(need.wanted_to, today)
+            if (need := needs.get(int(m.need_id))) is not None
+            and not period_over(need.wanted_to, today)
+            and need.id not in involved
         ]
         if len(current) >= k or len(matches) < wanted:
             break

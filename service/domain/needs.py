@@ -175,7 +175,7 @@ def period_over(wanted_to: date | None, today: date | None = None) -> bool:
 def _require_period_not_over(wanted_to: date | None) -> None:
     """A need is posted or re-dated for service still to come (imports may carry past ones)."""
     if period_over(wanted_to):
-        raise InvalidInput("期望服务时间的结束日期不能早于今天")
+        raise InvalidInput("期望服务时间的结束日期不能早于今天", field="wanted_to")
 
 
 def create_need(*, session: Session, actor: Account, data: NeedCreate) -> NeedPublic:
@@ -189,7 +189,7 @@ def create_need(*, session: Session, actor: Account, data: NeedCreate) -> NeedPu
     _require_period_not_over(data.wanted_to)
     duplicate = select(Need.id).where(Need.unit_id == unit_id, Need.title == data.title)
     if session.exec(duplicate).first() is not None:
-        raise Conflict(f"本单位已有标题为“{data.title}”的需求")
+        raise Conflict(f"本单位已有标题为“{data.title}”的需求", field="title")
     need = Need.model_validate(
         {**data.model_dump(exclude={"unit_id", "submit"}), "unit_id": unit_id, "district": unit.district}
     )
@@ -211,18 +211,18 @@ def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpd
     merged_from = changes.get("wanted_from", need.wanted_from)
     merged_to = changes.get("wanted_to", need.wanted_to)
     if merged_from and merged_to and merged_to < merged_from:
-        raise InvalidInput("期望服务时间的结束日期不能早于开始日期")
+        raise InvalidInput("期望服务时间的结束日期不能早于开始日期", field="wanted_to")
     if "wanted_to" in changes:
         _require_period_not_over(changes["wanted_to"])
     if changes.get("title") and changes["title"] != need.title:
         clash = select(Need.id).where(Need.unit_id == need.unit_id, Need.title == changes["title"])
         if session.exec(clash).first() is not None:
-            raise Conflict(f"本单位已有标题为“{changes['title']}”的需求")
+            raise Conflict(f"本单位已有标题为“{changes['title']}”的需求", field="title")
     wanted = changes.get("experts_wanted")
     if wanted is not None:
         held = places_held(session, [need_id]).get(need_id, 0)
         if wanted < held:
-            raise Conflict(f"已有 {held} 位专家接受该需求，所需专家人数不能少于 {held}")
+            raise Conflict(f"已有 {held} 位专家接受该需求，所需专家人数不能少于 {held}", field="experts_wanted")
     apply_update(need, changes)
     need.updated_at = utcnow()
     session.add(need)

@@ -272,18 +272,18 @@ def act_on_visit(
     elif action == "schedule":
         assert schedule is not None
         if schedule.scheduled_to and schedule.scheduled_to < schedule.scheduled_from:
-            raise InvalidInput("结束日期不能早于开始日期")
+            raise InvalidInput("结束日期不能早于开始日期", field="scheduled_to")
         if schedule.scheduled_from.year < visit.year:
-            raise InvalidInput(f"服务日期不能早于服务年度（{visit.year}年）")
+            raise InvalidInput(f"服务日期不能早于服务年度（{visit.year}年）", field="scheduled_from")
         visit.scheduled_from = schedule.scheduled_from
         visit.scheduled_to = schedule.scheduled_to
         visit.status = VisitStatus.scheduled
     elif action == "record":
         assert record is not None
         if record.service_date > clock.today():
-            raise InvalidInput("服务日期不能晚于今天")
+            raise InvalidInput("服务日期不能晚于今天", field="service_date")
         if record.service_date.year < visit.year:
-            raise InvalidInput(f"服务日期不能早于服务年度（{visit.year}年）")
+            raise InvalidInput(f"服务日期不能早于服务年度（{visit.year}年）", field="service_date")
         for key, value in record.model_dump().items():
             setattr(visit, key, value)
         visit.status = VisitStatus.done

@@ -37,6 +37,6 @@ def schedule_visit(*, session: Session, actor: Account, visit_id: int, form: For
             session=session, actor=actor, visit_id=visit_id, action="schedule", schedule=schedule
         )
     except AppError as error:
-        state.add("scheduled_to" if "结束日期" in error.message else FORM_ERROR, error.message)
+        state.add(error.field or FORM_ERROR, error.message)
         return state, error.status_code
     return state, 200

@@ -138,4 +138,6 @@ def render(
         "current_path": request.url.path,
         "is_production": get_settings().environment == "production",
     }
+    # Every page is answered Cache-Control: no-store (service.app.NoStore): the back button after a form asks the
+    # server again instead of showing a volunteer button that is gone, and nothing personal stays in the cache.
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)

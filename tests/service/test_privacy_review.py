@@ -18,10 +18,10 @@ from uvicorn.logging import AccessFormatter
 from service import clock
 from service.api.deps import SESSION_COOKIE
 from service.logging_setup import PersonalDataFilter
-from service.models import Expert, Need
+from service.models import Expert, Need, Visit
 from service.search_sync import reindex
 from service.security import create_access_token
-from service.vocab import NeedStatus, Role
+from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.world import OTHER_DISTRICT, World, make_account
 
 API = "/api/v1"
@@ -212,9 +212,12 @@ def test_an_expert_cannot_learn_a_masked_number_from_the_shared_terms_of_a_recom
     expert = session.get(Expert, world.expert.id)
     assert need is not None
     assert expert is not None
+    visit = session.get(Visit, world.visit.id)
+    assert visit is not None
+    visit.status = VisitStatus.cancelled  # a need the expert is invited to is not recommended to them as well
     need.description = DESCRIPTION
     expert.specialties = "猕猴桃溃疡病防治 13812340000 13812349999 028-88886666"
-    session.add_all([need, expert])
+    session.add_all([need, expert, visit])
     session.commit()
     answer = client.get(f"{API}/experts/{world.expert.id}/recommendations", headers=world.headers("expert"))
     assert answer.status_code == 200, answer.text

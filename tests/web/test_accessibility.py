@@ -194,7 +194,7 @@ def _bad_login(page: Any) -> None:
 
 
 def _decline_without_reason(page: Any) -> None:
-    page.get_by_role("button", name="婉拒…").click()
+    page.get_by_text("婉拒…", exact=True).click()
     page.get_by_role("button", name="确认婉拒").click()
     page.wait_for_load_state()
 

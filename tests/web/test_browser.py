@@ -31,8 +31,9 @@ import service.models  # noqa: F401  (registers the tables)
 from service import clock, config
 from service.api.deps import SESSION_COOKIE
 from service.db import make_engine
-from service.models import Expert, Leader, Liaison
+from service.models import Expert, Leader, Liaison, Need
 from service.security import create_access_token
+from service.vocab import NeedStatus
 from tests.service.concerns import answered_concern, raised_concern
 from tests.service.world import DISTRICT, PASSWORD, World, make_world
 
@@ -83,7 +84,19 @@ YEAR = clock.today().year
 
 def seed_planner_and_concern(session: Session, world: World) -> None:
     """A leader with clinical medicine in their portfolio, three high-tier experts (one paired with them last
-    year) for the liaison planner, a reply waiting for the world's expert to rate and a concern to answer."""
+    year) for the liaison planner, a reply waiting for the world's expert to rate and a concern to answer; and an
+    open kiwi need in another district, which the world's expert is not yet on, for their 为我推荐."""
+    session.add(
+        Need(
+            unit_id=world.other_unit.id or 0,
+            title="猕猴桃果园溃疡病冬季清园指导",
+            description="社区认领的猕猴桃果园溃疡病发病重，希望专家指导冬季清园和病枝剪除。",
+            service_type="技术服务",
+            field="210",
+            district=world.other_unit.district,
+            status=NeedStatus.open,
+        )
+    )
     chief = Leader(name="钱书记", rank="主要领导", portfolio=["320"])
     experts = [
         Expert(name=name, talent_tier=tier, fields=["320"], specialties=text, district=DISTRICT)
@@ -333,6 +346,9 @@ def test_need_to_rated_service_across_all_roles(visitor_for: Any) -> None:
     expert = visitor_for()
     expert.signed_in_as("expert")
     expert.go("/expert")
+    recommended = expert.page.locator("a.card-title[href^='/expert/needs/']").all_inner_texts()
+    assert "猕猴桃果园溃疡病冬季清园指导" in recommended
+    assert NEED_TITLE not in recommended  # an invitation, not offered again as a recommendation
     expert.shoot("expert-home")
     expert.page.locator(".invite", has_text=NEED_TITLE).get_by_role("link", name="查看并答复").click()
     expert.page.get_by_role("button", name="接受邀请").click()

@@ -367,7 +367,8 @@ def test_an_expert_is_told_when_a_recommended_need_shares_no_key_term(
     need = session.get(Need, world.draft_need.id)  # 电商直播培训, in the kiwi expert's own district
     assert need is not None
     need.status = NeedStatus.open
-    session.add(need)
+    world.visit.status = VisitStatus.cancelled  # the kiwi need is recommended, not only an invitation
+    session.add_all([need, world.visit])
     session.commit()
     login_as(client, world, Role.expert)
     cards = _cards(client.get("/expert").text, '<li class="card">')

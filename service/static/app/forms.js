@@ -1,4 +1,5 @@
-// Small helpers for forms: focus the error summary, ask before irreversible actions, count characters.
+// Small helpers for forms: focus the error summary, ask before irreversible actions, send a form once. Pages work
+// without them.
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
@@ -8,14 +9,13 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
-  document.querySelectorAll("[data-toggle-target]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var target = document.getElementById(button.getAttribute("data-toggle-target"));
-      if (!target) { return; }
-      var hidden = target.hasAttribute("hidden");
-      if (hidden) { target.removeAttribute("hidden"); } else { target.setAttribute("hidden", ""); }
-      button.setAttribute("aria-expanded", hidden ? "true" : "false");
-      if (hidden) { var first = target.querySelector("textarea, input, select"); if (first) { first.focus(); } }
+  // A second tap while a slow connection is still sending a form would send it again, and the answer shown would
+  // be the second one's (本单位已有标题…, 该服务已确认…) though the first worked: a form is sent once per page.
+  document.querySelectorAll("form[method=post]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }
+      if (form.hasAttribute("data-sent")) { event.preventDefault(); return; }
+      form.setAttribute("data-sent", "");
     });
   });
 })();

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
 
 from search.query import SearchResult
 from service.api.deps import SessionDep
@@ -23,6 +24,7 @@ from service.models import Account
 from service.models.expert import ExpertUpdate
 from service.models.leader import ConcernRate
 from service.models.visit import ServiceRecord, VisitDecline
+from service.validation import check_document
 from service.vocab import SERVICE_TYPES, Role, VisitStatus
 from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
 from service.web.matching_view import matcher_of
@@ -36,6 +38,10 @@ ExpertAccount = Annotated[Account, page_guard(Role.expert)]
 
 RECORD_FIELDS = ("service_date", "service_days", "content", "people_trained", "technologies", "problems_solved")
 PROFILE_FIELDS = ("employer", "title", "phone", "specialties", "field_labels")
+#: The parts of one document (成果与经历) on the profile form: inputs doc_kind, doc_title, doc_text, one per row.
+DOCUMENT_PARTS = ("kind", "title", "text")
+#: Kinds offered as the document's 类别 is typed (any other of up to 10 characters is kept as typed).
+DOCUMENT_KINDS = ("项目", "论文", "专利", "获奖", "著作", "标准", "服务记录")
 PER_PAGE = 10
 
 
@@ -47,6 +53,7 @@ def _expert_id(account: Account) -> int:
 
 @router.get("")
 def recommended(request: Request, session: SessionDep, account: ExpertAccount) -> Response:
+    expert = expert_service.get_expert(session=session, viewer=account, expert_id=_expert_id(account))
     recommendations = matching.recommendations_for_expert(
         session=session, viewer=account, matcher=matcher_of(request), expert_id=_expert_id(account), k=10
     )
@@ -61,7 +68,7 @@ def recommended(request: Request, session: SessionDep, account: ExpertAccount) -
     return render(
         request,
         "expert/home.html",
-        {"recommendations": recommendations, "invitations": invitations},
+        {"expert": expert, "recommendations": recommendations, "invitations": invitations},
         account=account,
     )
 
@@ -240,7 +247,7 @@ def record_service(
         try:
             visit_service.act_on_visit(session=session, actor=account, visit_id=visit_id, action="record", record=body)
         except AppError as error:
-            state.add("service_date" if "日期" in error.message else FORM_ERROR, error.message)
+            state.add(error.field or FORM_ERROR, error.message)
         else:
             return RedirectResponse(f"/expert/visits/{visit_id}?msg=visit_recorded", status_code=303)
     return _visit_page(request, session, account, visit_id, record=state, status_code=422)
@@ -305,6 +312,36 @@ def rate_concern(
     return _liaison_page(request, session, account, rating_failed=(concern_id, state), status_code=status_code)
 
 
+def _blank_document() -> dict[str, str]:
+    return {"kind": "", "title": "", "text": "", "remove": ""}
+
+
+def _typed_documents(form: FormData) -> list[dict[str, str]]:
+    """The profile form's document rows as typed, in order (the row for a new one included), each with `remove`
+    set when its 删除此项 was ticked."""
+    kinds, titles, texts = ([v if isinstance(v, str) else "" for v in form.getlist(f"doc_{p}")] for p in DOCUMENT_PARTS)
+    removed = {v for v in form.getlist("doc_remove") if isinstance(v, str)}
+    return [
+        {"kind": kind, "title": title, "text": text, "remove": "1" if str(row) in removed else ""}
+        for row, (kind, title, text) in enumerate(zip(kinds, titles, texts, strict=False))
+    ]
+
+
+def _kept_documents(rows: list[dict[str, str]], state: FormState) -> list[dict[str, str]]:
+    """The documents to store: rows neither ticked for removal nor left wholly blank, each checked and numbered
+    as the form numbers it (its message goes beside it as doc-<n>)."""
+    kept = []
+    for n, row in enumerate(rows, start=1):
+        document = {part: row[part] for part in DOCUMENT_PARTS}
+        if row["remove"] or not any(value.strip() for value in document.values()):
+            continue
+        try:
+            kept.append(check_document(document, n))
+        except ValueError as error:
+            state.add(f"doc-{n}", str(error))
+    return kept
+
+
 def _profile_page(
     request: Request, session: SessionDep, account: Account, state: FormState | None = None, status_code: int = 200
 ) -> Response:
@@ -318,10 +355,18 @@ def _profile_page(
                 "specialties": expert.specialties,
                 "field_labels": "、".join(expert.field_labels),
                 "available": "1" if expert.available else "",
+                "documents": [{**_blank_document(), **d} for d in expert.documents],
             }
         )
+    documents = state.values["documents"]
+    if not documents or any(documents[-1][part].strip() for part in DOCUMENT_PARTS):
+        documents.append(_blank_document())  # a row to add one more
     return render(
-        request, "expert/profile.html", {"expert": expert, "form": state}, account=account, status_code=status_code
+        request,
+        "expert/profile.html",
+        {"expert": expert, "form": state, "document_kinds": DOCUMENT_KINDS},
+        account=account,
+        status_code=status_code,
     )
 
 
@@ -333,6 +378,8 @@ def profile(request: Request, session: SessionDep, account: ExpertAccount) -> Re
 @router.post("/profile")
 def save_profile(request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm) -> Response:
     state = FormState(values=form_values(form, (*PROFILE_FIELDS, "available")))
+    state.values["documents"] = _typed_documents(form)
+    documents = _kept_documents(state.values["documents"], state)
     labels = [w.strip() for w in state.values["field_labels"].replace(",", "、").replace("，", "、").split("、")]
     data = {
         "employer": state.values["employer"],
@@ -341,9 +388,10 @@ def save_profile(request: Request, session: SessionDep, account: ExpertAccount, 
         "specialties": state.values["specialties"],
         "field_labels": [w for w in labels if w],
         "available": bool(state.values["available"]),
+        "documents": documents,
     }
     body = parse_into(ExpertUpdate, data, state, labels={"title": "职称", "name": "姓名"})
-    if body is not None:
+    if body is not None and state.ok:
         # parse_into leaves blank fields out; here a blank means the expert cleared the field on purpose.
         for name, value in data.items():
             if value in ("", None, []):

@@ -98,7 +98,7 @@ def post_need(request: Request, session: SessionDep, account: UnitAccount, form:
     try:
         need = need_service.create_need(session=session, actor=account, data=data)
     except AppError as error:
-        state.add("title" if error.code == "conflict" else FORM_ERROR, error.message)
+        state.add(error.field or FORM_ERROR, error.message)
         return _need_form(request, account, state, status_code=error.status_code)
     notice = "need_submitted" if data.submit else "need_saved"
     return RedirectResponse(f"/unit/needs/{need.id}?msg={notice}", status_code=303)
@@ -201,7 +201,7 @@ def save_need(
         if submit:
             need_service.change_need_state(session=session, actor=account, need_id=need_id, action="submit")
     except AppError as error:
-        state.add("title" if error.code == "conflict" and "标题" in error.message else FORM_ERROR, error.message)
+        state.add(error.field or FORM_ERROR, error.message)
         return _need_form(request, account, state, status_code=error.status_code, need=need)
     notice = "need_submitted" if submit else "need_updated"
     return RedirectResponse(f"/unit/needs/{need_id}?msg={notice}", status_code=303)
