@@ -19,7 +19,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from slowapi.errors import RateLimitExceeded
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -48,7 +48,7 @@ from service.api import (
 )
 from service.api.deps import AccountCache
 from service.config import get_settings
-from service.errors import ERROR_RESPONSES, UNSTORABLE_INPUT, AppError, http_refusal_body
+from service.errors import DUPLICATE_WRITE, ERROR_RESPONSES, UNSTORABLE_INPUT, AppError, http_refusal_body
 from service.logging_setup import RequestId, install_filter
 from service.matcher import MatchIndex
 from service.messages import validation_details
@@ -316,6 +316,13 @@ def create_app() -> FastAPI:
     return app
 
 
+def is_unique_violation(error: IntegrityError) -> bool:
+    """Whether the database refused a row for repeating a unique key (PostgreSQL's SQLSTATE 23505, SQLite's
+    "UNIQUE constraint failed"), not for a broken reference or a missing value (those stay errors: 500)."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(original)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     def app_error(_request: Request, error: AppError) -> JSONResponse:
@@ -337,6 +344,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     def unstorable(_request: Request, _error: DataError) -> JSONResponse:
         # The database refused a value the validation let through (a NUL character, a number out of range).
         return JSONResponse({"detail": UNSTORABLE_INPUT, "code": "invalid_input"}, status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    def duplicate_write(request: Request, error: IntegrityError) -> Response:
+        # Services check uniqueness first and lock what they check under (domain/common.get_for_update); a unique
+        # key the database still refuses is a double submit that raced past a check without such a lock.
+        if not is_unique_violation(error):
+            raise error
+        log.info("duplicate write refused: %s", type(getattr(error, "orig", error)).__name__)
+        if is_api_path(request.url.path):
+            return JSONResponse({"detail": DUPLICATE_WRITE, "code": "conflict"}, status_code=409)
+        return error_page(request, 409, ACTION_FAILED_TITLE, DUPLICATE_WRITE)
 
     def database_unavailable(request: Request, error: Exception) -> Response:
         # One line per request instead of a traceback: the cause, never the statement's values (hide_parameters).

@@ -62,7 +62,7 @@ ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除"}
 #: values never kept: personal data and secrets (only the fact that they changed)
 PERSONAL = frozenset({"phone", "id_number", "contact_phone", "assistant_phone", "password_hash", "birth_year"})
 #: bookkeeping that every write moves
-IGNORED = frozenset({"id", "created_at", "updated_at"})
+IGNORED = frozenset({"id", "created_at", "updated_at", "version"})
 #: longer strings are kept as "changed" only
 LONGEST_KEPT = 60
 

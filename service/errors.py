@@ -72,6 +72,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 #: The answer when the database refuses a value that passed validation (answered 422, not 500).
 UNSTORABLE_INPUT = "输入含有无法保存的内容（如空字符）或超出范围的数值"
 
+#: The answer when the database refuses a row that would repeat another's unique key: the same form posted twice,
+#: or two people saving the same thing at once, got past the checks that name the clash (answered 409, not 500).
+DUPLICATE_WRITE = "保存未完成：同样的记录刚刚已由另一次提交保存（可能是重复提交或他人同时操作），请刷新后查看"
+
 #: What the framework's own refusals say (a body that cannot be parsed, an unknown address, a wrong method).
 HTTP_REFUSALS: dict[int, tuple[str, str]] = {
     400: ("请求内容无法解析，请检查格式和编码（应为 UTF-8 的 JSON 或表单）", "bad_request"),

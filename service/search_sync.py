@@ -23,6 +23,7 @@ from search.documents import ExpertDocument, NeedDocument
 from search.factory import make_backend
 from service import clock
 from service.config import get_settings
+from service.db import in_batches
 from service.models import Expert, Need, OutboxEntry, Unit
 from service.validation import mask_numbers_in_text
 
@@ -168,10 +169,13 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
 
 
 def reindex(session: Session, backend: SearchBackend, *, progress: bool = False, batch_size: int = 1000) -> int:
-    """Rebuild both indexes from the database; outbox rows older than the rebuild are then redundant."""
+    """Rebuild both indexes from the database; the outbox rows already committed when it started are then
+    redundant and deleted, by id. (Not every row up to the highest id: on PostgreSQL a change whose row was
+    numbered earlier can commit while the rebuild runs, after it read that record; its row must stay and be
+    drained.)"""
     from tqdm import tqdm
 
-    high_water = session.exec(select(func.max(OutboxEntry.id))).one() or 0
+    covered = [int(i) for i in session.exec(select(OutboxEntry.id)) if i is not None]
     total = 0
     for index in INDEXED_MODELS:
         backend.reset(index)
@@ -182,7 +186,8 @@ def reindex(session: Session, backend: SearchBackend, *, progress: bool = False,
                 backend.index_documents(index, docs)
                 bar.update(len(chunk))
                 total += len(docs)
-    session.exec(delete(OutboxEntry).where(col(OutboxEntry.id) <= high_water))  # type: ignore[call-overload]
+    for batch in in_batches(covered):
+        session.exec(delete(OutboxEntry).where(col(OutboxEntry.id).in_(batch)))  # type: ignore[call-overload]
     session.commit()
     return total
 

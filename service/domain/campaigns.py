@@ -634,7 +634,11 @@ def publish_campaign(*, session: Session, actor: Account, campaign_id: int) -> C
         if campaign.status == PUBLISHED:
             raise Conflict("没有新的配对需要发布：方案已全部发布，请在有专家婉拒后重新匹配")
         raise Conflict("方案中没有配对，请先运行匹配")
-    needs = _by_id(session, Need, (p.need_id for p in fresh))
+    # The needs' rows are held until the commit, taken in the order of their ids (as any other publish takes
+    # them, so that two never wait for each other): a manual proposal or an answer for one of these needs waits,
+    # or is waited for and then seen.
+    locked = select(Need).where(col(Need.id).in_(sorted({p.need_id for p in fresh}))).order_by(col(Need.id))
+    needs = {n.id or 0: n for n in session.exec(locked.with_for_update().execution_options(populate_existing=True))}
     experts = _by_id(session, Expert, (p.expert_id for p in fresh))
     for pair in fresh:
         try:

@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service.db import in_batches
-from service.errors import InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput, NotFound
 from service.messages import FIELD_LABELS
 from service.models import OutboxEntry, Visit
 from service.models.common import MAX_RECORD_ID
@@ -41,6 +41,38 @@ def get_or_404(session: Session, model: type[M], record_id: int) -> M:
     if record is None:
         raise NotFound(f"{_LABELS.get(model.__name__, '记录')} {record_id} 不存在")
     return record
+
+
+def get_for_update(session: Session, model: type[M], record_id: int) -> M:
+    """The record with this id read afresh and locked until the transaction ends, or NotFound.
+
+    Two requests that change the same record (or the places under it) take turns: the second waits here for
+    the first to commit, then reads what it wrote (PostgreSQL, READ COMMITTED: SELECT ... FOR UPDATE). On SQLite
+    the app's transactions already take turns (BEGIN IMMEDIATE, `service.db`) and FOR UPDATE is left out.
+    Values the session read before are replaced by the row's current ones (`populate_existing`).
+
+    Writers lock in one order, so that two of them never wait for each other: a campaign, then its needs (by
+    id), a unit, then a need, then its visits, then an expert; a leader, then an expert or a liaison; a liaison,
+    then a contact; a concern alone."""
+    if not 0 < record_id <= MAX_RECORD_ID:
+        raise NotFound(f"{_LABELS.get(model.__name__, '记录')} {record_id} 不存在")
+    key = getattr(model, "id")  # noqa: B009 - every table has an integer id; the generic type does not say so
+    statement = select(model).where(key == record_id).with_for_update().execution_options(populate_existing=True)
+    record = session.exec(statement).first()
+    if record is None:
+        raise NotFound(f"{_LABELS.get(model.__name__, '记录')} {record_id} 不存在")
+    return record
+
+
+def check_version(record: Any, expected: int | None, what: str) -> None:
+    """Refuse an edit made from an older version of `record` (`expected`, the version the editor read; None: not
+    checked): two people editing it at once would otherwise each save over the other's changes unseen."""
+    current = getattr(record, "version", None)
+    if expected is not None and current != expected:
+        raise Conflict(
+            f"该{what}在您编辑期间已被他人修改（您编辑的是第 {expected} 版，当前为第 {current} 版），"
+            "为免覆盖对方的修改，本次未保存。请刷新页面，查看最新内容后重新修改"
+        )
 
 
 def paginate(

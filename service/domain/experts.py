@@ -11,9 +11,11 @@ from service import clock
 from service.domain.access import expert_view, is_city, require_district, require_expert, require_expert_visible
 from service.domain.common import (
     apply_update,
+    check_version,
     checked_filter,
     contains_text,
     enqueue_index,
+    get_for_update,
     get_or_404,
     json_list_contains,
     paginate,
@@ -135,8 +137,10 @@ def create_expert(*, session: Session, actor: Account, data: ExpertCreate) -> Ex
 
 
 def update_expert(*, session: Session, actor: Account, expert_id: int, data: ExpertUpdate) -> ExpertPublic:
-    expert = get_or_404(session, Expert, expert_id)
+    # Locked and read afresh: edits of one expert take turns, and one made from an older version is refused.
+    expert = get_for_update(session, Expert, expert_id)
     changes = data.model_dump(exclude_unset=True)
+    expected_version = changes.pop("version", None)
     if actor.role == Role.expert:
         require_expert(actor, expert_id)
         refused = set(changes) - SELF_EDITABLE
@@ -147,9 +151,11 @@ def update_expert(*, session: Session, actor: Account, expert_id: int, data: Exp
         if "district" in changes and changes["district"] is not None:
             require_district(actor, changes["district"])
         _require_id_number_keeper(actor, changes.get("id_number"))
+    check_version(expert, expected_version, "专家信息")
     if changes.get("id_number"):
         _ensure_unique_id_number(session, changes["id_number"], expert_id)
     apply_update(expert, changes)
+    expert.version += 1
     expert.updated_at = utcnow()
     session.add(expert)
     enqueue_index(session, "experts", expert)

@@ -277,9 +277,10 @@ def confirm(*, session: Session, actor: Account, data: ConfirmRequest) -> Confir
         if p.expert_id in seen:
             raise InvalidInput(f"专家 {p.expert_id} 在确认名单中出现多次：每位专家只能由一位领导联系")
         seen.add(p.expert_id)
-    leaders = {
-        x.id: x for x in session.exec(select(Leader).where(col(Leader.id).in_({p.leader_id for p in data.pairs})))
-    }
+    # The leaders' rows are held until the commit, taken in the order of their ids (as `liaisons.create_liaison`
+    # takes one): pairs made meanwhile for these leaders wait, or are waited for and counted in their limits.
+    named = select(Leader).where(col(Leader.id).in_({p.leader_id for p in data.pairs})).order_by(col(Leader.id))
+    leaders = {x.id: x for x in session.exec(named.with_for_update().execution_options(populate_existing=True))}
     experts = {x.id: x for x in session.exec(select(Expert).where(col(Expert.id).in_(seen)))}
     unknown = [f"领导 {p.leader_id}" for p in data.pairs if p.leader_id not in leaders]
     unknown += [f"专家 {p.expert_id}" for p in data.pairs if p.expert_id not in experts]

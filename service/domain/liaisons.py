@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from service import clock
 from service.config import Settings, get_settings
 from service.domain.access import is_city
-from service.domain.common import apply_update, checked_filter, get_or_404, paginate
+from service.domain.common import apply_update, checked_filter, get_for_update, get_or_404, paginate
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Account, Concern, Contact, Expert, Leader, Liaison
 from service.models.common import utcnow
@@ -243,8 +243,10 @@ def _require_place(session: Session, leader: Leader, expert: Expert, year: int, 
 
 
 def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> LiaisonPublic:
-    leader = get_or_404(session, Leader, data.leader_id)
-    expert = get_or_404(session, Expert, data.expert_id)
+    # The leader's row, then the expert's, held until the commit: pairs made at once for one leader or one expert
+    # are checked in turn (the rank's limit, one leader per expert and year), not stored past them.
+    leader = get_for_update(session, Leader, data.leader_id)
+    expert = get_for_update(session, Expert, data.expert_id)
     check_pair_year(data.year)
     taken = session.exec(select(Liaison).where(Liaison.expert_id == data.expert_id, Liaison.year == data.year)).first()
     if taken is not None:
@@ -260,8 +262,10 @@ def create_liaison(*, session: Session, actor: Account, data: LiaisonCreate) -> 
 def update_liaison(*, session: Session, actor: Account, liaison_id: int, data: LiaisonUpdate) -> LiaisonPublic:
     liaison = get_or_404(session, Liaison, liaison_id)
     if data.active and not liaison.active:
-        # Started again: it takes a place again, so the rank's limit and the expert's status apply as to a new pair.
-        leader = get_or_404(session, Leader, liaison.leader_id)
+        # Started again: it takes a place again, so the rank's limit and the expert's status apply as to a new pair
+        # (the leader's row locked as in `create_liaison`).
+        leader = get_for_update(session, Leader, liaison.leader_id)
+        liaison = get_for_update(session, Liaison, liaison_id)
         expert = get_or_404(session, Expert, liaison.expert_id)
         _require_place(session, leader, expert, liaison.year, "不能恢复联系")
     apply_update(liaison, data.model_dump(exclude_unset=True))
@@ -302,8 +306,11 @@ def get_contact(*, session: Session, viewer: Account, contact_id: int) -> Contac
     return ContactPublic.model_validate(contact)
 
 
-def log_contact(*, session: Session, actor: Account, data: ContactCreate) -> ContactPublic:
-    liaison = get_or_404(session, Liaison, data.liaison_id)
+def log_contact(*, session: Session, actor: Account, data: ContactCreate, commit: bool = True) -> ContactPublic:
+    """Record a contact; with `commit=False` it is only flushed, for the caller to commit together with more (the
+    contact form's concern), or to roll back with them."""
+    # Locked until the commit: the same contact posted twice at once is stored once (the check below sees it).
+    liaison = get_for_update(session, Liaison, data.liaison_id)
     _require_liaison_access(actor, liaison)
     if not liaison.active:
         raise Conflict("该联系关系已停用，不能再记录联系")
@@ -321,6 +328,9 @@ def log_contact(*, session: Session, actor: Account, data: ContactCreate) -> Con
         raise Conflict("这次联系已经登记过了")
     contact = Contact.model_validate(data)
     session.add(contact)
+    if not commit:
+        session.flush()
+        return ContactPublic.model_validate(contact)
     session.commit()
     session.refresh(contact)
     return ContactPublic.model_validate(contact)
@@ -401,10 +411,12 @@ def _check_due_date(raised_on: date, due: date) -> None:
         raise InvalidInput(f"答复期限不能晚于提出之日起 {days} 天（{_cn_date(latest)}）")
 
 
-def _concern_for(session: Session, viewer: Account, concern_id: int) -> Concern:
+def _concern_for(session: Session, viewer: Account, concern_id: int, *, for_update: bool = False) -> Concern:
+    """The concern, if the viewer may see it; `for_update`: read again and locked until the commit, so that two
+    replies (or ratings) posted at once are one reply and one refusal, not the second overwriting the first."""
     concern = get_or_404(session, Concern, concern_id)
     _require_liaison_access(viewer, get_or_404(session, Liaison, concern.liaison_id))
-    return concern
+    return get_for_update(session, Concern, concern_id) if for_update else concern
 
 
 def get_concern(*, session: Session, viewer: Account, concern_id: int) -> ConcernPublic:
@@ -413,7 +425,8 @@ def get_concern(*, session: Session, viewer: Account, concern_id: int) -> Concer
 
 def raise_concern(*, session: Session, actor: Account, data: ConcernCreate) -> ConcernPublic:
     """A leader (or the city) records what an expert raised during a contact; the reply is due in 30 days."""
-    contact = get_or_404(session, Contact, data.contact_id)
+    # Locked until the commit: the same concern posted twice at once is stored once (the check below sees it).
+    contact = get_for_update(session, Contact, data.contact_id)
     liaison = get_or_404(session, Liaison, contact.liaison_id)
     _require_liaison_access(actor, liaison)
     if not liaison.active:
@@ -449,7 +462,7 @@ def _save_concern(session: Session, concern: Concern) -> ConcernPublic:
 
 
 def assign_concern(*, session: Session, actor: Account, concern_id: int, data: ConcernAssign) -> ConcernPublic:
-    concern = _concern_for(session, actor, concern_id)
+    concern = _concern_for(session, actor, concern_id, for_update=True)
     if concern.status != ConcernStatus.open:
         raise Conflict("诉求已答复，不能再转办")
     if data.due_date:
@@ -461,7 +474,7 @@ def assign_concern(*, session: Session, actor: Account, concern_id: int, data: C
 
 
 def reply_concern(*, session: Session, actor: Account, concern_id: int, data: ConcernReply) -> ConcernPublic:
-    concern = _concern_for(session, actor, concern_id)
+    concern = _concern_for(session, actor, concern_id, for_update=True)
     if concern.status != ConcernStatus.open:
         raise Conflict("诉求已答复")
     if not concern.department:
@@ -476,7 +489,9 @@ def rate_concern(*, session: Session, actor: Account, concern_id: int, data: Con
     """The expert who raised the concern rates the reply (满意度), which closes it."""
     if actor.role != Role.expert:
         raise Forbidden("诉求答复由提出诉求的专家本人评价")
-    concern = _concern_for(session, actor, concern_id)
+    concern = _concern_for(session, actor, concern_id, for_update=True)
+    if concern.status == ConcernStatus.closed:
+        raise Conflict("该诉求已评价并办结，不能重复评价")
     if concern.status != ConcernStatus.answered:
         raise Conflict("诉求尚未答复，不能评价")
     concern.satisfaction = data.satisfaction

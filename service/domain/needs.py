@@ -13,10 +13,12 @@ from service import clock
 from service.domain.access import is_city, is_official, require_district, require_need_access, require_unit
 from service.domain.common import (
     apply_update,
+    check_version,
     checked_filter,
     checked_period,
     contains_text,
     enqueue_index,
+    get_for_update,
     get_or_404,
     names_by_id,
     paginate,
@@ -182,7 +184,9 @@ def create_need(*, session: Session, actor: Account, data: NeedCreate) -> NeedPu
     unit_id = actor.unit_id if actor.role == Role.unit else data.unit_id
     if unit_id is None:
         raise InvalidInput("请指定发布需求的单位（unit_id）")
-    unit = get_or_404(session, Unit, unit_id)
+    # The unit's row is held until the commit: the same form posted twice stores one need (the title check below
+    # sees the first one's), not a database error.
+    unit = get_for_update(session, Unit, unit_id)
     require_unit(actor, unit.id or 0)
     if is_official(actor):
         require_district(actor, unit.district)
@@ -202,12 +206,21 @@ def create_need(*, session: Session, actor: Account, data: NeedCreate) -> NeedPu
     return need_view(session, need, actor)
 
 
-def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpdate) -> NeedPublic:
+def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpdate, commit: bool = True) -> NeedPublic:
+    """Change a need's content; with `commit=False` only flushed, for the caller to commit with the next step
+    (the unit's 保存并提交审核) or to roll back with it."""
     need = get_or_404(session, Need, need_id)
     require_need_access(actor, need)
+    changes = data.model_dump(exclude_unset=True)
+    expected_version = changes.pop("version", None)
+    if changes.get("title"):
+        get_for_update(session, Unit, need.unit_id)  # as `create_need`: one unit's titles are checked in turn
+    # Locked and read again: a review or an expert's acceptance committed meanwhile is seen (places are never cut
+    # below the experts who accepted; a unit's edit does not land on a need just approved).
+    need = get_for_update(session, Need, need_id)
     allowed = TRANSITIONS["edit_by_unit" if actor.role == Role.unit else "edit_by_official"]
     _require_state(need, allowed, "修改")
-    changes = data.model_dump(exclude_unset=True)
+    check_version(need, expected_version, "需求")
     merged_from = changes.get("wanted_from", need.wanted_from)
     merged_to = changes.get("wanted_to", need.wanted_to)
     if merged_from and merged_to and merged_to < merged_from:
@@ -224,17 +237,22 @@ def update_need(*, session: Session, actor: Account, need_id: int, data: NeedUpd
         if wanted < held:
             raise Conflict(f"已有 {held} 位专家接受该需求，所需专家人数不能少于 {held}", field="experts_wanted")
     apply_update(need, changes)
+    need.version += 1
     need.updated_at = utcnow()
     session.add(need)
     enqueue_index(session, "needs", need)
+    if not commit:
+        session.flush()
+        return need_view(session, need, actor)
     session.commit()
     session.refresh(need)
     return need_view(session, need, actor)
 
 
 def change_need_state(*, session: Session, actor: Account, need_id: int, action: str, note: str = "") -> NeedPublic:
-    """submit | approve | reject | withdraw, each from the states listed in TRANSITIONS."""
-    need = get_or_404(session, Need, need_id)
+    """submit | approve | reject | withdraw, each from the states listed in TRANSITIONS (one decision at a time:
+    the need's row is locked)."""
+    need = get_for_update(session, Need, need_id)
     require_need_access(actor, need)
     _require_state(need, TRANSITIONS[action], _ACTION_LABELS[action])
     if action == "submit":

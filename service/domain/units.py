@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from service.domain.access import is_official, require_district, require_unit
-from service.domain.common import apply_update, checked_filter, contains_text, enqueue_index, get_or_404, paginate
+from service.domain.common import (
+    apply_update,
+    checked_filter,
+    contains_text,
+    enqueue_index,
+    get_for_update,
+    get_or_404,
+    paginate,
+)
 from service.errors import Conflict
 from service.models import Account, Need, Unit
 from service.models.common import utcnow
@@ -84,7 +92,8 @@ def create_unit(*, session: Session, actor: Account, data: UnitCreate) -> UnitPu
 
 
 def update_unit(*, session: Session, actor: Account, unit_id: int, data: UnitUpdate) -> UnitPublic:
-    unit = get_or_404(session, Unit, unit_id)
+    # Locked before its needs are written (the order of `common.get_for_update`: a unit, then its needs).
+    unit = get_for_update(session, Unit, unit_id)
     if actor.role == Role.unit:
         require_unit(actor, unit_id)
     else:

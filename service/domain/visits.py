@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from service import clock
 from service.domain.access import is_official, require_district, require_expert, require_unit
-from service.domain.common import checked_filter, get_or_404, names_by_id, paginate
+from service.domain.common import checked_filter, get_for_update, get_or_404, names_by_id, paginate
 from service.domain.experts import places_used
 from service.domain.needs import SERVABLE, period_over, refresh_need_status, require_open_place
 from service.errors import Conflict, Forbidden, InvalidInput
@@ -172,7 +172,9 @@ def propose_visit(
         expert_id = actor.expert_id
     if expert_id is None:
         raise InvalidInput("请指定专家（expert_id）")
-    need = get_or_404(session, Need, need_id)
+    # The need's row is held until the commit: proposals and answers for one need take turns, so two equal
+    # proposals posted at once store one visit and answer the other 409 (`get_for_update`).
+    need = get_for_update(session, Need, need_id)
     expert = get_or_404(session, Expert, expert_id)
     if is_official(actor):
         require_district(actor, need.district)
@@ -218,10 +220,10 @@ def _require_available(expert: Expert) -> None:
 
 def _take_place(session: Session, visit: Visit, need: Need) -> None:
     """Accept `visit` if its expert can still serve and has a place left this year, and the need still has one of
-    the places it asked for; the expert's and the need's rows are locked meanwhile."""
-    expert = session.exec(select(Expert).where(Expert.id == visit.expert_id).with_for_update()).one()
+    the places it asked for. The caller holds the need's row (`get_for_update`); the expert's is locked here, read
+    afresh (a pause or a smaller capacity committed meanwhile counts)."""
+    expert = get_for_update(session, Expert, visit.expert_id)
     _require_available(expert)
-    session.exec(select(Need).where(Need.id == need.id).with_for_update()).one()
     require_open_place(session, need)
     used = places_used(session, expert.id or 0, visit.year)
     if used >= expert.yearly_capacity:
@@ -255,6 +257,10 @@ def act_on_visit(
     }[action]
     if actor.role not in who:
         raise Forbidden(f"{_ACTION_LABELS[action]}服务须由{'、'.join(ROLE_LABELS[r] for r in who)}操作")
+    # Read the need and the visit again, locked until the commit: a second action on the visit (a rating posted
+    # twice, a cancel while the expert records the service) waits, then sees the first one's result.
+    need = get_for_update(session, Need, visit.need_id)
+    visit = get_for_update(session, Visit, visit_id)
     if visit.status not in _FROM[action]:
         raise Conflict(_state_message(visit.status, action))
     payload = {"schedule": schedule, "record": record, "confirm": rating}

@@ -99,5 +99,7 @@ def _update(session: Session, table: type[SQLModel], change: PlannedChange) -> A
     apply_update(record, change.values)
     if hasattr(record, "updated_at"):
         record.updated_at = utcnow()  # type: ignore[attr-defined]
+    if hasattr(record, "version"):
+        record.version += 1  # type: ignore[attr-defined]  # a form opened before the import is refused, not saved over it
     session.add(record)
     return record

@@ -69,6 +69,8 @@ class Expert(ExpertBase, table=True):
     id_number: str | None = Field(default=None, sa_column=Column(String(18), unique=True))
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    #: Counts edits of the expert's record (update_expert, imports): an edit made from an older version is refused.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class ExpertCreate(ExpertBase):
@@ -104,6 +106,11 @@ class ExpertUpdate(SQLModel):
     status: str | None = None
     phone: str | None = None
     id_number: str | None = None
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="编辑前读到的版本号（version）：专家信息已被他人修改时拒绝保存（409）；省略则不核对",
+    )
 
     _sex = field_validator("sex")(check_choice(SEXES, "性别"))
     _employer_type = field_validator("employer_type")(check_choice(EMPLOYER_TYPES, "单位类型"))
@@ -127,3 +134,4 @@ class ExpertPublic(ExpertBase):
     id_number: str | None = None
     party_member: bool | None = None  # type: ignore[assignment]  # None: not shown to this viewer
     visits_this_year: int = 0
+    version: int = Field(default=1, description="编辑版本号：每次修改专家信息加 1")

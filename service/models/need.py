@@ -109,6 +109,8 @@ class Need(NeedBase, table=True):
     contact_phone: str | None = Field(default=None, sa_column=Column(String(20)))
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    #: Counts edits of the need's content (update_need, imports): an edit made from an older version is refused.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class NeedCreate(NeedBase):
@@ -129,6 +131,9 @@ class NeedUpdate(SQLModel):
     experts_wanted: int | None = Field(default=None, ge=1, le=10)
     contact_name: str | None = Field(default=None, max_length=50)
     contact_phone: str | None = None
+    version: int | None = Field(
+        default=None, ge=1, description="编辑前读到的版本号（version）：需求已被他人修改时拒绝保存（409）；省略则不核对"
+    )
 
     _title = field_validator("title")(_title_not_blank)
     _contact_name = field_validator("contact_name")(_stripped)
@@ -147,3 +152,4 @@ class NeedPublic(NeedBase):
     status: str
     review_note: str = ""
     created_at: datetime
+    version: int = Field(default=1, description="编辑版本号：每次修改需求内容加 1")

@@ -68,3 +68,10 @@ def parse_into(
             name = names[0] if names else FORM_ERROR
             state.add(name, humanize(item, (labels or {}).get(name)))
         return None
+
+
+def posted_version(raw: str) -> int | None:
+    """The record version an edit form was opened on (its hidden `version` field); None when absent or garbled
+    (then the edit is not checked against other people's, as before the field existed)."""
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 10 else None

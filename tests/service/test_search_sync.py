@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -13,8 +14,10 @@ from search.base import SearchBackend
 from search.embedded import EmbeddedBackend
 from search.errors import BackendUnavailableError
 from service.cli import app as cli
-from service.models import Need, OutboxEntry
+from service.domain.common import enqueue_index
+from service.models import Expert, Need, OutboxEntry
 from service.search_sync import check, drain_outbox, pending, reindex
+from tests.conftest import ON_POSTGRES
 from tests.service.world import World
 
 
@@ -204,3 +207,40 @@ def test_cli_reindex_then_check(world: World) -> None:
     result = runner.invoke(cli, ["search", "check"])
     assert result.exit_code == 0, result.output
     assert "needs: in step with the database" in result.output
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite writers take turns: no change commits during a rebuild")
+def test_a_change_committed_during_a_reindex_stays_in_the_outbox(
+    engine: Engine, world: World, session: Session
+) -> None:
+    """A change whose outbox row was numbered before the rebuild started but committed while it ran (after the
+    rebuild read that record) is not dropped with the rows the rebuild covered: the next drain applies it."""
+    need_id = world.need.id or 0
+    writer = Session(engine)
+    need = writer.get(Need, need_id)
+    assert need is not None
+    need.title = "猕猴桃溃疡病防治（修改后）"
+    writer.add(need)
+    enqueue_index(writer, "needs", need)
+    writer.flush()  # its outbox row has the lower id, uncommitted
+    with Session(engine) as other:
+        expert = other.get(Expert, world.expert.id)
+        assert expert is not None
+        enqueue_index(other, "experts", expert)
+        other.commit()  # a later change, committed first
+
+    class CommitsMidway(EmbeddedBackend):
+        def index_documents(self, index: str, documents: Any) -> int:
+            written = super().index_documents(index, documents)
+            if writer.in_transaction():
+                writer.commit()  # after the rebuild read the need as it was
+            return written
+
+    backend = CommitsMidway(":memory:")
+    with Session(engine) as rebuilding:
+        reindex(rebuilding, backend)
+    writer.close()
+    session.expire_all()
+    left = session.exec(select(OutboxEntry.index_name, OutboxEntry.record_id)).all()
+    assert [tuple(row) for row in left] == [("needs", need_id)]
+    assert drain_outbox(session, backend) == 1

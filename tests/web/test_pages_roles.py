@@ -461,3 +461,36 @@ def test_expert_needs_page_names_the_words_a_pasted_sentence_left_out(
     assert page.status_code == 200
     assert "共找到 1 条需求（没有同时包含全部搜索词的需求，已忽略：" in page.text
     assert "猕猴桃溃疡病综合防治技术指导" in page.text.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_a_concern_refused_after_its_contact_leaves_neither_stored(
+    client: TestClient, world: World, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The contact and its concern are one transaction: when the concern fails once the contact is written (a
+    refusal, a value the database rejects), the contact is not kept alone, and posting the form again works."""
+    from service.domain import liaisons
+
+    def refused(**_: object) -> None:
+        raise liaisons.Conflict("该联系关系已停用，不能再登记诉求")
+
+    login_as(client, world, Role.leader)
+    url = f"/leader/liaisons/{world.liaison.id}/contact"
+    token = csrf_of(client.get(url).text)
+    form = {
+        "csrf_token": token,
+        "date": clock.today().isoformat(),
+        "mode": "电话",
+        "summary": "电话了解科研条件",
+        "category": "科研条件",
+        "content": "实验室仪器共享",
+    }
+    with monkeypatch.context() as patched:
+        patched.setattr(liaisons, "raise_concern", refused)
+        failed = client.post(url, data=form)
+    assert failed.status_code == 409
+    assert "不能再登记诉求" in failed.text
+    session.expire_all()
+    assert session.exec(select(Contact).where(Contact.summary == "电话了解科研条件")).all() == []
+    assert client.post(url, data=form).status_code == 303
+    session.expire_all()
+    assert session.exec(select(Concern).where(Concern.content == "实验室仪器共享")).one().category == "科研条件"

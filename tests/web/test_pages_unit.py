@@ -398,3 +398,28 @@ def test_the_expert_sees_the_units_contact_once_they_accepted(
     assert 'href="tel:13900001111"' in client.get(url).text
     _set_visit_status(session, world, VisitStatus.cancelled)
     assert "13900001111" not in client.get(url).text
+
+
+def test_save_and_submit_refused_half_way_keeps_the_need_as_it_was(
+    client: TestClient, world: World, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """保存并提交审核 is one step: when the submission is refused after the edit was written (the need changed
+    state meanwhile), the edit is not kept alone behind an error page."""
+    from service.domain import needs
+
+    def refused(**_: object) -> None:
+        raise needs.Conflict("需求当前为“待审核”，不能提交（仅限：草稿）")
+
+    login_as(client, world, Role.unit)
+    url = f"/unit/needs/{world.draft_need.id}/edit"
+    page = client.get(url).text
+    form = {"csrf_token": csrf_of(page), "title": "电商直播带货培训", "service_type": "人才培训", "action": "submit"}
+    with monkeypatch.context() as patched:
+        patched.setattr(needs, "change_need_state", refused)
+        answer = client.post(url, data=form)
+    assert answer.status_code == 409
+    assert "不能提交" in answer.text
+    session.expire_all()
+    stored = session.get(Need, world.draft_need.id)
+    assert stored is not None
+    assert (stored.title, stored.status) == ("电商直播培训", NeedStatus.draft)

@@ -26,7 +26,7 @@ from service.models.leader import ConcernRate
 from service.models.visit import ServiceRecord, VisitDecline
 from service.validation import check_document
 from service.vocab import SERVICE_TYPES, Role, VisitStatus
-from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
+from service.web.forms import FORM_ERROR, FormState, form_values, parse_into, posted_version
 from service.web.matching_view import matcher_of
 from service.web.routing import PageRoute
 from service.web.scheduling import schedule_state, schedule_visit
@@ -356,6 +356,7 @@ def _profile_page(
                 "field_labels": "、".join(expert.field_labels),
                 "available": "1" if expert.available else "",
                 "documents": [{**_blank_document(), **d} for d in expert.documents],
+                "version": str(expert.version),
             }
         )
     documents = state.values["documents"]
@@ -377,7 +378,7 @@ def profile(request: Request, session: SessionDep, account: ExpertAccount) -> Re
 
 @router.post("/profile")
 def save_profile(request: Request, session: SessionDep, account: ExpertAccount, form: PostedForm) -> Response:
-    state = FormState(values=form_values(form, (*PROFILE_FIELDS, "available")))
+    state = FormState(values=form_values(form, (*PROFILE_FIELDS, "available", "version")))
     state.values["documents"] = _typed_documents(form)
     documents = _kept_documents(state.values["documents"], state)
     labels = [w.strip() for w in state.values["field_labels"].replace(",", "、").replace("，", "、").split("、")]
@@ -396,6 +397,7 @@ def save_profile(request: Request, session: SessionDep, account: ExpertAccount, 
         for name, value in data.items():
             if value in ("", None, []):
                 setattr(body, name, value)
+        body.version = posted_version(state.values["version"])
         try:
             expert_service.update_expert(session=session, actor=account, expert_id=_expert_id(account), data=body)
         except AppError as error:

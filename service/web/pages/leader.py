@@ -100,7 +100,8 @@ def log_contact(
     if contact is None or not state.ok:
         return _contact_page(request, session, account, liaison_id, state, status_code=422)
     try:
-        saved = liaison_service.log_contact(session=session, actor=account, data=contact)
+        # One transaction: the concern's commit stores the contact too; a refused concern keeps neither.
+        saved = liaison_service.log_contact(session=session, actor=account, data=contact, commit=concern is None)
         if concern is not None:
             liaison_service.raise_concern(
                 session=session,
@@ -108,6 +109,7 @@ def log_contact(
                 data=ConcernCreate(contact_id=saved.id, **concern.model_dump()),
             )
     except AppError as error:
+        session.rollback()
         state.add("date" if "日期" in error.message else FORM_ERROR, error.message)
         return _contact_page(request, session, account, liaison_id, state, status_code=error.status_code)
     notice = "concern_raised" if concern is not None else "contact_logged"

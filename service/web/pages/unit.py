@@ -21,7 +21,7 @@ from service.models.need import NeedCreate, NeedPublic, NeedUpdate
 from service.models.visit import VisitRating
 from service.vocab import SERVICE_TYPES, NeedStatus, Role
 from service.web.contacts import expert_phones
-from service.web.forms import FORM_ERROR, FormState, form_values, parse_into
+from service.web.forms import FORM_ERROR, FormState, form_values, parse_into, posted_version
 from service.web.matching_view import matcher_of
 from service.web.routing import PageRoute
 from service.web.session import PostedForm, page_guard
@@ -174,6 +174,7 @@ def _values_of(need: NeedPublic) -> dict[str, str]:
         "experts_wanted": str(need.experts_wanted),
         "contact_name": need.contact_name,
         "contact_phone": need.contact_phone or "",
+        "version": str(need.version),
     }
 
 
@@ -188,19 +189,22 @@ def save_need(
     request: Request, session: SessionDep, account: UnitAccount, form: PostedForm, need_id: PathId
 ) -> Response:
     need = _editable_need(session, account, need_id)
-    state = FormState(values=form_values(form, NEED_FIELDS))
+    state = FormState(values=form_values(form, (*NEED_FIELDS, "version")))
     # Checked as a new need would be (required fields, dates in order), then every field is written: a field
     # the unit emptied is cleared, not left as it was.
     checked = parse_into(NeedCreate, state.values, state, labels=NEED_LABELS)
     if checked is None:
         return _need_form(request, account, state, status_code=422, need=need)
     changes = NeedUpdate.model_validate(checked.model_dump(include=set(NEED_FIELDS)))
+    changes.version = posted_version(state.values["version"])
     submit = form.get("action") == "submit" and need.status == NeedStatus.draft
     try:
-        need_service.update_need(session=session, actor=account, need_id=need_id, data=changes)
+        # 保存并提交审核 is one transaction: a refused submission keeps the need as it was, not half-saved
+        need_service.update_need(session=session, actor=account, need_id=need_id, data=changes, commit=not submit)
         if submit:
             need_service.change_need_state(session=session, actor=account, need_id=need_id, action="submit")
     except AppError as error:
+        session.rollback()
         state.add(error.field or FORM_ERROR, error.message)
         return _need_form(request, account, state, status_code=error.status_code, need=need)
     notice = "need_submitted" if submit else "need_updated"
