@@ -48,7 +48,14 @@ from service.api import (
 )
 from service.api.deps import AccountCache
 from service.config import get_settings
-from service.errors import DUPLICATE_WRITE, ERROR_RESPONSES, UNSTORABLE_INPUT, AppError, http_refusal_body
+from service.errors import (
+    CROSSED_WRITE,
+    DUPLICATE_WRITE,
+    ERROR_RESPONSES,
+    UNSTORABLE_INPUT,
+    AppError,
+    http_refusal_body,
+)
 from service.logging_setup import RequestId, install_filter
 from service.matcher import MatchIndex
 from service.messages import validation_details
@@ -177,6 +184,8 @@ def _openapi_tags() -> list[dict[str, str]]:
 
 #: What a person or a program is told while the database cannot be reached (a restart, a failover, a full pool).
 DATABASE_UNAVAILABLE = "系统暂时无法访问数据库，请稍后再试"
+#: PostgreSQL's deadlock detected and serialization failure: a transaction undone for crossing another (409)
+CROSSED_SQLSTATES = frozenset({"40P01", "40001"})
 #: Seconds a client is asked to wait before trying again after a 503.
 RETRY_AFTER_SECONDS = "5"
 
@@ -357,6 +366,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_page(request, 409, ACTION_FAILED_TITLE, DUPLICATE_WRITE)
 
     def database_unavailable(request: Request, error: Exception) -> Response:
+        if getattr(getattr(error, "orig", None), "sqlstate", None) in CROSSED_SQLSTATES:
+            # not an outage: the database undid this transaction for crossing another one (the lock order of
+            # domain/common.get_for_update should prevent it); nothing was stored and a retry is expected to work
+            log.info("write crossed another and was undone: %s", type(getattr(error, "orig", error)).__name__)
+            if is_api_path(request.url.path):
+                return JSONResponse({"detail": CROSSED_WRITE, "code": "conflict"}, status_code=409)
+            return error_page(request, 409, ACTION_FAILED_TITLE, CROSSED_WRITE)
         # One line per request instead of a traceback: the cause, never the statement's values (hide_parameters).
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0:1]
         log.warning("database unavailable (%s): %s", type(error).__name__, reason[0] if reason else "")

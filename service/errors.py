@@ -75,6 +75,9 @@ UNSTORABLE_INPUT = "输入含有无法保存的内容（如空字符）或超出
 #: The answer when the database refuses a row that would repeat another's unique key: the same form posted twice,
 #: or two people saving the same thing at once, got past the checks that name the clash (answered 409, not 500).
 DUPLICATE_WRITE = "保存未完成：同样的记录刚刚已由另一次提交保存（可能是重复提交或他人同时操作），请刷新后查看"
+#: A write the database undid because it crossed another at the same moment (PostgreSQL's deadlock or
+#: serialization failure): nothing was stored, and doing it again is expected to work.
+CROSSED_WRITE = "保存未完成：与他人的操作同时发生，本次操作未保存，请刷新后重试"
 
 #: What the framework's own refusals say (a body that cannot be parsed, an unknown address, a wrong method).
 HTTP_REFUSALS: dict[int, tuple[str, str]] = {

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, inspect, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -27,6 +29,7 @@ from service.api.deps import SESSION_COOKIE
 from service.cli import admin
 from service.cli import app as cli_app
 from service.db import make_engine
+from service.errors import CROSSED_WRITE
 from service.logging_setup import install_filter
 from service.migrate import current_revision, downgrade, head_revision, schema_behind, upgrade
 from service.models import Account, Campaign, CampaignPair, Expert, Need, Unit, Visit
@@ -243,6 +246,26 @@ def test_a_database_that_is_down_is_answered_503_with_a_message_and_one_log_line
     assert "db-password-x" not in caplog.text
     ready = client.get("/readyz")
     assert ready.status_code == 503
+
+
+@pytest.mark.parametrize("crossing", [psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure])
+def test_a_write_undone_for_crossing_another_is_a_conflict_to_retry_not_an_outage(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch, crossing: type[Exception]
+) -> None:
+    """PostgreSQL undoes one of two transactions that wait for each other (or cannot be serialised): that was
+    answered 503 数据库暂时无法访问 with Retry-After, as if the server were down."""
+    from service.domain import experts
+
+    def crossed(**_: object) -> None:
+        raise OperationalError("UPDATE expert ...", {}, crossing("deadlock detected"))
+
+    monkeypatch.setattr(experts, "list_experts", crossed)
+    city = world.accounts["city_official"]
+    token = create_access_token(city.id or 0, city.role)
+    api = client.get("/api/v1/experts", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 409, api.text
+    assert api.json() == {"detail": CROSSED_WRITE, "code": "conflict"}
+    assert "Retry-After" not in api.headers
 
 
 def test_a_failing_search_sync_is_logged_when_it_starts_and_ends_not_every_round(
