@@ -12,7 +12,7 @@ from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.paths import DATA_DIR, REPO_ROOT
+from service.paths import REPO_ROOT
 
 _DEFAULT_SQLITE = f"sqlite:///{REPO_ROOT / 'var' / 'zhiqiao.db'}"
 ENVIRONMENTS = ("development", "production")
@@ -34,7 +34,6 @@ class Settings(BaseSettings):
     #: How long a process reuses an account it has read for a token (0: read it on every request). A change to
     #: an account (deactivated, new role) reaches requests within this many seconds.
     account_cache_seconds: float = Field(default=10.0, ge=0)
-    data_dir: Path = DATA_DIR
     var_dir: Path = REPO_ROOT / "var"
 
     # Search: embedded (SQLite FTS5 file) unless a Meilisearch server is configured.

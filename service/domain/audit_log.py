@@ -35,6 +35,8 @@ _STATES = {"need": NEED_STATE_LABELS, "visit": VISIT_STATE_LABELS, "concern": CO
 _CAMPAIGN_STATES = {"draft": "方案编制中", "published": "已发布"}
 #: the most events one .xlsx holds (newest first)
 EXPORT_ROWS = 50_000
+#: the name under which the changes made with no account (the system, `zhiqiao user …`) are listed
+SYSTEM = "系统"
 EXPORT_HEADERS = ["时间", "操作账号", "账号类型", "操作", "记录类型", "记录编号", "记录", "改动", "请求编号"]
 
 
@@ -96,7 +98,7 @@ def public(event: AuditEvent) -> AuditEventPublic:
         id=event.id or 0,
         at=clock.stored_instant(event.at),
         account_id=event.account_id,
-        username=event.username or "系统",
+        username=event.username or SYSTEM,
         role=event.role,
         role_label=ROLE_LABELS.get(event.role, "系统（命令行或后台任务）" if not event.username else ""),
         action=event.action,
@@ -119,7 +121,10 @@ def _matching(filters: AuditFilters) -> SelectOfScalar[AuditEvent]:
     if filters.entity_id is not None:
         statement = statement.where(AuditEvent.entity_id == filters.entity_id)
     if filters.username:
-        statement = statement.where(AuditEvent.username == filters.username.strip())
+        name = filters.username.strip()
+        # the changes made with no account are listed as 系统, and found by that name too
+        names = [name, ""] if name == SYSTEM else [name]
+        statement = statement.where(col(AuditEvent.username).in_(names))
     if filters.action is not None:
         statement = statement.where(AuditEvent.action == filters.action)
     if filters.date_from is not None:

@@ -173,6 +173,25 @@ def test_paused_writes_leave_no_record_and_acting_names_the_account(engine: Engi
     assert (event.username, event.changes) == ("city", {"status": [NeedStatus.open, NeedStatus.withdrawn]})
 
 
+def test_the_systems_changes_are_found_by_the_name_the_log_shows_them_under(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """A change made with no account (`zhiqiao user …`, background work) is listed as 系统; typing 系统 into the
+    操作账号 filter finds it."""
+    with Session(engine) as session, audit.acting(None):
+        need = session.get(Need, world.need.id)
+        assert need is not None
+        need.status = NeedStatus.withdrawn
+        session.add(need)
+        session.commit()
+    shown = _log(client, world, entity="need", entity_id=world.need.id, action="update")["data"]
+    assert [e["username"] for e in shown] == ["系统"]
+    found = _log(client, world, username="系统", limit=200)["data"]
+    assert shown[0]["id"] in [e["id"] for e in found]
+    assert {e["username"] for e in found} == {"系统"}
+    assert _log(client, world, username="city")["count"] == 0
+
+
 def test_a_deleted_record_keeps_its_name_in_the_log(engine: Engine, world: World) -> None:
     with Session(engine) as session, audit.acting(world.accounts[Role.city_official]):
         need = session.get(Need, world.draft_need.id)
