@@ -26,8 +26,19 @@ def stored_instant(moment: datetime) -> datetime:
 
 def day_start(day: date) -> datetime:
     """The instant (UTC) the city's `day` begins: a filter from `day` to `end` is [day_start(day),
-    day_start(end + 1 day))."""
+    day_start(end + 1 day)). The calendar's first day (1 January of year 1, a filter typed as 0001-01-01) begins at
+    the earliest instant there is: its start in UTC would fall before it."""
+    if day == date.min:
+        return datetime.min.replace(tzinfo=UTC)
     return datetime(day.year, day.month, day.day, tzinfo=CHINA_TIME).astimezone(UTC)
+
+
+def day_end(day: date) -> datetime:
+    """The instant (UTC) the city's day after `day` begins: a filter to `day` is [..., day_end(day)). The
+    calendar's last day (9999-12-31) ends at the latest instant there is."""
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
+    return day_start(day + timedelta(days=1))
 
 
 def city_date(moment: datetime) -> date:

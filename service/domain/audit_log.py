@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.sql.elements import ColumnElement
@@ -15,7 +16,7 @@ from service.audit import ACTION_LABELS, ENTITY_LABELS
 from service.domain.common import checked_period
 from service.errors import InvalidInput
 from service.messages import FIELD_LABELS
-from service.models import AuditEvent, Expert, Visit
+from service.models import AuditEvent, Concern, Contact, Expert, Leader, Liaison, Need, Visit
 from service.models.audit import AuditEventPublic
 from service.reference import district_name, fields
 from service.vocab import CONCERN_STATE_LABELS, NEED_STATE_LABELS, ROLE_LABELS, VISIT_STATE_LABELS
@@ -24,12 +25,35 @@ from service.vocab import CONCERN_STATE_LABELS, NEED_STATE_LABELS, ROLE_LABELS, 
 _LABELS: dict[str, dict[str, str]] = {
     "need": {"title": "需求标题", "status": "状态", "unit_id": "发布单位"},
     "expert": {"title": "职称", "status": "在库状态", "name": "姓名"},
-    "visit": {"status": "状态", "origin": "来源", "campaign_id": "匹配活动", "score": "匹配度", "year": "服务年度"},
-    "campaign": {"name": "活动名称", "status": "状态", "last_run": "匹配结果", "need_ids": "所选需求"},
+    "visit": {
+        "status": "状态",
+        "origin": "来源",
+        "campaign_id": "匹配活动",
+        "score": "匹配度",
+        "year": "服务年度",
+        "accepted_at": "接受时间",
+        "confirmed_at": "确认时间",
+        "decline_reason": "婉拒原因",
+        "technologies": "推广的技术",
+        "problems_solved": "解决问题数",
+    },
+    "campaign": {
+        "name": "活动名称",
+        "status": "状态",
+        "last_run": "匹配结果",
+        "last_run_at": "最近匹配时间",
+        "published_at": "发布时间",
+        "need_ids": "所选需求",
+        "expert_ids": "所选专家",
+    },
     "account": {"token_version": "登录会话", "password_hash": "密码"},
-    "concern": {"status": "状态", "content": "诉求内容"},
-    "liaison": {"kept_from_last_year": "延续上年"},
+    "concern": {"status": "状态", "content": "诉求内容", "raised_on": "提出日期", "replied_on": "答复日期"},
+    "liaison": {"kept_from_last_year": "延续上年", "score": "匹配度"},
 }
+#: a date or an instant as the log keeps it (ISO text)
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
+#: fields the event's own columns already say (the account that created the record is the event's 操作账号)
+_UNSHOWN = {"campaign": {"created_by"}}
 _GENERIC = {"name": "名称", "status": "状态", "district": "区县", "title": "标题"}
 _STATES = {"need": NEED_STATE_LABELS, "visit": VISIT_STATE_LABELS, "concern": CONCERN_STATE_LABELS}
 _CAMPAIGN_STATES = {"draft": "方案编制中", "published": "已发布"}
@@ -61,11 +85,26 @@ def field_label(entity: str, name: str) -> str:
     return _LABELS.get(entity, {}).get(name) or _GENERIC.get(name) or FIELD_LABELS.get(name, name)
 
 
+def _instant(value: str) -> str:
+    """A stored instant (ISO text with its offset) as the city's date and time: 2026年12月2日 03:06; a date as
+    2026年5月1日; other text as it is."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if len(value) == 10:  # a date
+        return f"{moment.year}年{moment.month}月{moment.day}日"
+    moment = clock.stored_instant(moment).astimezone(clock.CHINA_TIME)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
 def _shown(entity: str, name: str, value: Any) -> str:
     if value is None or value == "":
         return "空"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, str) and _ISO.match(value):
+        return _instant(value)
     if name == "status":
         labels = _CAMPAIGN_STATES if entity == "campaign" else _STATES.get(entity, {})
         return labels.get(value, str(value))
@@ -83,6 +122,8 @@ def summary_of(event: AuditEvent) -> list[str]:
     """The changes in words, one line per field: 状态：待审核 → 征集中; 联系电话：已修改 (value not kept)."""
     lines = []
     for name, (old, new) in event.changes.items():
+        if name in _UNSHOWN.get(event.entity, ()):
+            continue
         label = field_label(event.entity, name)
         if old is None and new is None:
             lines.append(f"{label}：{'已填写' if event.action == 'create' else '已修改'}")
@@ -130,8 +171,56 @@ def _matching(filters: AuditFilters) -> SelectOfScalar[AuditEvent]:
     if filters.date_from is not None:
         statement = statement.where(col(AuditEvent.at) >= clock.day_start(filters.date_from))
     if filters.date_to is not None:
-        statement = statement.where(col(AuditEvent.at) < clock.day_start(filters.date_to + timedelta(days=1)))
+        statement = statement.where(col(AuditEvent.at) < clock.day_end(filters.date_to))
     return statement
+
+
+def _pair_names(session: Session, liaison_ids: set[int]) -> dict[int, str]:
+    """领导·专家 of each liaison pair, by the pair's id."""
+    if not liaison_ids:
+        return {}
+    rows = session.exec(
+        select(Liaison.id, Leader.name, Expert.name, Liaison.year)
+        .join(Leader, col(Leader.id) == Liaison.leader_id)
+        .join(Expert, col(Expert.id) == Liaison.expert_id)
+        .where(col(Liaison.id).in_(liaison_ids))
+    ).all()
+    return {int(pair_id or 0): f"{leader}·{expert}·{year}年" for pair_id, leader, expert, year in rows}
+
+
+def _named(session: Session, events: list[AuditEventPublic]) -> list[AuditEventPublic]:
+    """A visit's, pair's, contact's or concern's label by the names of what it joins (需求标题·专家, 领导·专家·年度)
+    instead of the ids the log keeps (需求5·专家16); a record since deleted keeps the stored label."""
+    wanted: dict[str, set[int]] = {}
+    for e in events:
+        wanted.setdefault(e.entity, set()).add(e.entity_id)
+    names: dict[tuple[str, int], str] = {}
+    if wanted.get("visit"):
+        for visit_id, title, expert in session.exec(
+            select(Visit.id, Need.title, Expert.name)
+            .join(Need, col(Need.id) == Visit.need_id)
+            .join(Expert, col(Expert.id) == Visit.expert_id)
+            .where(col(Visit.id).in_(wanted["visit"]))
+        ).all():
+            names["visit", int(visit_id or 0)] = f"{title}·{expert}"
+    pair_of: dict[tuple[str, int], int] = {}
+    if wanted.get("contact"):
+        for contact_id, liaison_id in session.exec(
+            select(Contact.id, Contact.liaison_id).where(col(Contact.id).in_(wanted["contact"]))
+        ).all():
+            pair_of["contact", int(contact_id or 0)] = liaison_id
+    if wanted.get("concern"):
+        for concern_id, liaison_id in session.exec(
+            select(Concern.id, Concern.liaison_id).where(col(Concern.id).in_(wanted["concern"]))
+        ).all():
+            pair_of["concern", int(concern_id or 0)] = liaison_id
+    pairs = _pair_names(session, wanted.get("liaison", set()) | set(pair_of.values()))
+    names.update({("liaison", pair_id): name for pair_id, name in pairs.items()})
+    names.update({key: pairs[pair_id] for key, pair_id in pair_of.items() if pair_id in pairs})
+    return [
+        e.model_copy(update={"label": names[e.entity, e.entity_id]}) if (e.entity, e.entity_id) in names else e
+        for e in events
+    ]
 
 
 def list_events(session: Session, filters: AuditFilters, limit: int, offset: int) -> tuple[list[AuditEventPublic], int]:
@@ -139,15 +228,17 @@ def list_events(session: Session, filters: AuditFilters, limit: int, offset: int
     statement = _matching(filters)
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(AuditEvent.id).desc()).offset(offset).limit(limit)).all()
-    return [public(e) for e in rows], int(total)
+    return _named(session, [public(e) for e in rows]), int(total)
 
 
 def export_rows(session: Session, filters: AuditFilters) -> tuple[list[str], list[list[Any]]]:
     """The sheet of the .xlsx: the newest `EXPORT_ROWS` events the filters select, one row each."""
     statement = _matching(filters).order_by(col(AuditEvent.id).desc()).limit(EXPORT_ROWS)
     rows = []
-    for event in session.exec(statement):
-        shown = public(event)
+    events = [public(event) for event in session.exec(statement)]
+    # named a few hundred at a time, so that no query carries more ids than a database takes
+    named = [shown for start in range(0, len(events), 500) for shown in _named(session, events[start : start + 500])]
+    for shown in named:
         rows.append(
             [
                 shown.at,

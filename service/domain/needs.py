@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -127,7 +127,7 @@ def list_needs(
     if filters.created_from:
         statement = statement.where(col(Need.created_at) >= clock.day_start(filters.created_from))
     if filters.created_to:
-        end = clock.day_start(filters.created_to + timedelta(days=1))
+        end = clock.day_end(filters.created_to)
         statement = statement.where(col(Need.created_at) < end)
     if filters.q:
         statement = statement.where(contains_text(Need.title, filters.q) | contains_text(Need.description, filters.q))

@@ -28,3 +28,11 @@ def test_today_is_the_citys_date() -> None:
     today = clock.today()
     after = datetime.now(timezone(timedelta(hours=8))).date()
     assert today in {before, after}
+
+
+def test_the_calendars_first_and_last_days_bound_a_filter() -> None:
+    # a filter typed as 0001-01-01 or 9999-12-31 (the API's fuzzing sends them) is the whole calendar, not a 500
+    assert clock.day_start(date.min) == datetime.min.replace(tzinfo=UTC)
+    assert clock.day_end(date.max) == datetime.max.replace(tzinfo=UTC)
+    assert clock.day_end(date(2026, 12, 1)) == clock.day_start(date(2026, 12, 2))
+    assert clock.day_start(date(2026, 12, 1)) == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)

@@ -235,3 +235,28 @@ def test_a_second_tap_does_not_send_the_form_again(site: Site, open_page: Any) -
     page.wait_for_url("**/unit/needs/*?msg=need_submitted")
     assert posts == [f"{site.base}/unit/needs/new"]
     assert "需求已提交" in page.locator(".notice").inner_text()
+
+
+def test_the_officials_lists_read_as_cards_on_a_phone(site: Site, open_page: Any) -> None:
+    # the needs board's six columns squeezed a need's title to two characters a line at 375 px; each need (and
+    # each liaison pair, each visit of a need) is one labelled card there, its title on a line of its own width
+    official = open_page("district")
+    official.goto(f"{site.base}/official/needs?status=")
+    title = official.locator("table.stack td.stack-title").first
+    assert title.evaluate("cell => cell.getBoundingClientRect().width") > 250
+    assert official.locator("table.stack td[data-label='单位']").first.is_visible()
+    assert _overflow(official) <= 0
+    official.goto(f"{site.base}/official/needs/{site.ids['kiwi']}")
+    visit = official.locator("table.stack td[data-label='专家']").first
+    assert visit.evaluate("cell => cell.getBoundingClientRect().width") > 250
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    official.screenshot(path=str(ARTIFACTS / "ux-official-need-phone.png"), full_page=True)
+    city = open_page("city")
+    city.goto(f"{site.base}/official/liaisons")
+    pair = city.locator("table.stack td[data-label='领导']").first
+    assert pair.evaluate("cell => cell.getBoundingClientRect().width") > 250
+    assert _overflow(city) <= 0
+    # a desktop keeps the table
+    wide = open_page("district", viewport=DESKTOP)
+    wide.goto(f"{site.base}/official/needs?status=")
+    assert wide.locator("table.stack thead").is_visible()

@@ -155,3 +155,29 @@ def test_a_city_campaign_for_one_districts_needs_belongs_to_that_district(
     listed = client.get("/official/campaigns").text
     assert "蒲江专场" in listed
     assert "全市专场" not in listed
+
+
+def test_a_refused_run_or_publish_is_shown_on_the_campaign_page(
+    client: TestClient, world: World, session: Session
+) -> None:
+    # filters that select no need: the campaign is created (allowed), running it is refused; the official stays
+    # on the campaign's page with the reason and what to do, not on a bare error page pointing at 返回首页
+    login_as(client, world, Role.district_official)
+    token = csrf_of(client.get("/official/campaigns").text)
+    created = client.post(
+        "/official/campaigns",
+        data={"csrf_token": token, "name": "空活动", "year": str(YEAR), "need_field": "160"},
+    )
+    assert created.status_code == 303
+    url = created.headers["location"].split("?")[0]
+    assert "放宽需求的区县、领域或服务类型条件" in client.get(url).text
+    ran = client.post(f"{url}/run", data={"csrf_token": token})
+    assert ran.status_code == 422
+    assert "活动尚未选择任何需求" in ran.text
+    assert 'role="alert"' in ran.text
+    assert "空活动" in ran.text
+    assert "已选需求" in ran.text
+    published = client.post(f"{url}/publish", data={"csrf_token": token})
+    assert published.status_code == 409
+    assert "方案中没有配对，请先运行匹配" in published.text
+    assert "已选需求" in published.text

@@ -494,3 +494,95 @@ def test_a_concern_refused_after_its_contact_leaves_neither_stored(
     assert client.post(url, data=form).status_code == 303
     session.expire_all()
     assert session.exec(select(Concern).where(Concern.content == "实验室仪器共享")).one().category == "科研条件"
+
+
+def test_the_dashboards_liaison_and_concern_figures_agree_with_the_lists_they_open(
+    client: TestClient, world: World, session: Session
+) -> None:
+    today = clock.today()
+    year = today.year
+    # a pair made today and not contacted yet (neither on time nor late) beside the world's pair contacted today
+    session.add(
+        Liaison(leader_id=world.leader.id or 0, expert_id=world.other_expert.id or 0, year=year, confirmed=True)
+    )
+    # a concern raised last year and still open past its due date: the 超期 list shows it, so must the figure
+    session.add(
+        raised_concern(
+            world,
+            content="去年提出的诉求",
+            raised_on=today.replace(year=year - 1, month=11, day=1),
+            due_date=today.replace(year=year - 1, month=12, day=1),
+        )
+    )
+    session.commit()
+    login_as(client, world, Role.city_official)
+    page = client.get("/official").text
+    assert '<a href="/official/liaisons?overdue=1">0</a> / 2' in page
+    table = page.split('id="liaison-table"')[1].split("</table>")[0]
+    cells = re.findall(r'<td>([^<]+)</td><td class="num">(\d+)</td>', table)
+    assert cells == [("按期联系", "1"), ("尚未联系（未超期）", "1"), ("超期未联系", "0"), ("合计", "2")]
+    assert '<a href="/official/concerns?overdue=1">1</a>' in page
+    assert "共 1 件" in client.get("/official/concerns?overdue=1").text
+    login_as(client, world, Role.district_official)
+    district = client.get("/official").text
+    assert "/official/concerns" not in district
+
+
+def test_a_refused_proposal_is_shown_on_the_needs_page(client: TestClient, world: World, session: Session) -> None:
+    # 安排此专家 tapped in a second tab after the first already proposed the expert: the official stays on the
+    # need's page (its visits and ranked experts as they now are) with the reason, not on a bare error page
+    login_as(client, world, Role.district_official)
+    page = client.get(f"/official/needs/{world.need.id}").text
+    answer = client.post(
+        f"/official/needs/{world.need.id}/propose",
+        data={"csrf_token": csrf_of(page), "expert_id": str(world.expert.id)},
+    )
+    assert answer.status_code == 409
+    assert "未能安排该专家" in answer.text
+    assert f"专家{world.expert.name}已安排在该需求中" in answer.text
+    assert "已安排的专家" in answer.text
+    assert len(session.exec(select(Visit).where(Visit.need_id == world.need.id)).all()) == 1
+
+
+def test_an_import_without_a_type_or_a_file_says_so_beside_that_field(client: TestClient, world: World) -> None:
+    login_as(client, world, Role.district_official)
+    token = csrf_of(client.get("/official/import").text)
+    roster = "姓名,工作单位,所在区县\n张三,,蒲江县\n".encode()
+    no_kind = client.post(
+        "/official/import",
+        data={"csrf_token": token, "kind": "", "dry_run": "1"},
+        files={"file": ("roster.csv", roster, "text/csv")},
+    )
+    assert no_kind.status_code == 422
+    assert '<p class="field-error" id="f-kind-error">请选择导入的名单类型</p>' in no_kind.text
+    assert 'name="dry_run" value="1" checked' in no_kind.text  # what was ticked is kept
+    no_file = client.post(
+        "/official/import",
+        data={"csrf_token": token, "kind": "experts"},
+        files={"file": ("", b"", "application/octet-stream")},
+    )
+    assert no_file.status_code == 422
+    assert '<p class="field-error" id="f-file-error">请选择要上传的 Excel 文件</p>' in no_file.text
+    assert '<option value="experts" selected>' in no_file.text
+    assert 'name="dry_run" value="1" checked' not in no_file.text
+    checked = client.post(
+        "/official/import",
+        data={"csrf_token": token, "kind": "experts", "dry_run": "1"},
+        files={"file": ("roster.csv", roster, "text/csv")},
+    )
+    assert "仅检查，未写入" in checked.text
+    assert 'name="dry_run" value="1" checked' in checked.text
+
+
+def test_empty_lists_say_what_to_do_next(client: TestClient, world: World, session: Session) -> None:
+    year = clock.today().year
+    login_as(client, world, Role.city_official)
+    next_year = client.get(f"/official/liaisons?year={year + 1}").text
+    assert f'<a href="/official/liaisons/plan?year={year + 1}">生成 {year + 1} 年度联系方案</a>' in next_year
+    assert f"{year} 年度没有超期未联系的联系关系" in client.get("/official/liaisons?overdue=1").text
+    assert "创建后运行匹配即可生成派遣方案" in client.get("/official/campaigns").text
+    assert "没有待审核的需求。基层单位提交的需求会出现在这里" in client.get("/official/needs").text
+    searched = client.get("/official/needs?status=open&q=不存在的词").text
+    assert "没有标题或描述含“不存在的词”的征集中需求" in searched
+    login_as(client, world, Role.leader)
+    assert "点“记录联系 / 登记诉求”，与联系记录一并登记" in client.get("/leader/concerns").text

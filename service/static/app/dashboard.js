@@ -43,7 +43,9 @@
     { type: "bar", x: stars.map(function (s) { return s + " 星"; }), y: stars.map(function (s) { return data.rating_distribution[s] || 0; }), marker: { color: GOLD } }
   ], { showlegend: false });
   draw("chart-liaison", [
-    { type: "pie", hole: 0.5, sort: false, labels: ["按期联系", "超期未联系"], textinfo: "value",
-      values: [data.liaison.contacted_recently, data.liaison.not_contacted], marker: { colors: [GREY, RED] } }
+    { type: "pie", hole: 0.5, sort: false, labels: ["按期联系", "尚未联系（未超期）", "超期未联系"], textinfo: "value",
+      // the three add up to the pairs of the KPI card: a pair made lately and not yet contacted is neither late nor on time
+      values: [data.liaison.contacted_recently, data.liaison.pairs - data.liaison.contacted_recently - data.liaison.not_contacted, data.liaison.not_contacted],
+      marker: { colors: [GREY, "#d9d9d9", RED] } }
   ], { margin: { l: 10, r: 10, t: 10, b: 10 } });
 })();

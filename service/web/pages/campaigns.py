@@ -103,6 +103,20 @@ def create(request: Request, session: SessionDep, account: OfficialAccount, form
 def detail(
     request: Request, session: SessionDep, account: OfficialAccount, campaign_id: PathId, page: int = 1
 ) -> Response:
+    return _detail_page(request, session, account, campaign_id, page)
+
+
+def _detail_page(
+    request: Request,
+    session: SessionDep,
+    account: Account,
+    campaign_id: int,
+    page: int = 1,
+    error: AppError | None = None,
+) -> Response:
+    """The campaign with one page of its pairs; a refused step (run, publish, adjust) is shown above them,
+    on the campaign's own page, with the step's status code."""
+
     # a city-wide campaign holds thousands of pairs: the page reads and shows them PAIRS_PER_PAGE at a time
     def read(page: int) -> CampaignDetail:
         return campaign_service.get_campaign(
@@ -122,8 +136,9 @@ def detail(
     return render(
         request,
         "official/campaign.html",
-        {"campaign": campaign, "pairs": campaign.pairs, "page": page, "pages": pages},
+        {"campaign": campaign, "pairs": campaign.pairs, "page": page, "pages": pages, "error": error},
         account=account,
+        status_code=error.status_code if error else 200,
     )
 
 
@@ -131,26 +146,48 @@ def detail(
 def run(
     request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: PathId
 ) -> Response:
-    campaign_service.run_campaign(session=session, actor=account, matcher=matcher_of(request), campaign_id=campaign_id)
+    try:
+        campaign_service.run_campaign(
+            session=session, actor=account, matcher=matcher_of(request), campaign_id=campaign_id
+        )
+    except AppError as error:
+        session.rollback()
+        return _detail_page(request, session, account, campaign_id, error=error)
     return RedirectResponse(f"/official/campaigns/{campaign_id}?msg=campaign_ran", status_code=303)
 
 
 @router.post("/{campaign_id}/publish")
-def publish(session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: PathId) -> Response:
-    campaign_service.publish_campaign(session=session, actor=account, campaign_id=campaign_id)
+def publish(
+    request: Request, session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: PathId
+) -> Response:
+    try:
+        campaign_service.publish_campaign(session=session, actor=account, campaign_id=campaign_id)
+    except AppError as error:
+        session.rollback()
+        return _detail_page(request, session, account, campaign_id, error=error)
     return RedirectResponse(f"/official/campaigns/{campaign_id}?msg=campaign_published", status_code=303)
 
 
 @router.post("/{campaign_id}/pairs/{pair_id}/{action}")
 def adjust(
-    session: SessionDep, account: OfficialAccount, form: PostedForm, campaign_id: PathId, pair_id: PathId, action: str
+    request: Request,
+    session: SessionDep,
+    account: OfficialAccount,
+    form: PostedForm,
+    campaign_id: PathId,
+    pair_id: PathId,
+    action: str,
 ) -> Response:
     if action not in PAIR_ACTIONS:
         return RedirectResponse(f"/official/campaigns/{campaign_id}", status_code=303)
-    campaign_service.adjust_pair(
-        session=session, actor=account, campaign_id=campaign_id, pair_id=pair_id, action=action
-    )
     page = str(form.get("page") or "1")
+    try:
+        campaign_service.adjust_pair(
+            session=session, actor=account, campaign_id=campaign_id, pair_id=pair_id, action=action
+        )
+    except AppError as error:
+        session.rollback()
+        return _detail_page(request, session, account, campaign_id, int(page) if page.isdigit() else 1, error)
     back = f"page={page}&" if page.isdigit() and page != "1" else ""
     return RedirectResponse(
         f"/official/campaigns/{campaign_id}?{back}msg=campaign_adjusted#pair-{pair_id}", status_code=303

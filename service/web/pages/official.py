@@ -83,6 +83,7 @@ def _need_page(
     need_id: int,
     review: FormState | None = None,
     schedule_failed: tuple[int, FormState] | None = None,
+    propose_error: str = "",
     status_code: int = 200,
 ) -> Response:
     need = need_service.get_need(session=session, viewer=account, need_id=need_id)
@@ -104,6 +105,7 @@ def _need_page(
             "review": review or FormState(),
             "can_review": need.status == NeedStatus.submitted,
             "history": audit_log.need_history(session, need_id),
+            "propose_error": propose_error,
             "schedule_forms": {
                 v.id: schedule_failed[1] if schedule_failed and schedule_failed[0] == v.id else schedule_state(v)
                 for v in visits
@@ -150,7 +152,14 @@ def propose_expert(
 ) -> Response:
     raw = form.get("expert_id")
     expert_id = int(raw) if isinstance(raw, str) and raw.isdigit() else None
-    visit_service.propose_visit(session=session, actor=account, need_id=need_id, expert_id=expert_id)
+    try:
+        visit_service.propose_visit(session=session, actor=account, need_id=need_id, expert_id=expert_id)
+    except AppError as error:
+        # shown above the ranked experts, on the need's own page (the list as it now is), not on an error page
+        session.rollback()
+        return _need_page(
+            request, session, account, need_id, propose_error=error.message, status_code=error.status_code
+        )
     return RedirectResponse(f"/official/needs/{need_id}?msg=visit_proposed", status_code=303)
 
 
@@ -307,13 +316,24 @@ def _import_page(
     *,
     report: ImportReport | None = None,
     error: str = "",
+    error_field: str = "",
     kind: str = "",
+    dry_run: bool = False,
     status_code: int = 200,
 ) -> Response:
+    """The import form (the type and 只检查 as sent) and the report; an error about the type or the file is shown
+    beside that field (`error_field` "kind" or "file"), one about the file's content above the form."""
     return render(
         request,
         "official/import.html",
-        {"report": report, "error": error, "kind": kind, "kinds": list(ImportKind)},
+        {
+            "report": report,
+            "error": error,
+            "error_field": error_field,
+            "kind": kind,
+            "dry_run": dry_run,
+            "kinds": list(ImportKind),
+        },
         account=account,
         status_code=status_code,
     )
@@ -330,16 +350,37 @@ def import_upload(
     session: SessionDep,
     account: OfficialAccount,
     form: PostedForm,
-    file: Annotated[UploadFile, File()],
+    # optional, so that a form sent without a file (a browser sends an empty part) is told so beside the field,
+    # not answered by FastAPI's validation (the 页面不存在 page)
+    file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     kind = str(form.get("kind") or "")
+    dry_run = form.get("dry_run") == "1"
     if kind not in {k.value for k in ImportKind}:
-        return _import_page(request, account, error="请选择导入的名单类型", status_code=422)
-    content = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if not content:
-        return _import_page(request, account, error="请选择要上传的 Excel 文件", kind=kind, status_code=422)
+        return _import_page(
+            request, account, error="请选择导入的名单类型", error_field="kind", dry_run=dry_run, status_code=422
+        )
+    content = file.file.read(MAX_UPLOAD_BYTES + 1) if file is not None else b""
+    if file is None or not content:
+        return _import_page(
+            request,
+            account,
+            error="请选择要上传的 Excel 文件",
+            error_field="file",
+            kind=kind,
+            dry_run=dry_run,
+            status_code=422,
+        )
     if len(content) > MAX_UPLOAD_BYTES:
-        return _import_page(request, account, error=file_too_large(MAX_UPLOAD_BYTES), kind=kind, status_code=413)
+        return _import_page(
+            request,
+            account,
+            error=file_too_large(MAX_UPLOAD_BYTES),
+            error_field="file",
+            kind=kind,
+            dry_run=dry_run,
+            status_code=413,
+        )
     try:
         report = import_file(
             session=session,
@@ -347,10 +388,12 @@ def import_upload(
             kind=ImportKind(kind),
             content=content,
             filename=file.filename or "",
-            dry_run=form.get("dry_run") == "1",
+            dry_run=dry_run,
             # The page counts the rejected rows it lists: list them all (a file holds at most 20,000 rows).
             list_limit=None,
         )
     except AppError as failure:
-        return _import_page(request, account, error=failure.message, kind=kind, status_code=failure.status_code)
-    return _import_page(request, account, report=report, kind=kind)
+        return _import_page(
+            request, account, error=failure.message, kind=kind, dry_run=dry_run, status_code=failure.status_code
+        )
+    return _import_page(request, account, report=report, kind=kind, dry_run=dry_run)
