@@ -141,11 +141,16 @@ def _pair(name: str, old: Any, new: Any) -> list[Any]:
     return [old_json, new_json] if kept_old and kept_new else [None, None]
 
 
+def _set_on_create(name: str, value: Any) -> bool:
+    """Whether a new record's field is listed: given a value, and not bookkeeping."""
+    return name not in IGNORED and value not in (None, "", [], {})
+
+
 def _created(record: Any) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     for name in _columns(type(record)):
         value = getattr(record, name, None)
-        if name not in IGNORED and value not in (None, "", [], {}):
+        if _set_on_create(name, value):
             out[name] = _pair(name, None, value)
     return out
 
@@ -236,11 +241,7 @@ def record_created(session: OrmSession, model: type, rows: Sequence[dict[str, An
             model,
             record_id,
             scrub(str(values.get(NAME_FIELDS.get(model, ""), "") or ""))[:100],
-            {
-                name: _pair(name, None, value)
-                for name, value in values.items()
-                if name not in IGNORED and value not in (None, "", [], {})
-            },
+            {name: _pair(name, None, value) for name, value in values.items() if _set_on_create(name, value)},
             actor,
         )
         for values, record_id in zip(rows, ids, strict=True)
