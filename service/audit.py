@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session as OrmSession
@@ -58,6 +58,11 @@ ENTITIES: dict[type, tuple[str, str]] = {
 }
 ENTITY_LABELS: dict[str, str] = dict(ENTITIES.values())
 ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除"}
+#: the record types and actions a filter of the log may name (the API's and the page's)
+EntityName = Literal[
+    "need", "unit", "expert", "visit", "campaign", "account", "leader", "liaison", "contact", "concern"
+]
+ActionName = Literal["create", "update", "delete"]
 
 #: values never kept: personal data and secrets (only the fact that they changed)
 PERSONAL = frozenset({"phone", "id_number", "contact_phone", "assistant_phone", "password_hash", "birth_year"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from service import clock, exporting
 from service.api.deps import CityOfficial, SessionDep
 from service.api.paging import IdFilter, Limit, Offset
+from service.audit import ActionName, EntityName
 from service.domain import audit_log as service
 from service.errors import ERROR_RESPONSES
 from service.models.audit import AuditEventPublic
@@ -18,15 +19,12 @@ from service.models.common import Page
 
 router = APIRouter(prefix="/audit", tags=["audit 操作记录"])
 
-Entity = Literal["need", "unit", "expert", "visit", "campaign", "account", "leader", "liaison", "contact", "concern"]
-Action = Literal["create", "update", "delete"]
-
 
 async def _filters(
-    entity: Annotated[Entity | None, Query(description="记录类型")] = None,
+    entity: Annotated[EntityName | None, Query(description="记录类型")] = None,
     entity_id: IdFilter = None,
     username: Annotated[str | None, Query(max_length=50, description="操作账号")] = None,
-    action: Annotated[Action | None, Query(description="操作")] = None,
+    action: Annotated[ActionName | None, Query(description="操作")] = None,
     date_from: Annotated[date | None, Query(description="起始日期（含）")] = None,
     date_to: Annotated[date | None, Query(description="截止日期（含）")] = None,
 ) -> service.AuditFilters:

@@ -13,6 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from service import clock
 from service.audit import ACTION_LABELS, ENTITY_LABELS
+from service.db import IN_BATCH
 from service.domain.common import checked_period
 from service.errors import InvalidInput
 from service.messages import FIELD_LABELS
@@ -236,8 +237,12 @@ def export_rows(session: Session, filters: AuditFilters) -> tuple[list[str], lis
     statement = _matching(filters).order_by(col(AuditEvent.id).desc()).limit(EXPORT_ROWS)
     rows = []
     events = [public(event) for event in session.exec(statement)]
-    # named a few hundred at a time, so that no query carries more ids than a database takes
-    named = [shown for start in range(0, len(events), 500) for shown in _named(session, events[start : start + 500])]
+    # named IN_BATCH at a time, so that no query carries more ids than a database takes
+    named = [
+        shown
+        for start in range(0, len(events), IN_BATCH)
+        for shown in _named(session, events[start : start + IN_BATCH])
+    ]
     for shown in named:
         rows.append(
             [

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Field, SQLModel
 
 from service.api.deps import SessionDep
-from service.audit import ACTION_LABELS, ENTITY_LABELS
+from service.audit import ACTION_LABELS, ENTITY_LABELS, ActionName, EntityName
 from service.domain import audit_log
 from service.errors import AppError
 from service.models import Account
@@ -37,13 +37,10 @@ RECORD_PAGES = {"need": "/official/needs/{}", "campaign": "/official/campaigns/{
 
 
 class AuditQuery(SQLModel):
-    entity: (
-        Literal["need", "unit", "expert", "visit", "campaign", "account", "leader", "liaison", "contact", "concern"]
-        | None
-    ) = None
+    entity: EntityName | None = None
     entity_id: int | None = Field(default=None, ge=1, le=MAX_RECORD_ID)
     username: str | None = Field(default=None, max_length=50)
-    action: Literal["create", "update", "delete"] | None = None
+    action: ActionName | None = None
     date_from: date | None = None
     date_to: date | None = None
 
