@@ -296,6 +296,13 @@ def cut(text: str) -> list[str]:
     return out
 
 
+def dictionary_cut(run: str) -> list[str]:
+    """A normalised run cut into dictionary words only (jieba's dictionary and the domain one, no HMM guesses):
+    a stretch no dictionary word covers comes out one character at a time."""
+    _ensure_dictionary()
+    return rjieba.cut(run, False)  # type: ignore[no-any-return]
+
+
 def cut_for_search(text: str) -> list[str]:
     """Words in search mode: long words are also split into their dictionary sub-words."""
     _ensure_dictionary()

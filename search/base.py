@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from search.documents import SCHEMAS, DocumentId, IndexSchema, schema_for, validate_document
 from search.query import HealthStatus, ResolvedQuery, SearchQuery, SearchResult, resolve_query
+from search.spelling import mend_query
 
 INDEXES: tuple[str, ...] = tuple(SCHEMAS)
 
@@ -61,9 +63,23 @@ class SearchBackend(ABC):
             self._delete(schema, keys)
 
     def search(self, index: str, query: SearchQuery | None = None) -> SearchResult:
-        """One page of documents matching `query`, with facet counts and highlights."""
+        """One page of documents matching `query`, with facet counts and highlights.
+
+        When the query as typed finds nothing, or finds something only by leaving words out, and mending its
+        pinyin slips changes it (`search.spelling.mend_query`), the mended query is searched too; its answer is
+        kept, with `mended` set, when it finds documents while leaving fewer words out."""
         schema = schema_for(index)
-        return self._search(schema, resolve_query(schema, query or SearchQuery()))
+        query = query or SearchQuery()
+        result = self._search(schema, resolve_query(schema, query))
+        if not query.mend_slips or not (result.dropped or result.total == 0):
+            return result
+        mended = mend_query(query.q)
+        if mended is None:
+            return result
+        second = self._search(schema, resolve_query(schema, replace(query, q=mended)))
+        if second.total and (result.total == 0 or len(second.dropped) < len(result.dropped)):
+            return replace(second, mended=mended, took_ms=result.took_ms + second.took_ms)
+        return result
 
     def count(self, index: str) -> int:
         """How many documents `index` holds."""

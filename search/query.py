@@ -34,6 +34,8 @@ class SearchQuery:
     `newest`, `oldest` (on the index's default date field) or `FIELD:asc` / `FIELD:desc`.
     `date_from` / `date_to` are inclusive ISO dates on `date_field` (default: the index's default date field);
     `date_ranges` adds ranges on other date fields (ANDed), e.g. {"wanted_to": DateRange(today, or_missing=True)}.
+    `mend_slips`: when the query as typed finds nothing or leaves words out, search with its pinyin slips mended
+    (`search.spelling`) if that finds more; False searches the words exactly as typed.
     """
 
     q: str = ""
@@ -46,6 +48,7 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    mend_slips: bool = True
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class SearchResult:
     per_page: int = 20
     # Query words left out because no document held every word (`search.analysis.keep_best_covered`).
     dropped: tuple[str, ...] = ()
+    # The query searched instead of the one typed, its pinyin slips mended (`search.spelling`); None if as typed.
+    mended: str | None = None
 
 
 @dataclass(frozen=True)

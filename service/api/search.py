@@ -40,6 +40,9 @@ class SearchFilters(BaseModel):
     sort: Sort = "relevance"
     page: Page = 1
     per_page: PerPage = 20
+    exact: bool = Field(
+        default=False, description="只按输入的词搜索：不按同音字纠正错别字（默认在无结果或需忽略词时纠正，见 mended）"
+    )
 
     # a district's name reads as its code, a field's name as its code; an unknown one answers 422
     _district = field_validator("district")(blank_as_none(check_district))
@@ -74,6 +77,11 @@ class SearchAnswer(BaseModel):
     dropped: list[str] = Field(
         default_factory=list, description="没有结果同时包含全部搜索词时被忽略的词（如粘贴的整句话）；全部匹配时为空"
     )
+    mended: str | None = Field(
+        default=None,
+        description="输入的词无结果（或需忽略词）时，按同音字纠正错别字后实际搜索的词（如“猕候桃”→“猕猴桃”）；"
+        "按原词搜索时为空。exact=true 时不纠正",
+    )
 
 
 SearchOn = Callable[..., SearchResult]  # service.search_needs / search_experts (backend, viewer, params)
@@ -104,6 +112,7 @@ def _answer(result: SearchResult) -> SearchAnswer:
         page=result.page,
         per_page=result.per_page,
         dropped=list(result.dropped),
+        mended=result.mended,
     )
 
 

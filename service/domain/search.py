@@ -39,6 +39,8 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    #: Search the words exactly as typed: no mending of pinyin slips (`SearchQuery.mend_slips`).
+    exact: bool = False
 
 
 def _run(backend: SearchBackend, index: str, query: SearchQuery) -> SearchResult:
@@ -78,6 +80,7 @@ def search_needs(*, backend: SearchBackend, viewer: Account, params: SearchParam
         sort=params.sort,
         page=params.page,
         per_page=params.per_page,
+        mend_slips=not params.exact,
     )
     return _run(backend, "needs", query)
 
@@ -105,5 +108,6 @@ def search_experts(*, backend: SearchBackend, viewer: Account, params: SearchPar
         sort=params.sort,
         page=params.page,
         per_page=params.per_page,
+        mend_slips=not params.exact,
     )
     return _run(backend, "experts", query)

@@ -233,6 +233,7 @@ QUERIES: list[tuple[str, str | None]] = [
     ("技术", None),  # in almost every need
     ("桃", None),  # one character
     ("zhihui", None),  # no match
+    ("猕候桃", None),  # a pinyin slip: searched as typed, mended (search.spelling), searched again
     ("", "510104"),  # browse a district, newest first
 ]
 FACETS = ("district", "status", "service_type", "field")

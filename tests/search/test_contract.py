@@ -146,10 +146,35 @@ def test_a_pasted_sentence_finds_what_holds_its_rarest_words(loaded: SearchBacke
 
 
 def test_a_typo_is_left_out_when_the_other_words_find_something(loaded: SearchBackend) -> None:
-    result = loaded.search("needs", SearchQuery(q="溃疡病 猕候桃"))
+    result = loaded.search("needs", SearchQuery(q="溃疡病 猕候桃", mend_slips=False))
     assert KIWI_NEED["id"] in ids(result)
     assert result.dropped
     assert "溃疡病" not in result.dropped
+    assert result.mended is None
+
+
+def test_a_slip_of_the_pinyin_input_method_is_mended_when_the_query_as_typed_falls_short(
+    loaded: SearchBackend,
+) -> None:
+    # 猕候桃 alone finds nothing that holds 猕候; beside 溃疡病 it would be left out: both are searched as 猕猴桃
+    for typed, searched in (("猕候桃", "猕猴桃"), ("溃疡病 猕候桃", "溃疡病 猕猴桃")):
+        result = loaded.search("needs", SearchQuery(q=typed))
+        assert result.mended == searched
+        assert result.dropped == ()
+        assert KIWI_NEED["id"] in ids(result)
+        assert all(text_contains(h.document, NEED_TEXT, "猕猴桃") for h in result.hits)
+        assert "<mark>猕猴桃</mark>" in result.hits[0].highlights["title"]
+        # exactly as typed, on request
+        exact = loaded.search("needs", SearchQuery(q=typed, mend_slips=False))
+        assert exact.mended is None
+        assert KIWI_NEED["id"] not in ids(exact) or exact.dropped
+
+
+def test_a_query_that_finds_what_it_asks_for_is_never_mended(loaded: SearchBackend) -> None:
+    # 溃疡病 finds the kiwi need as typed; 火星 finds nothing and no same-sounding word finds more
+    assert loaded.search("needs", SearchQuery(q="猕猴桃 溃疡病")).mended is None
+    nothing = loaded.search("needs", SearchQuery(q="火星"))
+    assert (nothing.total, nothing.mended) == (0, None)
 
 
 def test_words_are_left_out_only_when_nothing_holds_them_all(loaded: SearchBackend) -> None:

@@ -182,3 +182,16 @@ def test_meilisearch_leaves_out_words_of_a_pasted_sentence_as_the_embedded_backe
     assert "猕猴桃" in fake.sent[-1][0].split()
     assert "我们" not in fake.sent[-1][0].split()
     assert backend.search("needs", SearchQuery(q="猕猴桃 溃疡病")).dropped == ()
+
+
+def test_meilisearch_mends_a_pinyin_slip_as_the_embedded_backend_does() -> None:
+    fake = _FakeIndex([validate_document(NEEDS, d) for d in need_documents()])
+    backend = MeilisearchBackend(f"http://127.0.0.1:{_closed_port()}")
+    backend._ensure = lambda schema: fake  # type: ignore[method-assign]
+    backend._client = _FakeClient(fake)  # type: ignore[assignment]
+    result = backend.search("needs", SearchQuery(q="猕候桃"))
+    assert result.mended == "猕猴桃"
+    assert [str(h.id) for h in result.hits][:1] == [KIWI_NEED["id"]]
+    # the mended query is the last one the server was sent
+    assert fake.sent[-1][0].split() == ["猕猴桃"]
+    assert backend.search("needs", SearchQuery(q="猕候桃", mend_slips=False)).mended is None

@@ -13,10 +13,12 @@ from typer.testing import CliRunner
 from search.base import SearchBackend
 from search.embedded import EmbeddedBackend
 from search.errors import BackendUnavailableError
+from service.api.deps import SESSION_COOKIE
 from service.cli import app as cli
 from service.domain.common import enqueue_index
 from service.models import Expert, Need, OutboxEntry
 from service.search_sync import check, drain_outbox, pending, reindex
+from service.security import create_access_token
 from tests.conftest import ON_POSTGRES
 from tests.service.world import World
 
@@ -171,6 +173,35 @@ def test_search_api_says_which_words_of_a_pasted_sentence_it_left_out(
     assert not {"猕猴桃", "溃疡病"} & set(body["dropped"])
     whole = client.get("/api/v1/search/needs", params={"q": "猕猴桃 溃疡病"}, headers=world.headers("expert"))
     assert whole.json()["dropped"] == []
+
+
+def test_search_api_and_page_mend_a_pinyin_slip_and_offer_the_words_as_typed(
+    client: TestClient, world: World, session: Session
+) -> None:
+    reindex(session, client.app.state.search)  # type: ignore[attr-defined]
+    mended = client.get("/api/v1/search/needs", params={"q": "猕候桃"}, headers=world.headers("expert")).json()
+    assert (mended["mended"], mended["dropped"]) == ("猕猴桃", [])
+    assert [h["id"] for h in mended["hits"]] == [str(world.need.id)]
+    exact = client.get(
+        "/api/v1/search/needs", params={"q": "猕候桃", "exact": "true"}, headers=world.headers("expert")
+    ).json()
+    assert exact["mended"] is None
+    assert exact["total"] == 0 or exact["dropped"]
+    right = client.get("/api/v1/search/needs", params={"q": "猕猴桃"}, headers=world.headers("expert")).json()
+    assert right["mended"] is None
+    experts = client.get("/api/v1/search/experts", params={"q": "猕候桃"}, headers=world.headers("city_official"))
+    assert experts.json()["mended"] == "猕猴桃"
+    assert [h["id"] for h in experts.json()["hits"]] == [str(world.expert.id)]
+
+    expert = world.accounts["expert"]
+    client.cookies.set(SESSION_COOKIE, create_access_token(expert.id or 0, expert.role))
+    page = client.get("/expert/needs", params={"q": "猕候桃"})
+    assert page.status_code == 200
+    assert "已按“<strong>猕猴桃</strong>”搜索" in page.text
+    assert "exact=1" in page.text
+    assert f"/expert/needs/{world.need.id}" in page.text
+    as_typed = client.get("/expert/needs", params={"q": "猕候桃", "exact": "1"})
+    assert "已按" not in as_typed.text
 
 
 def test_an_expert_does_not_find_a_need_whose_wanted_period_is_over(

@@ -83,6 +83,7 @@ def find_needs(
     field: str = "",
     service_type: str = "",
     page: int = 1,
+    exact: bool = False,
 ) -> Response:
     params = search_service.SearchParams(
         q=q.strip()[:200],
@@ -91,6 +92,7 @@ def find_needs(
         service_type=service_type or None,
         page=max(page, 1),
         per_page=PER_PAGE,
+        exact=exact,
     )
     result: SearchResult | None = None
     fallback = None
@@ -117,6 +119,7 @@ def find_needs(
             "field": field,
             "service_type": service_type,
             "service_types": SERVICE_TYPES,
+            "exact": exact,
             "result": result,
             "fallback": fallback,
             "total": total,
