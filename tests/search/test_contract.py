@@ -129,6 +129,33 @@ def test_an_employer_is_found_by_its_common_short_name(backend: SearchBackend, q
     assert result.dropped == ()  # found as a whole, not by leaving a word out
 
 
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("kiwifruit", {"kiwi-zh"}),
+        ("fruit trees", {"orchard"}),
+        ("Mental Health ", {"mind", "mind-en"}),
+        ("greenhouse", {"tunnel"}),
+        ("rice pest control", {"paddy"}),
+        ("心理健康", {"mind", "mind-en"}),  # and a Chinese word finds what is written in English
+    ],
+)
+def test_an_english_query_finds_needs_written_in_chinese(backend: SearchBackend, q: str, expected: set[str]) -> None:
+    base = {k: v for k, v in KIWI_NEED.items() if k not in ("id", "title", "description")}
+    backend.index_documents(
+        "needs",
+        [
+            {**base, "id": "kiwi-zh", "title": "猕猴桃冬季清园", "description": ""},
+            {**base, "id": "orchard", "title": "果树整形修剪培训", "description": ""},
+            {**base, "id": "mind", "title": "中小学生心理健康讲座", "description": ""},
+            {**base, "id": "mind-en", "title": "Mental health workshop for teachers", "description": ""},
+            {**base, "id": "tunnel", "title": "大棚土壤盐渍化治理", "description": ""},
+            {**base, "id": "paddy", "title": "水稻病虫害防治现场指导", "description": ""},
+        ],
+    )
+    assert set(ids(backend.search("needs", SearchQuery(q=q)))) == expected
+
+
 PASTED = "我们村的猕猴桃得了溃疡病，需要专家来指导防治"
 
 
