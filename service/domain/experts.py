@@ -21,7 +21,7 @@ from service.domain.common import (
     paginate,
     place_counts,
 )
-from service.errors import Conflict, Forbidden
+from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Account, Expert, Visit
 from service.models.common import utcnow
 from service.models.expert import ExpertCreate, ExpertPublic, ExpertUpdate
@@ -154,6 +154,8 @@ def update_expert(*, session: Session, actor: Account, expert_id: int, data: Exp
     check_version(expert, expected_version, "专家信息")
     if changes.get("id_number"):
         _ensure_unique_id_number(session, changes["id_number"], expert_id)
+    if changes.get("yearly_capacity") is not None:
+        _require_capacity_for_places_taken(session, expert, changes["yearly_capacity"])
     apply_update(expert, changes)
     expert.version += 1
     expert.updated_at = utcnow()
@@ -162,6 +164,18 @@ def update_expert(*, session: Session, actor: Account, expert_id: int, data: Exp
     session.commit()
     session.refresh(expert)
     return expert_view(session, expert, actor, places_used(session, expert_id, clock.today().year))
+
+
+def _require_capacity_for_places_taken(session: Session, expert: Expert, capacity: int) -> None:
+    """A yearly capacity may not fall below the places the expert's visits already hold this year or next (a
+    campaign plans next year's in December): those visits stand, and the expert would be over their limit."""
+    this_year = clock.today().year
+    for year in (this_year, this_year + 1):
+        used = places_used(session, expert.id or 0, year)
+        if capacity < used:
+            raise InvalidInput(
+                f"{expert.name}{year}年已安排{used}次服务，年度服务次数上限不能少于{used}", field="yearly_capacity"
+            )
 
 
 def _ensure_unique_id_number(session: Session, id_number: str | None, expert_id: int | None) -> None:

@@ -250,3 +250,31 @@ def test_locks_beyond_an_experts_places_are_refused_in_chinese_naming_the_expert
     _used_up(session, world, expert, THIS_YEAR)  # one place a year, now used elsewhere
     message = refused(client.post(f"{API}/campaigns/{cid}/run", headers=city), 409)
     assert expert.name in message
+
+
+def test_an_experts_yearly_capacity_cannot_fall_below_the_places_already_taken(
+    client: TestClient, engine: Engine, session: Session, world: World
+) -> None:
+    expert = world.other_expert
+    url = f"{API}/experts/{expert.id}"
+    this_year = clock.today().year
+    visits = (
+        (this_year, VisitStatus.accepted),
+        (this_year, VisitStatus.done),
+        (this_year, VisitStatus.declined),
+        (this_year + 1, VisitStatus.scheduled),
+    )
+    for number, (year, status) in enumerate(visits):
+        need = Need(unit_id=world.unit.id or 0, title=f"需求{number}", service_type="技术服务", district=DISTRICT)
+        session.add(need)
+        session.flush()
+        session.add(Visit(need_id=need.id or 0, expert_id=expert.id or 0, year=year, status=status))
+    session.commit()
+    official = world.headers(Role.city_official)
+    too_few = client.patch(url, json={"yearly_capacity": 1}, headers=official)
+    assert too_few.status_code == 422
+    assert too_few.json()["detail"] == f"{expert.name}{this_year}年已安排2次服务，年度服务次数上限不能少于2"
+    assert stored(engine, Expert, expert.id)["yearly_capacity"] != 1
+    # the declined visit holds no place: two are enough, and next year's one visit fits
+    assert client.patch(url, json={"yearly_capacity": 2}, headers=official).status_code == 200
+    assert client.patch(url, json={"yearly_capacity": 0}, headers=official).status_code == 422
