@@ -167,11 +167,17 @@ class _FakeClient:
         return {"results": [{"estimatedTotalHits": len(self.index.matching(q["q"], "all"))} for q in queries]}
 
 
-def test_meilisearch_leaves_out_words_of_a_pasted_sentence_as_the_embedded_backend_does() -> None:
+def _backend_on_fake_needs() -> tuple[_FakeIndex, MeilisearchBackend]:
+    """A Meilisearch backend whose server is `_FakeIndex` over the corpus's needs."""
     fake = _FakeIndex([validate_document(NEEDS, d) for d in need_documents()])
     backend = MeilisearchBackend(f"http://127.0.0.1:{_closed_port()}")
     backend._ensure = lambda schema: fake  # type: ignore[method-assign]
     backend._client = _FakeClient(fake)  # type: ignore[assignment]
+    return fake, backend
+
+
+def test_meilisearch_leaves_out_words_of_a_pasted_sentence_as_the_embedded_backend_does() -> None:
+    fake, backend = _backend_on_fake_needs()
     result = backend.search("needs", SearchQuery(q="我们村的猕猴桃得了溃疡病，需要专家来指导防治"))
     assert [str(h.id) for h in result.hits][:1] == [KIWI_NEED["id"]]
     assert "猕猴桃" not in result.dropped
@@ -185,10 +191,7 @@ def test_meilisearch_leaves_out_words_of_a_pasted_sentence_as_the_embedded_backe
 
 
 def test_meilisearch_mends_a_pinyin_slip_as_the_embedded_backend_does() -> None:
-    fake = _FakeIndex([validate_document(NEEDS, d) for d in need_documents()])
-    backend = MeilisearchBackend(f"http://127.0.0.1:{_closed_port()}")
-    backend._ensure = lambda schema: fake  # type: ignore[method-assign]
-    backend._client = _FakeClient(fake)  # type: ignore[assignment]
+    fake, backend = _backend_on_fake_needs()
     result = backend.search("needs", SearchQuery(q="猕候桃"))
     assert result.mended == "猕猴桃"
     assert [str(h.id) for h in result.hits][:1] == [KIWI_NEED["id"]]
