@@ -67,7 +67,7 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    """Read the dictionaries once per process (about 1 s and 30 MB; only when a query needs mending)."""
+    """Read the dictionaries once per process (about 1 s and 65 MB; only when a query needs mending)."""
     counts: dict[str, int] = {}
     path = package_file("jieba", "dict.txt")
     if path is not None:
