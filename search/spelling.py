@@ -39,8 +39,10 @@ TARGET_MIN_COUNT = 20
 #: Longest dictionary word read, and longest stretch a slip is looked for in.
 LONGEST_WORD = 6
 LONGEST_SLIP = 4
-#: Runs longer than this (a pasted paragraph) are left as typed.
+#: Runs longer than this, and queries longer than LONGEST_QUERY (a pasted paragraph), are left as typed: a
+#: query people type is short, and the work grows with the length.
 LONGEST_RUN = 16
+LONGEST_QUERY = 64
 #: Weight of a domain word listed without a count, and of a word jieba knows that is rarer than WORD_MIN_COUNT.
 USER_WORD_COUNT = 100
 RARE_WORD_COUNT = 5
@@ -142,5 +144,7 @@ def mend_query(q: str) -> str | None:
     if not isinstance(q, str) or not CJK_RUN.search(q):
         return None
     typed = normalize(q)
+    if len(typed) > LONGEST_QUERY:
+        return None
     mended = CJK_RUN.sub(lambda m: mend_run(m.group()) if len(m.group()) <= LONGEST_RUN else m.group(), typed)
     return mended if mended != typed else None

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching.text import normalize
-from search.spelling import LONGEST_RUN, lexicon, mend_query, mend_run
+from search.spelling import LONGEST_QUERY, LONGEST_RUN, lexicon, mend_query, mend_run
 
 
 @pytest.mark.parametrize(
@@ -58,6 +58,11 @@ def test_a_pasted_paragraph_is_left_as_typed() -> None:
     long_run = "猕候桃" * (LONGEST_RUN // 3 + 1)
     assert len(long_run) > LONGEST_RUN
     assert mend_query(long_run) is None
+    # nor a long query of short runs (the API takes 2,000 characters): mending's work stays bounded
+    many_runs = "猕候桃，" * (LONGEST_QUERY // 4 + 1)
+    assert len(many_runs) > LONGEST_QUERY
+    assert mend_query(many_runs) is None
+    assert mend_query("猕候桃，" * 2) == "猕猴桃,猕猴桃,"  # normalised: the full-width comma folds
 
 
 def test_the_mended_query_is_normalised_as_the_index_reads_it() -> None:
