@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -166,16 +166,33 @@ def update_expert(*, session: Session, actor: Account, expert_id: int, data: Exp
     return expert_view(session, expert, actor, places_used(session, expert_id, clock.today().year))
 
 
-def _require_capacity_for_places_taken(session: Session, expert: Expert, capacity: int) -> None:
-    """A yearly capacity may not fall below the places the expert's visits already hold this year or next (a
-    campaign plans next year's in December): those visits stand, and the expert would be over their limit."""
-    this_year = clock.today().year
-    for year in (this_year, this_year + 1):
-        used = places_used(session, expert.id or 0, year)
+def capacity_shortfall(name: str, capacity: int, used_by_year: Mapping[int, int]) -> str | None:
+    """Why `capacity` is too small for the places an expert's visits already hold (by year), or None.
+
+    A yearly capacity may not fall below the places taken this year or next (a campaign plans next year's in
+    December): those visits stand, and the expert would be over their limit."""
+    for year, used in sorted(used_by_year.items()):
         if capacity < used:
-            raise InvalidInput(
-                f"{expert.name}{year}年已安排{used}次服务，年度服务次数上限不能少于{used}", field="yearly_capacity"
-            )
+            return f"{name}{year}年已安排{used}次服务，年度服务次数上限不能少于{used}"
+    return None
+
+
+def places_taken_ahead(session: Session, expert_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """Per expert, the places their visits hold this year and next (`capacity_shortfall`'s years)."""
+    ids = list(expert_ids)
+    this_year = clock.today().year
+    out: dict[int, dict[int, int]] = {}
+    for year in (this_year, this_year + 1):
+        for expert_id, used in places_used_by(session, ids, year).items():
+            out.setdefault(expert_id, {})[year] = used
+    return out
+
+
+def _require_capacity_for_places_taken(session: Session, expert: Expert, capacity: int) -> None:
+    expert_id = expert.id or 0
+    problem = capacity_shortfall(expert.name, capacity, places_taken_ahead(session, [expert_id]).get(expert_id, {}))
+    if problem:
+        raise InvalidInput(problem, field="yearly_capacity")
 
 
 def _ensure_unique_id_number(session: Session, id_number: str | None, expert_id: int | None) -> None:

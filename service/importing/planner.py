@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from service.domain.access import district_scope
+from service.domain.experts import capacity_shortfall, places_taken_ahead
 from service.domain.needs import TRANSITIONS
 from service.importing import catalogue
 from service.importing.catalogue import ImportKind
@@ -195,6 +196,8 @@ def _plan_experts(session: Session, actor: Account, rows: Sequence[ParsedRow], p
     for expert in sorted(_fetch_in(session, Expert, Expert.name, (r.model.name for r in rows)), key=_id):
         by_name.setdefault((expert.name, expert.employer), []).append(expert)
     scope, seen = _Scope(actor), _Seen()
+    known = [*by_id.values(), *(e for namesakes in by_name.values() for e in namesakes)]
+    places_taken = places_taken_ahead(session, {_id(e) for e in known}) if "yearly_capacity" in plan.headers else {}
     for row in rows:
         data = row.model
         refused = scope.refuse_row(data.district)
@@ -225,12 +228,18 @@ def _plan_experts(session: Session, actor: Account, rows: Sequence[ParsedRow], p
         if same:
             _reject(plan, row, same)
             continue
-        seen.accept(key, existing.id if existing else None, row.number)
         if existing is None:
+            seen.accept(key, None, row.number)
             plan.changes.append(PlannedChange(row.number, None, data.model_dump()))
-        else:
-            changes = _changes(existing, data, row.update_fields)
-            plan.changes.append(PlannedChange(row.number, existing.id, changes))
+            continue
+        changes = _changes(existing, data, row.update_fields)
+        if changes.get("yearly_capacity") is not None:
+            short = capacity_shortfall(existing.name, changes["yearly_capacity"], places_taken.get(_id(existing), {}))
+            if short:
+                _reject(plan, row, short, "yearly_capacity")
+                continue
+        seen.accept(key, existing.id, row.number)
+        plan.changes.append(PlannedChange(row.number, existing.id, changes))
 
 
 def _id(record: Any) -> int:

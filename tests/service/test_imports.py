@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner
 
+from service import clock
 from service.cli import app as cli_app
 from service.importing import (
     BadHeader,
@@ -23,8 +24,8 @@ from service.importing import (
     import_file,
     plan_file,
 )
-from service.models import Account, Expert, Need, OutboxEntry, Unit
-from service.vocab import NeedStatus, Role
+from service.models import Account, Expert, Need, OutboxEntry, Unit, Visit
+from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.fixtures_excel import (
     EXPERT_HEADERS,
     NEED_HEADERS,
@@ -329,6 +330,32 @@ def test_reimport_with_changes_updates_the_matched_records(session: Session) -> 
     assert (first.title, first.employer) == ("研究员", "四川省农科院")
     assert second.title_level == "副高"
     assert count(session, OutboxEntry) == outbox_before + 3, "changed and new experts are re-indexed"
+
+
+def test_a_reimport_may_not_cut_a_yearly_capacity_below_the_places_taken(session: Session) -> None:
+    run(session, ImportKind.experts, xlsx_bytes(grid(EXPERT_HEADERS, [expert_row(1), expert_row(2)])))
+    busy = session.exec(select(Expert).where(Expert.name == "专家1")).one()
+    unit = Unit(name="东坡村委会", kind="村", district=PUJIANG)
+    session.add(unit)
+    session.flush()
+    this_year = clock.today().year
+    for number in range(3):
+        need = Need(unit_id=unit.id or 0, title=f"需求{number}", service_type="技术服务", district=PUJIANG)
+        session.add(need)
+        session.flush()
+        session.add(Visit(need_id=need.id or 0, expert_id=busy.id or 0, year=this_year, status=VisitStatus.done))
+    session.commit()
+    lowered = [expert_row(1, 年度服务次数=2), expert_row(2, 年度服务次数=2)]
+    report = run(session, ImportKind.experts, xlsx_bytes(grid(EXPERT_HEADERS, lowered)))
+
+    assert_adds_up(report)
+    assert report.updated == 1
+    assert rejected_by_row(report) == {
+        2: (f"专家1{this_year}年已安排3次服务，年度服务次数上限不能少于3", "年度服务次数")
+    }
+    session.expire_all()
+    capacities = dict(session.exec(select(Expert.name, Expert.yearly_capacity)).all())
+    assert capacities == {"专家1": 8, "专家2": 2}
 
 
 def test_a_column_left_out_leaves_the_field_alone_and_a_blank_phone_keeps_the_stored_one(session: Session) -> None:
