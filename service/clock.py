@@ -19,6 +19,13 @@ def today() -> date:
     return datetime.now(CHINA_TIME).date()
 
 
+def planning_year() -> int:
+    """The year a yearly plan made today is for: this year, and next year from 1 December (the leaders' pairs for
+    a year are planned in the December before it)."""
+    day = today()
+    return day.year + 1 if day.month == 12 else day.year
+
+
 def stored_instant(moment: datetime) -> datetime:
     """A stored time with its zone: the database keeps instants in UTC, and SQLite hands them back naive."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
+
 from service import clock
 from service.web.templating import cn_date
 
@@ -36,3 +38,11 @@ def test_the_calendars_first_and_last_days_bound_a_filter() -> None:
     assert clock.day_end(date.max) == datetime.max.replace(tzinfo=UTC)
     assert clock.day_end(date(2026, 12, 1)) == clock.day_start(date(2026, 12, 2))
     assert clock.day_start(date(2026, 12, 1)) == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "year"), [(date(2026, 1, 1), 2026), (date(2026, 11, 30), 2026), (date(2026, 12, 1), 2027)]
+)
+def test_a_yearly_plan_made_in_december_is_for_next_year(monkeypatch: pytest.MonkeyPatch, day: date, year: int) -> None:
+    monkeypatch.setattr(clock, "today", lambda: day)
+    assert clock.planning_year() == year

@@ -89,7 +89,7 @@ def _plan_page(
 def plan_page(request: Request, session: SessionDep, account: CityAccount, year: str = "") -> Response:
     """The year form; with a year, the planner's proposal to tick and confirm."""
     if not year:
-        return _plan_page(request, account, form=FormState(values={"year": str(clock.today().year)}))
+        return _plan_page(request, account, form=FormState(values={"year": str(clock.planning_year())}))
     form = FormState(values={"year": year})
     body = parse_into(planning.PlanRequest, form.values, form, labels=YEAR_LABELS)
     if body is None:
