@@ -281,6 +281,11 @@ def act_on_visit(
             raise InvalidInput("结束日期不能早于开始日期", field="scheduled_to")
         if schedule.scheduled_from.year < visit.year:
             raise InvalidInput(f"服务日期不能早于服务年度（{visit.year}年）", field="scheduled_from")
+        # the visit holds a place of its service year: it may spill into the next year, not further (2099 is a slip)
+        latest = visit.year + 1
+        for name, day in (("scheduled_from", schedule.scheduled_from), ("scheduled_to", schedule.scheduled_to)):
+            if day is not None and day.year > latest:
+                raise InvalidInput(f"服务日期不能晚于{latest}年底（服务年度为{visit.year}年）", field=name)
         visit.scheduled_from = schedule.scheduled_from
         visit.scheduled_to = schedule.scheduled_to
         visit.status = VisitStatus.scheduled

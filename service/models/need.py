@@ -8,6 +8,7 @@ from pydantic import ValidationInfo, field_validator
 from sqlalchemy import Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from service import clock
 from service.models.common import RecordId, created_at_field, required_choice
 from service.validation import check_choice, check_district, check_field, check_phone, required_text
 from service.vocab import SERVICE_TYPES, UNIT_KINDS, NeedStatus
@@ -71,6 +72,22 @@ def _stripped(value: str | None) -> str:
     return (value or "").strip()
 
 
+#: A need's wanted dates lie between the platform's first year and five years ahead: a typed 1900 or 2099 is a
+#: slip, and a need wanted that far off would sit in every list as open. Checked on input only (create, edit,
+#: import), so that a need stored before the rule still reads.
+EARLIEST_WANTED = date(2000, 1, 1)
+WANTED_YEARS_AHEAD = 5
+
+
+def _within_reach(value: date | None) -> date | None:
+    if value is None:
+        return None
+    last_year = clock.today().year + WANTED_YEARS_AHEAD
+    if not EARLIEST_WANTED <= value <= date(last_year, 12, 31):
+        raise ValueError(f"期望服务日期须在{EARLIEST_WANTED.year}年至{last_year}年之间")
+    return value
+
+
 class NeedBase(SQLModel):
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=5000)
@@ -119,6 +136,7 @@ class NeedCreate(NeedBase):
     submit: bool = Field(default=False, description="创建后直接提交审核")
 
     _phone = field_validator("contact_phone")(check_phone)
+    _dates = field_validator("wanted_from", "wanted_to")(_within_reach)
 
 
 class NeedUpdate(SQLModel):
@@ -141,6 +159,7 @@ class NeedUpdate(SQLModel):
     # before the length check: a field may be named (环境科学技术及资源科学技术), stored as its code
     _field = field_validator("field", mode="before")(check_field)
     _phone = field_validator("contact_phone")(check_phone)
+    _dates = field_validator("wanted_from", "wanted_to")(_within_reach)
 
 
 class NeedPublic(NeedBase):

@@ -29,6 +29,8 @@ from service.vocab import NeedStatus, Role, VisitStatus
 from tests.service.concerns import raised_concern
 from tests.service.world import DISTRICT, OTHER_DISTRICT, World
 
+YEAR = clock.today().year  # the service year of visits made now
+
 API = "/api/v1"
 U, E, D, C, L = Role.unit, Role.expert, Role.district_official, Role.city_official, Role.leader
 ALL = frozenset(Role)
@@ -383,7 +385,7 @@ def test_unit_cannot_see_or_change_another_units_need(client: TestClient, sessio
 
 def test_unit_cannot_confirm_another_units_visit(client: TestClient, session: Session, world: World) -> None:
     need = _other_units_need(session, world, NeedStatus.in_service)
-    visit = Visit(need_id=need.id or 0, expert_id=world.other_expert.id or 0, year=2026, status=VisitStatus.done)
+    visit = Visit(need_id=need.id or 0, expert_id=world.other_expert.id or 0, year=YEAR, status=VisitStatus.done)
     session.add(visit)
     session.commit()
     answer = client.post(f"{API}/visits/{visit.id}/confirm", json={"rating": 5}, headers=world.headers(U))
@@ -424,7 +426,7 @@ def test_district_official_cannot_act_outside_their_district(
 
 
 def test_expert_cannot_accept_another_experts_visit(client: TestClient, session: Session, world: World) -> None:
-    visit = Visit(need_id=world.need.id or 0, expert_id=world.other_expert.id or 0, year=2026)
+    visit = Visit(need_id=world.need.id or 0, expert_id=world.other_expert.id or 0, year=YEAR)
     session.add(visit)
     session.commit()
     expert = world.headers(E)
@@ -440,7 +442,7 @@ def test_leader_cannot_touch_another_leaders_liaison(client: TestClient, session
     other_leader = Leader(name="钱副市长", rank="其他市级")
     session.add(other_leader)
     session.flush()
-    liaison = Liaison(leader_id=other_leader.id or 0, expert_id=world.other_expert.id or 0, year=2026)
+    liaison = Liaison(leader_id=other_leader.id or 0, expert_id=world.other_expert.id or 0, year=YEAR)
     session.add(liaison)
     session.flush()
     contact = Contact(liaison_id=liaison.id or 0, date=clock.today(), mode="电话")

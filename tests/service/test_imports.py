@@ -228,6 +228,7 @@ def test_needs_with_bad_dates_unknown_unit_and_wrong_state(session: Session, wor
         need_row(unit, 7, 状态="已完成"),  # row 8: a new need cannot start finished
         need_row(unit, 8, 需要专家人数="两个"),  # row 9
         need_row(unit, 9, 服务类型=""),  # row 10
+        need_row(unit, 10, 期望开始日期="1926-03-01"),  # row 11: a century typed wrong
     ]
     report = run(session, ImportKind.needs, xlsx_bytes(grid(NEED_HEADERS, rows)))
 
@@ -243,6 +244,7 @@ def test_needs_with_bad_dates_unknown_unit_and_wrong_state(session: Session, wor
     assert rejected[8][0] == "新导入需求的状态不能为“已完成”，只能为：草稿、待审核、征集中"
     assert rejected[9] == ("需要专家人数应为整数", "需要专家人数")
     assert rejected[10][1] == "服务类型"
+    assert rejected[11] == (f"期望服务日期须在2000年至{clock.today().year + 5}年之间", "期望开始日期")
 
 
 def test_a_missing_required_column_refuses_the_file(session: Session) -> None:

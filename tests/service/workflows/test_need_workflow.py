@@ -12,10 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from service import clock
 from service.models import Need, Visit
 from service.vocab import NeedStatus, VisitStatus
 from tests.service.workflows.helpers import API, refused, stored
 from tests.service.world import World
+
+YEAR = clock.today().year  # the service year of visits made now
 
 
 def new_need(client: TestClient, world: World, **fields: Any) -> dict[str, Any]:
@@ -46,14 +49,14 @@ def test_need_goes_from_draft_to_done(client: TestClient, world: World, engine: 
         (
             "schedule",
             district,
-            {"scheduled_from": "2026-12-01", "scheduled_to": "2026-12-02"},
+            {"scheduled_from": f"{YEAR}-12-01", "scheduled_to": f"{YEAR}-12-02"},
             "scheduled",
             "in_service",
         ),
         (
             "record",
             expert,
-            {"service_date": "2026-11-01", "service_days": 1.5, "content": "现场讲解修剪"},
+            {"service_date": f"{YEAR}-01-01", "service_days": 1.5, "content": "现场讲解修剪"},
             "done",
             "in_service",
         ),
@@ -72,7 +75,7 @@ def test_need_with_two_experts_is_done_only_when_both_visits_are(
     client: TestClient, world: World, session: Session
 ) -> None:
     need, unit = world.need, world.headers("unit")
-    second = Visit(need_id=need.id or 0, expert_id=world.other_expert.id or 0, year=2026, status=VisitStatus.done)
+    second = Visit(need_id=need.id or 0, expert_id=world.other_expert.id or 0, year=YEAR, status=VisitStatus.done)
     first = world.visit
     first.status = VisitStatus.done
     session.add_all([first, second])
@@ -99,7 +102,7 @@ def test_reject_needs_a_reason(client: TestClient, world: World, engine: Engine)
 def test_withdraw_cancels_pending_visits_and_keeps_finished_ones(
     client: TestClient, world: World, session: Session, engine: Engine
 ) -> None:
-    extra = Visit(need_id=world.need.id or 0, expert_id=world.other_expert.id or 0, year=2026)
+    extra = Visit(need_id=world.need.id or 0, expert_id=world.other_expert.id or 0, year=YEAR)
     extra.status = VisitStatus.accepted
     session.add(extra)
     session.commit()
@@ -158,11 +161,13 @@ BAD_INPUT = [
     ("10,000-character description", {"description": LONG}, "需求描述不能超过 5000 个字符"),
     ("unknown service type", {"service_type": "打扫卫生"}, "服务类型“打扫卫生”无效"),
     ("unknown field", {"field": "炼金术"}, "专业领域“炼金术”不在学科分类"),
-    ("end before start", {"wanted_from": "2026-10-01", "wanted_to": "2026-09-01"}, "结束日期不能早于开始日期"),
+    ("end before start", {"wanted_from": f"{YEAR}-10-01", "wanted_to": f"{YEAR}-09-01"}, "结束日期不能早于开始日期"),
     ("no experts wanted", {"experts_wanted": 0}, "需要专家人数不能小于 1"),
     ("not a date", {"wanted_from": "下个月"}, "期望开始日期应为日期"),
     ("period over", {"wanted_from": "2020-01-01", "wanted_to": "2020-02-01"}, "结束日期不能早于今天"),
     ("contact phone too short", {"contact_phone": "12345"}, "联系电话“12345”格式不正确"),
+    ("a century typed wrong", {"wanted_from": "1900-03-01"}, f"期望服务日期须在2000年至{YEAR + 5}年之间"),
+    ("wanted generations ahead", {"wanted_to": "2099-12-31"}, f"期望服务日期须在2000年至{YEAR + 5}年之间"),
     ("contact name too long", {"contact_name": "王" * 51}, "联系人不能超过 50 个字符"),
 ]
 
@@ -185,11 +190,12 @@ def test_bad_need_input_answers_422_in_chinese(
     [
         ({"title": "   "}, "需求标题不能为空"),
         ({"description": LONG}, "需求描述不能超过 5000 个字符"),
-        ({"wanted_from": "2026-10-01", "wanted_to": "2026-09-01"}, "结束日期不能早于开始日期"),
+        ({"wanted_from": f"{YEAR}-10-01", "wanted_to": f"{YEAR}-09-01"}, "结束日期不能早于开始日期"),
         ({"title": None}, "不能为空"),
         ({"service_type": None}, "服务类型不能为空"),
         ({"experts_wanted": None}, "需要专家人数不能为空"),
         ({"wanted_to": "2020-02-01"}, "结束日期不能早于今天"),
+        ({"wanted_to": "2099-12-31"}, f"期望服务日期须在2000年至{YEAR + 5}年之间"),
     ],
 )
 def test_bad_edit_answers_422_and_changes_nothing(

@@ -24,7 +24,9 @@ from service.vocab import NeedStatus, VisitStatus
 from tests.service.workflows.helpers import API, refused, stored
 from tests.service.world import World
 
-RECORD = {"service_date": "2026-11-01", "service_days": 1, "content": "现场指导溃疡病防治", "people_trained": 30}
+YEAR = clock.today().year  # the service year of visits made now
+
+RECORD = {"service_date": f"{YEAR}-01-01", "service_days": 1, "content": "现场指导溃疡病防治", "people_trained": 30}
 
 
 def set_visit(session: Session, visit: Visit, status: VisitStatus) -> None:
@@ -41,11 +43,11 @@ def test_visit_from_proposal_to_rating(client: TestClient, world: World, engine:
     visit_id = world.visit.id
     assert act(client, world, visit_id, "accept", "expert").json()["status"] == "accepted"
     assert stored(engine, Need, world.need.id)["status"] == NeedStatus.matched
-    scheduled = act(client, world, visit_id, "schedule", "expert", {"scheduled_from": "2026-12-01"})
-    assert (scheduled.json()["status"], scheduled.json()["scheduled_from"]) == ("scheduled", "2026-12-01")
+    scheduled = act(client, world, visit_id, "schedule", "expert", {"scheduled_from": f"{YEAR}-12-01"})
+    assert (scheduled.json()["status"], scheduled.json()["scheduled_from"]) == ("scheduled", f"{YEAR}-12-01")
     # Rescheduling is allowed while scheduled.
-    again = act(client, world, visit_id, "schedule", "city_official", {"scheduled_from": "2026-12-03"})
-    assert again.json()["scheduled_from"] == "2026-12-03"
+    again = act(client, world, visit_id, "schedule", "city_official", {"scheduled_from": f"{YEAR}-12-03"})
+    assert again.json()["scheduled_from"] == f"{YEAR}-12-03"
     done = act(client, world, visit_id, "record", "expert", RECORD)
     assert (done.json()["status"], done.json()["people_trained"]) == ("done", 30)
     rated = act(client, world, visit_id, "confirm", "unit", {"rating": 4, "comment": "讲得实在"})
@@ -84,7 +86,7 @@ ILLEGAL = [
         VisitStatus.proposed,
         "schedule",
         "expert",
-        {"scheduled_from": "2026-12-01"},
+        {"scheduled_from": f"{YEAR}-12-01"},
         "不能排期",
     ),
     ("record a proposed visit", VisitStatus.proposed, "record", "expert", RECORD, "不能填写服务记录"),
@@ -124,7 +126,7 @@ BAD_INPUT = [
         "end before start",
         VisitStatus.accepted,
         "schedule",
-        {"scheduled_from": "2026-12-05", "scheduled_to": "2026-12-01"},
+        {"scheduled_from": f"{YEAR}-12-05", "scheduled_to": f"{YEAR}-12-01"},
         "结束日期不能早于开始日期",
     ),
     (
@@ -135,6 +137,20 @@ BAD_INPUT = [
         "服务日期不能晚于今天",
     ),
     ("no service days", VisitStatus.accepted, "record", {**RECORD, "service_days": 0}, "服务天数须大于 0"),
+    (
+        "schedule generations ahead",
+        VisitStatus.accepted,
+        "schedule",
+        {"scheduled_from": "2099-01-01"},
+        f"服务日期不能晚于{YEAR + 1}年底",
+    ),
+    (
+        "end generations ahead",
+        VisitStatus.accepted,
+        "schedule",
+        {"scheduled_from": f"{YEAR}-12-01", "scheduled_to": "2099-01-01"},
+        f"服务日期不能晚于{YEAR + 1}年底",
+    ),
     (
         "schedule before the service year",
         VisitStatus.accepted,
@@ -377,7 +393,7 @@ def test_expert_cannot_confirm_own_visit(client: TestClient, world: World, sessi
 
 
 def test_unit_sees_its_visits_and_experts_their_own(client: TestClient, world: World, session: Session) -> None:
-    visit = Visit(need_id=world.need.id or 0, expert_id=world.other_expert.id or 0, year=2026)
+    visit = Visit(need_id=world.need.id or 0, expert_id=world.other_expert.id or 0, year=YEAR)
     session.add(visit)
     session.commit()
     unit = client.get(f"{API}/visits", headers=world.headers("unit")).json()
