@@ -36,6 +36,12 @@ ASCII_WORD = re.compile(r"[0-9a-z]+")
 MAX_QUERY_TERMS = 32
 MAX_TERM_CHARS = 64
 VOCABULARY_DIR = Path(__file__).resolve().parent.parent / "data" / "search"
+#: Names whose symbols carry the meaning: the word splitter keeps letters and digits only, so C++ and C# were both
+#: the word `c` (and found every C-word and every name whose pinyin starts with c). Each is spelled as one word of
+#: letters in the index and in queries; `search.highlight` marks the name as written.
+SYMBOL_WORDS = {"c++": "cplusplus", "c#": "csharp", "f#": "fsharp", ".net": "dotnet"}
+SPELLED_SYMBOL_WORDS = frozenset(SYMBOL_WORDS.values())
+_SYMBOL_WORD = re.compile(r"(?<![0-9a-z+#.])(?:c\+\+|c#|f#|\.net)(?![0-9a-z+#])")
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,13 @@ def default_vocabulary() -> Vocabulary:
     return load_vocabulary()
 
 
+def spell_symbol_words(normalized: str) -> str:
+    """Already-normalised text with C++, C#, F# and .NET written as their one-word spellings (`SYMBOL_WORDS`)."""
+    if "+" not in normalized and "#" not in normalized and ".net" not in normalized:
+        return normalized
+    return _SYMBOL_WORD.sub(lambda m: f" {SYMBOL_WORDS[m.group(0)]} ", normalized)
+
+
 def char_grams(normalized: str) -> list[str]:
     """Bigrams of every Chinese run of already-normalised text, each run followed by its last character."""
     return GRAM.findall(normalized)
@@ -146,7 +159,7 @@ def analyse_field(text: str) -> AnalysedText:
     words: list[str] = []
     subwords: list[str] = []
     grams: list[str] = []
-    for run in WORD_RUN.findall(normalize(text)):
+    for run in WORD_RUN.findall(spell_symbol_words(normalize(text))):
         terms = analyse_run(run)
         words += terms.words
         subwords += terms.subwords
@@ -202,7 +215,8 @@ def parse_query(q: str, vocabulary: Vocabulary | None = None) -> list[QueryTerm]
     vocabulary = vocabulary or default_vocabulary()
     if not isinstance(q, str) or not q.strip():
         return []
-    words = _join_phrases([w[:MAX_TERM_CHARS] for w in cut(q[:2000])], vocabulary.phrases)
+    typed = spell_symbol_words(normalize(q[:2000]))
+    words = _join_phrases([w[:MAX_TERM_CHARS] for w in cut(typed)], vocabulary.phrases)
     if not words:
         return []
     kept = [w for w in words if w not in vocabulary.stop_words] or words

@@ -36,9 +36,14 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int] | None]:
     return "".join(pieces), offsets
 
 
+#: The names the index spells as words (`search.analysis.SYMBOL_WORDS`), by their spelling: marked as written.
+_AS_WRITTEN = {"cplusplus": "c++", "csharp": "c#", "fsharp": "f#", "dotnet": ".net"}
+
+
 @lru_cache(maxsize=4096)
 def _term_pattern(term: str) -> re.Pattern[str]:
     """Chinese terms match anywhere; English words and numbers only at the start of a word."""
+    term = _AS_WRITTEN.get(term, term)
     if term.isascii():
         return re.compile(r"(?<![0-9a-z])" + re.escape(term))
     return re.compile(re.escape(term))

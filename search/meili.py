@@ -27,6 +27,7 @@ from meilisearch.errors import (
 )
 
 from search.analysis import (
+    SPELLED_SYMBOL_WORDS,
     QueryTerm,
     Vocabulary,
     analyse_field,
@@ -88,7 +89,10 @@ def to_meili_document(schema: IndexSchema, document: dict[str, Any]) -> dict[str
             out[_ts_field(name)] = ts
     subwords: list[str] = []
     for f in schema.text_fields:
-        subwords += analyse_field(document.get(f.name) or "").subwords.split()
+        analysed = analyse_field(document.get(f.name) or "")
+        subwords += analysed.subwords.split()
+        # Meilisearch reads C++ in the text as `c`: the spelled name goes in with the sub-words
+        subwords += [w for w in analysed.words.split() if w in SPELLED_SYMBOL_WORDS]
     out[SUBWORDS] = " ".join(dict.fromkeys(subwords))
     if schema.pinyin_fields:
         out[PINYIN] = " ".join(name_pinyin(document.get(f) or "") for f in schema.pinyin_fields)

@@ -156,6 +156,34 @@ def test_an_english_query_finds_needs_written_in_chinese(backend: SearchBackend,
     assert set(ids(backend.search("needs", SearchQuery(q=q)))) == expected
 
 
+@pytest.mark.parametrize(
+    ("q", "expected", "marked"),
+    [
+        ("C++", {"cpp"}, "<mark>C++</mark>"),
+        ("c++ 培训", {"cpp"}, "<mark>C++</mark>"),
+        ("Ｃ＃", {"csharp"}, "<mark>C#</mark>"),
+        (".net", {"dotnet"}, "<mark>.NET</mark>"),
+    ],
+)
+def test_programming_names_written_with_symbols_are_words_of_their_own(
+    backend: SearchBackend, q: str, expected: set[str], marked: str
+) -> None:
+    # C++ and C# were both the word `c`: each found the other, C语言 and every C-word
+    base = {k: v for k, v in KIWI_NEED.items() if k not in ("id", "title", "description")}
+    backend.index_documents(
+        "needs",
+        [
+            {**base, "id": "cpp", "title": "C++开发培训", "description": ""},
+            {**base, "id": "csharp", "title": "C#桌面程序培训", "description": ""},
+            {**base, "id": "dotnet", "title": ".NET平台迁移", "description": ""},
+            {**base, "id": "c", "title": "C语言入门培训", "description": "ASP.NET 网站维护"},
+        ],
+    )
+    result = backend.search("needs", SearchQuery(q=q))
+    assert set(ids(result)) == expected
+    assert marked in result.hits[0].highlights["title"]
+
+
 PASTED = "我们村的猕猴桃得了溃疡病，需要专家来指导防治"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from matching.text import normalize
-from search.analysis import load_vocabulary
+from search.analysis import default_vocabulary, load_vocabulary
 from search.documents import EXPERTS, NEEDS, validate_document
 from search.errors import BackendUnavailableError
 from search.factory import make_backend
@@ -46,6 +46,14 @@ def test_document_gets_date_numbers_and_subwords() -> None:
     assert "wanted_to__ts" in out
     assert "处理" in out["_subwords"].split()
     assert {k: out[k] for k in doc} == doc
+
+
+def test_a_programming_name_written_with_symbols_reaches_meilisearch_spelled_as_a_word() -> None:
+    # Meilisearch reads C++ and C# in the text as `c`; the query sends the spelled name, found in the sub-words
+    out = to_meili_document(NEEDS, validate_document(NEEDS, {**KIWI_NEED, "title": "C++与C#开发培训"}))
+    assert {"cplusplus", "csharp"} <= set(out["_subwords"].split())
+    assert out["title"] == "C++与C#开发培训"
+    assert query_text("C++", default_vocabulary()) == "cplusplus"
 
 
 def test_null_dates_are_left_out() -> None:
