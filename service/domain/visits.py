@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from service import clock
 from service.domain.access import is_official, require_district, require_expert, require_unit
@@ -44,6 +44,12 @@ _ACTION_LABELS = {
     "confirm": "确认评价",
     "cancel": "取消",
 }
+
+
+#: Needs an expert may volunteer for and then decline in a year: volunteering accepts at once and shows the
+#: need's contact (name and phone), so volunteering and declining again and again would collect units' phones.
+#: Past this many, the expert is arranged by the officials only (they still see each such step in 操作记录).
+VOLUNTEER_DECLINES_PER_YEAR = 3
 
 
 @dataclass
@@ -182,6 +188,9 @@ def propose_visit(
         raise Conflict(f"需求当前为“{need_state_label(need.status)}”，不能安排专家")
     if volunteering and period_over(need.wanted_to):
         raise Conflict(f"该需求期望的服务时间已于 {need.wanted_to} 结束，如仍需服务请联系组织部门")
+    refusal = volunteer_refusal(session, expert_id, need_id) if volunteering else None
+    if refusal:
+        raise Conflict(refusal)
     _require_available(expert)
     unit = get_or_404(session, Unit, need.unit_id)
     if expert.employer and expert.employer == unit.name:
@@ -209,6 +218,29 @@ def propose_visit(
         session.commit()
         session.refresh(visit)
     return visit_view(session, visit)
+
+
+def volunteer_refusal(session: Session, expert_id: int, need_id: int) -> str | None:
+    """Why the expert may not volunteer for the need, if they have already volunteered and then declined
+    `VOLUNTEER_DECLINES_PER_YEAR` other needs this year (see that setting); None otherwise. A need the expert
+    declined before does not count against volunteering for it again."""
+    declined = session.exec(
+        select(func.count())
+        .select_from(Visit)
+        .where(
+            Visit.expert_id == expert_id,
+            Visit.need_id != need_id,
+            Visit.origin == VisitOrigin.volunteer,
+            Visit.status == VisitStatus.declined,
+            Visit.year == clock.today().year,
+        )
+    ).one()
+    if declined < VOLUNTEER_DECLINES_PER_YEAR:
+        return None
+    return (
+        f"您今年已有{declined}次自荐后又婉拒，为保护服务单位的联系方式，今年不能再自荐；"
+        "如愿为该需求服务，请联系组织部门安排"
+    )
 
 
 def _require_available(expert: Expert) -> None:

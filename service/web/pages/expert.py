@@ -142,10 +142,16 @@ def need_detail(request: Request, session: SessionDep, account: ExpertAccount, n
     need = need_service.get_need(session=session, viewer=account, need_id=need_id)
     # a need whose wanted period is over is not open to volunteering (visits.propose_visit refuses it)
     period_over = need_service.period_over(need.wanted_to)
+    refusal = visit_service.volunteer_refusal(session, _expert_id(account), need_id)  # as propose_visit refuses
     return render(
         request,
         "expert/need_detail.html",
-        {"need": need, "my_visits": _involvement(session, account, need_id), "period_over": period_over},
+        {
+            "need": need,
+            "my_visits": _involvement(session, account, need_id),
+            "period_over": period_over,
+            "volunteer_refusal": refusal,
+        },
         account=account,
     )
 

@@ -15,11 +15,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from service import clock
+from service.api.deps import SESSION_COOKIE
 from service.domain.liaisons import rate_concern
-from service.domain.visits import act_on_visit
+from service.domain.visits import VOLUNTEER_DECLINES_PER_YEAR, act_on_visit
 from service.errors import Forbidden, InvalidInput
 from service.models import Account, Need, Visit
 from service.models.leader import ConcernRate
+from service.security import create_access_token
 from service.vocab import NeedStatus, VisitStatus
 from tests.service.workflows.helpers import API, refused, stored
 from tests.service.world import World
@@ -422,3 +424,47 @@ def test_only_the_expert_rates_a_concern_reply(world: World, session: Session) -
     assert leader is not None
     with pytest.raises(Forbidden):
         rate_concern(session=session, actor=leader, concern_id=1, data=ConcernRate(satisfaction=5))
+
+
+def test_an_expert_who_keeps_volunteering_and_declining_is_arranged_by_the_officials_only(
+    client: TestClient, world: World, session: Session
+) -> None:
+    # Volunteering shows the need's contact: volunteering and declining again and again would collect phones.
+    needs = []
+    for number in range(VOLUNTEER_DECLINES_PER_YEAR + 1):
+        need = Need(
+            unit_id=world.unit.id or 0,
+            title=f"果园管理{number}",
+            service_type="技术服务",
+            district=world.need.district,
+            status=NeedStatus.open,
+        )
+        session.add(need)
+        needs.append(need)
+    session.commit()
+    expert = world.headers("expert")
+    for need in needs[:VOLUNTEER_DECLINES_PER_YEAR]:
+        visit = client.post(f"{API}/visits", json={"need_id": need.id}, headers=expert)
+        assert visit.status_code == 201, visit.text
+        declined = act(client, world, visit.json()["id"], "decline", "expert", {"reason": "时间冲突"})
+        assert declined.json()["status"] == "declined"
+    last = needs[-1]
+    refusal = refused(client.post(f"{API}/visits", json={"need_id": last.id}, headers=expert), 409)
+    assert refusal == (
+        f"您今年已有{VOLUNTEER_DECLINES_PER_YEAR}次自荐后又婉拒，为保护服务单位的联系方式，今年不能再自荐；"
+        "如愿为该需求服务，请联系组织部门安排"
+    )
+    # the need's page says so instead of offering to volunteer
+    account = world.accounts["expert"]
+    client.cookies.set(SESSION_COOKIE, create_access_token(account.id or 0, account.role))
+    page = client.get(f"/expert/needs/{last.id}").text
+    assert refusal in page
+    assert "/volunteer" not in page
+    client.cookies.clear()
+    # a need declined before may be taken up again, and an official may still arrange the expert anywhere
+    again = client.post(f"{API}/visits", json={"need_id": needs[0].id}, headers=expert)
+    assert again.status_code == 201, again.text
+    arranged = client.post(
+        f"{API}/visits", json={"need_id": last.id, "expert_id": world.expert.id}, headers=world.headers("city_official")
+    )
+    assert arranged.status_code == 201, arranged.text
