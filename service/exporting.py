@@ -226,6 +226,7 @@ def visit_rows(session: Session, visits: Sequence[VisitPublic]) -> tuple[list[st
                 v.rating,
                 v.comment,
                 v.decline_reason,
+                v.returned_reason,
                 v.created_at,
             ]
         )

@@ -17,6 +17,7 @@ from service.models.visit import (
     VisitDecline,
     VisitPublic,
     VisitRating,
+    VisitReturn,
     VisitSchedule,
 )
 from service.vocab import Role
@@ -83,6 +84,11 @@ def record_visit(session: SessionDep, actor: Proposer, visit_id: PathId, body: S
 @router.post("/{visit_id}/confirm", summary="单位确认服务并评价")
 def confirm_visit(session: SessionDep, actor: UnitOnly, visit_id: PathId, body: VisitRating) -> VisitPublic:
     return service.act_on_visit(session=session, actor=actor, visit_id=visit_id, action="confirm", rating=body)
+
+
+@router.post("/{visit_id}/return", summary="单位退回服务记录（须写明原因；服务回到已排期或已接受，记录保留待更正）")
+def return_visit(session: SessionDep, actor: UnitOnly, visit_id: PathId, body: VisitReturn) -> VisitPublic:
+    return service.act_on_visit(session=session, actor=actor, visit_id=visit_id, action="return", reason=body.reason)
 
 
 @router.post("/{visit_id}/cancel", summary="取消服务")

@@ -35,6 +35,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "accepted_at": "接受时间",
         "confirmed_at": "确认时间",
         "decline_reason": "婉拒原因",
+        "returned_reason": "退回原因",
         "technologies": "推广的技术",
         "problems_solved": "解决问题数",
     },

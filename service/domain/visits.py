@@ -34,6 +34,7 @@ _FROM: dict[str, tuple[VisitStatus, ...]] = {
     "schedule": (VisitStatus.accepted, VisitStatus.scheduled),
     "record": (VisitStatus.accepted, VisitStatus.scheduled),
     "confirm": (VisitStatus.done,),
+    "return": (VisitStatus.done,),
     "cancel": (VisitStatus.proposed, VisitStatus.accepted, VisitStatus.scheduled),
 }
 _ACTION_LABELS = {
@@ -42,6 +43,7 @@ _ACTION_LABELS = {
     "schedule": "排期",
     "record": "填写服务记录",
     "confirm": "确认评价",
+    "return": "退回服务记录",
     "cancel": "取消",
 }
 
@@ -276,7 +278,12 @@ def act_on_visit(
     record: ServiceRecord | None = None,
     rating: VisitRating | None = None,
 ) -> VisitPublic:
-    """accept | decline | schedule | record | confirm | cancel, each from the states in `_FROM`."""
+    """accept | decline | schedule | record | confirm | return | cancel, each from the states in `_FROM`.
+
+    `return`: the need's unit does not recognise a service record (the expert did not come, the record says more
+    than was done) and sends it back with `reason` instead of rating it: the visit is again agreed (scheduled, or
+    accepted if it never had dates) with its record kept for the expert or an official to correct and record
+    again; until then it counts as neither done nor rated."""
     visit = get_or_404(session, Visit, visit_id)
     need = _require_visit_access(session, actor, visit)
     who = {
@@ -285,6 +292,7 @@ def act_on_visit(
         "schedule": (Role.expert, Role.district_official, Role.city_official),
         "record": (Role.expert, Role.district_official, Role.city_official),
         "confirm": (Role.unit,),
+        "return": (Role.unit,),
         "cancel": (Role.district_official, Role.city_official),
     }[action]
     if actor.role not in who:
@@ -330,12 +338,18 @@ def act_on_visit(
         for key, value in record.model_dump().items():
             setattr(visit, key, value)
         visit.status = VisitStatus.done
+        visit.returned_reason = ""
     elif action == "confirm":
         assert rating is not None
         visit.rating = rating.rating
         visit.comment = rating.comment
         visit.status = VisitStatus.confirmed
         visit.confirmed_at = utcnow()
+    elif action == "return":
+        if not reason.strip():
+            raise InvalidInput("退回服务记录时请写明原因", field="reason")
+        visit.returned_reason = reason.strip()
+        visit.status = VisitStatus.scheduled if visit.scheduled_from else VisitStatus.accepted
     elif action == "cancel":
         visit.status = VisitStatus.cancelled
     session.add(visit)

@@ -365,5 +365,6 @@ VISIT_HEADERS: tuple[str, ...] = (
     "评分",
     "评价",
     "婉拒原因",
+    "退回原因",
     CREATED_AT,
 )

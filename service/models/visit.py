@@ -28,6 +28,8 @@ class Visit(SQLModel, table=True):
     year: int = Field(index=True, description="the service year whose capacity the visit uses")
     score: float | None = None
     decline_reason: str = Field(default="", max_length=500)
+    #: Why the need's unit returned the service record (not recognised as given); cleared when it is recorded again.
+    returned_reason: str = Field(default="", max_length=500)
     scheduled_from: date | None = None
     scheduled_to: date | None = None
     service_date: date | None = None
@@ -50,6 +52,10 @@ class VisitCreate(SQLModel):
 
 class VisitDecline(SQLModel):
     reason: str = Field(min_length=1, max_length=500, description="婉拒原因")
+
+
+class VisitReturn(SQLModel):
+    reason: str = Field(min_length=1, max_length=500, description="退回原因（如：专家未到场、记录内容与实际不符）")
 
 
 class VisitSchedule(SQLModel):
@@ -94,6 +100,7 @@ class VisitPublic(SQLModel):
     year: int
     score: float | None
     decline_reason: str
+    returned_reason: str = Field(default="", description="单位退回服务记录的原因；专家重新填写服务记录后清空")
     scheduled_from: date | None
     scheduled_to: date | None
     service_date: date | None

@@ -51,6 +51,7 @@ NOTICES: dict[str, str] = {
     "visit_scheduled": "服务时间已约定。",
     "visit_recorded": "服务记录已提交，等待单位确认。",
     "visit_confirmed": "已确认服务并完成评价，感谢您的反馈。",
+    "visit_returned": "已退回服务记录，专家或组织部门核实更正后会重新提交，届时请再确认评价。",
     "profile_saved": "个人信息已更新。",
     "contact_logged": "联系记录已保存。",
     "concern_raised": "诉求已登记，将转交承办部门办理。",

@@ -72,6 +72,7 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/visits/{visit_id}/schedule"): frozenset({E, D, C}),
     ("POST", "/api/v1/visits/{visit_id}/record"): frozenset({E, D, C}),
     ("POST", "/api/v1/visits/{visit_id}/confirm"): frozenset({U}),
+    ("POST", "/api/v1/visits/{visit_id}/return"): frozenset({U}),
     ("POST", "/api/v1/visits/{visit_id}/cancel"): frozenset({D, C}),
     ("GET", "/api/v1/leaders"): frozenset({C, L}),
     ("POST", "/api/v1/leaders"): frozenset({C}),

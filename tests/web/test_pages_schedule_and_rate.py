@@ -164,3 +164,37 @@ def test_an_open_concern_or_another_experts_cannot_be_rated(client: TestClient, 
     assert "只能查看本人的联系记录" in refused.text
     session.expire_all()
     assert session.get(Concern, answered.id).satisfaction is None  # type: ignore[union-attr]
+
+
+def test_a_unit_returns_a_service_record_from_the_need_page_and_the_expert_sees_why(
+    client: TestClient, world: World, session: Session
+) -> None:
+    visit = _visit(session, world)
+    visit.status, visit.service_date, visit.service_days, visit.content = (
+        VisitStatus.done,
+        clock.today(),
+        1.0,
+        "现场指导",
+    )
+    session.add(visit)
+    session.commit()
+    login_as(client, world, Role.unit)
+    url = f"/unit/needs/{world.need.id}"
+    page = client.get(url).text
+    action = f'action="/unit/visits/{visit.id}/return"'
+    assert action in page
+    blank = client.post(f"/unit/visits/{visit.id}/return", data={"csrf_token": csrf_of(page), "reason": " "})
+    assert blank.status_code == 422
+    assert "退回服务记录时请写明原因" in blank.text
+    assert f'id="f-return-{visit.id}-error"' in blank.text
+    answer = client.post(f"/unit/visits/{visit.id}/return", data={"csrf_token": csrf_of(page), "reason": "人数不符"})
+    assert answer.status_code == 303
+    after = client.get(answer.headers["location"]).text
+    assert "已退回服务记录" in after
+    assert "服务记录已退回：人数不符" in after
+    assert action not in after
+    assert _visit(session, world).status == VisitStatus.accepted  # it never had agreed dates
+    login_as(client, world, Role.expert)
+    expert_page = client.get(f"/expert/visits/{visit.id}").text
+    assert "服务单位退回了服务记录：人数不符" in expert_page
+    assert f'action="/expert/visits/{visit.id}/record"' in expert_page

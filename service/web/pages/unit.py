@@ -111,6 +111,7 @@ def _need_page(
     need_id: int,
     rating_form: FormState | None = None,
     rating_visit: int | None = None,
+    return_form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
     need = need_service.get_need(session=session, viewer=account, need_id=need_id)
@@ -138,6 +139,8 @@ def _need_page(
             "rating_form": rating_form or FormState(),
             "blank_form": FormState(),
             "rating_visit": rating_visit,
+            # the return form's errors belong to the visit the rating form names (one form in error at a time)
+            "return_form": return_form or FormState(),
             "can_submit": need.status == NeedStatus.draft,
             "can_edit": need.status in need_service.TRANSITIONS["edit_by_unit"],
             "can_withdraw": need.status in need_service.TRANSITIONS["withdraw"],
@@ -221,6 +224,26 @@ def submit_need(session: SessionDep, account: UnitAccount, form: PostedForm, nee
 def withdraw_need(session: SessionDep, account: UnitAccount, form: PostedForm, need_id: PathId) -> Response:
     need_service.change_need_state(session=session, actor=account, need_id=need_id, action="withdraw")
     return RedirectResponse(f"/unit/needs/{need_id}?msg=need_withdrawn", status_code=303)
+
+
+@router.post("/visits/{visit_id}/return")
+def return_visit(
+    request: Request, session: SessionDep, account: UnitAccount, form: PostedForm, visit_id: PathId
+) -> Response:
+    """记录不符，退回: the unit sends a service record it does not recognise back, with its reason."""
+    visit = visit_service.get_visit(session=session, viewer=account, visit_id=visit_id)
+    state = FormState(values=form_values(form, ("reason",)))
+    try:
+        visit_service.act_on_visit(
+            session=session, actor=account, visit_id=visit_id, action="return", reason=state.values.get("reason", "")
+        )
+    except AppError as error:
+        state.add(error.field or FORM_ERROR, error.message)
+    else:
+        return RedirectResponse(f"/unit/needs/{visit.need_id}?msg=visit_returned", status_code=303)
+    return _need_page(
+        request, session, account, visit.need_id, rating_visit=visit_id, return_form=state, status_code=422
+    )
 
 
 @router.post("/visits/{visit_id}/confirm")

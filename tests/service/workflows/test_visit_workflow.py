@@ -468,3 +468,29 @@ def test_an_expert_who_keeps_volunteering_and_declining_is_arranged_by_the_offic
         f"{API}/visits", json={"need_id": last.id, "expert_id": world.expert.id}, headers=world.headers("city_official")
     )
     assert arranged.status_code == 201, arranged.text
+
+
+def test_a_unit_returns_a_service_record_it_does_not_recognise(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    visit_id = world.visit.id
+    act(client, world, visit_id, "accept", "expert")
+    act(client, world, visit_id, "schedule", "expert", {"scheduled_from": f"{YEAR}-01-02"})
+    act(client, world, visit_id, "record", "expert", RECORD)
+    # a reason is needed, only the need's unit may return, and only a record (not a rating already given)
+    assert "请写明原因" in refused(act(client, world, visit_id, "return", "unit", {"reason": "  "}), 422)
+    refused(act(client, world, visit_id, "return", "expert", {"reason": "自己退回"}), 403)
+    returned = act(client, world, visit_id, "return", "unit", {"reason": "专家当天未到场"})
+    assert returned.status_code == 200, returned.text
+    body = returned.json()
+    assert (body["status"], body["returned_reason"]) == ("scheduled", "专家当天未到场")
+    assert body["content"] == RECORD["content"], "the record stays, to be corrected"
+    assert stored(engine, Need, world.need.id)["status"] != NeedStatus.done
+    refused(act(client, world, visit_id, "confirm", "unit", {"rating": 5}), 409)  # nothing to rate until recorded again
+    seen = client.get(f"{API}/visits/{visit_id}", headers=world.headers("expert")).json()
+    assert seen["returned_reason"] == "专家当天未到场"
+    again = act(client, world, visit_id, "record", "expert", {**RECORD, "content": "改期后现场指导，培训12人"})
+    assert (again.json()["status"], again.json()["returned_reason"]) == ("done", "")
+    rated = act(client, world, visit_id, "confirm", "unit", {"rating": 4})
+    assert rated.json()["status"] == "confirmed"
+    assert "已确认" in refused(act(client, world, visit_id, "return", "unit", {"reason": "再退一次"}), 409)
