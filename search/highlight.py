@@ -10,6 +10,7 @@ from functools import lru_cache
 from pypinyin import Style, lazy_pinyin
 
 from matching.text import normalize
+from search.analysis import SYMBOL_WORDS
 
 MARK_OPEN = "<mark>"
 MARK_CLOSE = "</mark>"
@@ -37,7 +38,7 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int] | None]:
 
 
 #: The names the index spells as words (`search.analysis.SYMBOL_WORDS`), by their spelling: marked as written.
-_AS_WRITTEN = {"cplusplus": "c++", "csharp": "c#", "fsharp": "f#", "dotnet": ".net"}
+_AS_WRITTEN = {spelled: written for written, spelled in SYMBOL_WORDS.items()}
 
 
 @lru_cache(maxsize=4096)
